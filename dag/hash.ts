@@ -1,0 +1,101 @@
+/**
+ * Content hashes for the cache: files, folders, code (a module and its local
+ * imports) and JSON values. All sha256, hex.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { dirname, join, relative, resolve } from "node:path";
+
+/** sha256 of a string or bytes, hex. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * sha256 of a JSON value with object keys sorted, so `{a, b}` and `{b, a}`
+ * hash the same.
+ *
+ * @example
+ * ```ts
+ * import { hashJson } from "./hash.ts";
+ * if (hashJson({ a: 1, b: 2 }) !== hashJson({ b: 2, a: 1 })) throw new Error("order matters");
+ * ```
+ */
+export function hashJson(value: unknown): string {
+  return sha256(stableStringify(value));
+}
+
+/** JSON.stringify with sorted object keys. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+
+/** sha256 of a file's bytes, streamed. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { read: true });
+  for await (const chunk of file.readable) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/**
+ * sha256 of a file, or of a folder as the sorted list of (relative path, file
+ * hash) pairs. Returns undefined when the path does not exist.
+ */
+export async function hashPath(path: string): Promise<string | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  if (info.isFile) return await hashFile(path);
+  const entries: string[] = [];
+  for (const file of await listFiles(path)) {
+    entries.push(`${relative(path, file)}\0${await hashFile(file)}`);
+  }
+  return sha256(entries.join("\n"));
+}
+
+/** Every file under a folder, sorted, recursively. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory) out.push(...(await listFiles(full)));
+    else if (entry.isFile) out.push(full);
+  }
+  return out.sort();
+}
+
+const localImport = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g;
+
+/**
+ * Hash of a module's source and, transitively, of every relative import it
+ * makes (`./x.ts`, `../y/z.ts`), so editing a model file changes the key of
+ * the stage that trains it. npm imports are pinned by deno.lock instead.
+ */
+export async function hashCode(moduleUrl: string): Promise<string> {
+  const root = fileURLToPath(moduleUrl);
+  const seen = new Map<string, string>();
+  const visit = async (path: string) => {
+    if (seen.has(path)) return;
+    const text = await Deno.readTextFile(path);
+    seen.set(path, sha256(text));
+    for (const match of text.matchAll(localImport)) {
+      await visit(resolve(dirname(path), match[1]!));
+    }
+  };
+  await visit(root);
+  const base = dirname(root);
+  const lines = [...seen.entries()].map(([p, h]) => `${relative(base, p)}\0${h}`).sort();
+  return sha256(lines.join("\n"));
+}

@@ -1,0 +1,397 @@
+/**
+ * The runner: decides for each stage whether it must run (and says why),
+ * runs what must run in dependency order (independent stages concurrently,
+ * up to `jobs`), moves outputs into place atomically and records keys and
+ * output hashes in the lock file.
+ *
+ * A stage is cached when its key (hash of its code, its params section, the
+ * content of its deps and any extra key) equals the lock file's and every
+ * output still has the recorded hash.
+ *
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { replacePath, tempPathFor } from "./atomic.ts";
+import { buildGraph, descendants, type Graph } from "./graph.ts";
+import { hashCode, hashJson, hashPath } from "./hash.ts";
+import { type LockEntry, type LockFile, readLock, writeLock } from "./lock_file.ts";
+import { flattenParams } from "./params.ts";
+import { createProgress, formatSeconds } from "./progress.ts";
+import type { Stage, StageOutcome } from "./stage.ts";
+
+/** Options of {@linkcode runPipeline}. */
+export interface RunOptions {
+  /** Project root; deps and outs are relative to it. */
+  readonly root: string;
+  /** Validated params, one section per stage. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Run only this stage (its inputs must already exist). */
+  readonly only?: string;
+  /** Run this stage and everything downstream of it. */
+  readonly from?: string;
+  /** Run the selected stages even when cached. */
+  readonly force?: boolean;
+  /** Print what would run and why; run nothing. */
+  readonly dryRun?: boolean;
+  /** Stages to run at once when independent. Default 1. */
+  readonly jobs?: number;
+  /** Id of this invocation, recorded in the lock file. */
+  readonly runId: string;
+  /** Lock file path; default `<root>/pipeline.lock`. */
+  readonly lockPath?: string;
+  /** Progress lines (default stderr). */
+  readonly log?: (line: string) => void;
+  /** Aborts the run (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+/** One stage's decision before running. */
+export interface Decision {
+  readonly stage: string;
+  readonly run: boolean;
+  /** Why it runs, or why it is cached. */
+  readonly reasons: readonly string[];
+  readonly key?: string;
+}
+
+/** What {@linkcode runPipeline} returns. */
+export interface PipelineResult {
+  readonly ok: boolean;
+  readonly outcomes: readonly StageOutcome[];
+  /** Decisions of a dry run (empty otherwise). */
+  readonly plan: readonly Decision[];
+  readonly graph: Graph;
+}
+
+/** Temporary outputs of stages running right now, for cleanup on Ctrl-C. */
+const activeTemps = new Set<string>();
+
+/**
+ * Removes the temporary outputs of running stages. Call before exiting on a
+ * signal; finished outputs and the lock file are untouched.
+ */
+export function removeActiveTemps(): void {
+  for (const path of activeTemps) {
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch { /* never created */ }
+  }
+  activeTemps.clear();
+}
+
+interface KeyParts {
+  readonly key: string;
+  readonly code: string;
+  readonly params: Record<string, unknown>;
+  readonly paramsHash: string;
+  readonly deps: Record<string, string>;
+  readonly extra?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function computeKey(stage: Stage, root: string, section: unknown): Promise<KeyParts> {
+  const code = await hashCode(stage.code);
+  const params = (section ?? {}) as Record<string, unknown>;
+  const paramsHash = hashJson(params);
+  const deps: Record<string, string> = {};
+  for (const dep of stage.deps) {
+    const h = await hashPath(resolve(root, dep));
+    if (h === undefined) throw new Error(`Stage "${stage.name}" needs "${dep}", which does not exist`);
+    deps[dep] = h;
+  }
+  const extra = stage.extraKey ? hashJson(await stage.extraKey(section as never, root)) : undefined;
+  const key = hashJson({ code, paramsHash, deps, extra });
+  return { key, code, params, paramsHash, deps, extra };
+}
+
+function paramDiff(before: Record<string, unknown>, after: Record<string, unknown>, section: string): string[] {
+  const a = flattenParams(before, section);
+  const b = flattenParams(after, section);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k] ?? "(unset)"} -> ${b[k] ?? "(unset)"}`);
+}
+
+async function outputsIntact(stage: Stage, root: string, entry: LockEntry): Promise<string[]> {
+  const problems: string[] = [];
+  for (const out of stage.outs) {
+    const recorded = entry.outs[out];
+    const current = await hashPath(resolve(root, out));
+    if (current === undefined) problems.push(`output ${out} is missing`);
+    else if (recorded !== current) problems.push(`output ${out} was modified`);
+  }
+  return problems;
+}
+
+/** Why a stage must run, given its lock entry and current key; empty = cached. */
+async function reasonsToRun(
+  stage: Stage,
+  root: string,
+  entry: LockEntry | undefined,
+  parts: KeyParts,
+): Promise<string[]> {
+  if (!entry) return ["never ran (no lock entry)"];
+  const reasons: string[] = [];
+  if (entry.code !== parts.code) reasons.push("code changed");
+  if (entry.paramsHash !== parts.paramsHash) {
+    const diff = paramDiff(entry.params, parts.params, stage.name);
+    reasons.push(`params changed (${diff.join(", ") || "section changed"})`);
+  }
+  for (const [dep, h] of Object.entries(parts.deps)) {
+    if (entry.deps[dep] === undefined) reasons.push(`new input ${dep}`);
+    else if (entry.deps[dep] !== h) reasons.push(`input ${dep} changed`);
+  }
+  if (entry.extra !== parts.extra) reasons.push("source changed");
+  if (reasons.length === 0 && entry.key !== parts.key) reasons.push("cache key changed");
+  reasons.push(...(await outputsIntact(stage, root, entry)));
+  return reasons;
+}
+
+async function removeStaleTemps(root: string, outs: readonly string[]): Promise<void> {
+  for (const out of outs) {
+    const abs = resolve(root, out);
+    const dir = dirname(abs);
+    const prefix = `.${basename(abs)}.`;
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        if (e.name.startsWith(prefix) && /\.(tmp|old)[-\w]*-\d+-\d+$/.test(e.name)) {
+          await Deno.remove(join(dir, e.name), { recursive: true });
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+}
+
+/** Selects stage names to consider from `--only` / `--from`. */
+function selectStages(graph: Graph, options: RunOptions): Set<string> {
+  const names = graph.order.map((s) => s.name);
+  for (const flag of ["only", "from"] as const) {
+    const name = options[flag];
+    if (name !== undefined && !names.includes(name)) {
+      throw new Error(`Unknown stage "${name}" for --${flag}: expected one of ${names.join(", ")}`);
+    }
+  }
+  if (options.only) return new Set([options.only]);
+  if (options.from) return new Set([options.from, ...descendants(graph, options.from)]);
+  return new Set(names);
+}
+
+/**
+ * Runs the pipeline. Never throws for a failing stage: the failure is in the
+ * outcomes and `ok` is false. Throws for an invalid graph or options.
+ */
+export async function runPipeline(stages: readonly Stage[], options: RunOptions): Promise<PipelineResult> {
+  const root = resolve(options.root);
+  const lockPath = options.lockPath ?? join(root, "pipeline.lock");
+  const log = options.log ?? ((line: string) => console.error(line));
+  const graph = buildGraph(stages, (dep) => {
+    try {
+      Deno.statSync(resolve(root, dep));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const selected = selectStages(graph, options);
+  const lock: LockFile = await readLock(lockPath);
+  let lockWrites = Promise.resolve();
+  const saveLock = () => (lockWrites = lockWrites.then(() => writeLock(lockPath, lock)));
+
+  // Upstream of the selection must exist already.
+  for (const stage of graph.order) {
+    if (!selected.has(stage.name)) continue;
+    for (const up of graph.upstream.get(stage.name)!) {
+      if (selected.has(up)) continue;
+      const upStage = graph.order.find((s) => s.name === up)!;
+      for (const out of upStage.outs) {
+        if (!(await exists(resolve(root, out)))) {
+          throw new Error(
+            `Stage "${stage.name}" needs "${out}" from stage "${up}", which has not run: run the pipeline without --only/--from first`,
+          );
+        }
+      }
+    }
+  }
+
+  if (options.dryRun) {
+    const plan: Decision[] = [];
+    const willRun = new Set<string>();
+    for (const stage of graph.order) {
+      if (!selected.has(stage.name)) continue;
+      const ups = graph.upstream.get(stage.name)!.filter((u) => willRun.has(u));
+      let decision: Decision;
+      if (stage.always) decision = { stage: stage.name, run: true, reasons: ["always runs"] };
+      else if (ups.length > 0) {
+        decision = { stage: stage.name, run: true, reasons: ups.map((u) => `upstream stage ${u} will run`) };
+      } else {
+        const parts = await computeKey(stage, root, options.params[stage.name]);
+        const reasons = await reasonsToRun(stage, root, lock.stages[stage.name], parts);
+        if (options.force) reasons.unshift("--force");
+        decision = reasons.length > 0
+          ? { stage: stage.name, run: true, reasons, key: parts.key }
+          : { stage: stage.name, run: false, reasons: [`cached: key ${parts.key.slice(0, 12)} unchanged, outputs intact`], key: parts.key };
+      }
+      if (decision.run) willRun.add(stage.name);
+      plan.push(decision);
+    }
+    return { ok: true, outcomes: [], plan, graph };
+  }
+
+  const jobs = Math.max(1, options.jobs ?? 1);
+  const outcomes = new Map<string, StageOutcome>();
+  const running = new Map<string, Promise<void>>();
+  const order = graph.order.filter((s) => selected.has(s.name));
+  let failed = false;
+
+  const execute = async (stage: Stage): Promise<void> => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    const progress = createProgress(stage.name, { write: log });
+    let parts: KeyParts | undefined;
+    const tmpOuts: Record<string, string> = {};
+    try {
+      parts = await computeKey(stage, root, options.params[stage.name]);
+      const entry = lock.stages[stage.name];
+      const reasons = stage.always ? ["always runs"] : await reasonsToRun(stage, root, entry, parts);
+      if (options.force && !stage.always) reasons.unshift("--force");
+      if (reasons.length === 0) {
+        log(`[${stage.name}] cached (key ${parts.key.slice(0, 12)}, produced by run ${entry!.runId.slice(0, 8)})`);
+        outcomes.set(stage.name, {
+          stage: stage.name,
+          status: "cached",
+          seconds: seconds(),
+          key: parts.key,
+          producedBy: entry!.runId,
+        });
+        return;
+      }
+      log(`[${stage.name}] running: ${reasons.join("; ")}`);
+      await removeStaleTemps(root, stage.outs);
+      const inputs = Object.fromEntries(stage.deps.map((d) => [d, resolve(root, d)]));
+      for (const out of stage.outs) {
+        const abs = resolve(root, out);
+        await Deno.mkdir(dirname(abs), { recursive: true });
+        tmpOuts[out] = tempPathFor(abs, `tmp-${stage.name}`);
+        activeTemps.add(tmpOuts[out]!);
+      }
+      const result = await stage.run({
+        params: options.params[stage.name],
+        allParams: options.params,
+        inputs,
+        outputs: tmpOuts,
+        root,
+        progress,
+        signal: options.signal ?? new AbortController().signal,
+        history: [...outcomes.values()],
+      });
+      options.signal?.throwIfAborted();
+      for (const out of stage.outs) {
+        if (!(await exists(tmpOuts[out]!))) {
+          throw new Error(`Stage "${stage.name}" finished without writing its declared output "${out}"`);
+        }
+      }
+      // Forget the old record first: a crash while swapping outputs must not look cached.
+      delete lock.stages[stage.name];
+      await saveLock();
+      const outs: Record<string, string> = {};
+      for (const out of stage.outs) {
+        await replacePath(tmpOuts[out]!, resolve(root, out));
+        outs[out] = (await hashPath(resolve(root, out)))!;
+      }
+      if (!stage.always) {
+        lock.stages[stage.name] = {
+          key: parts.key,
+          code: parts.code,
+          params: parts.params,
+          paramsHash: parts.paramsHash,
+          deps: parts.deps,
+          ...(parts.extra !== undefined ? { extra: parts.extra } : {}),
+          outs,
+          runId: options.runId,
+          ranAt: new Date().toISOString(),
+          seconds: Number(seconds().toFixed(3)),
+        };
+        await saveLock();
+      }
+      const took = seconds();
+      log(`[${stage.name}] done in ${formatSeconds(took)}${result?.summary ? `: ${result.summary}` : ""}`);
+      outcomes.set(stage.name, {
+        stage: stage.name,
+        status: "ran",
+        seconds: took,
+        key: parts.key,
+        producedBy: options.runId,
+        ...(result ? { result } : {}),
+      });
+    } catch (e) {
+      failed = true;
+      for (const tmp of Object.values(tmpOuts)) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      const message = e instanceof Error ? e.message : String(e);
+      log(`[${stage.name}] failed: ${message}`);
+      outcomes.set(stage.name, { stage: stage.name, status: "failed", seconds: seconds(), key: parts?.key ?? "", error: message });
+    } finally {
+      for (const tmp of Object.values(tmpOuts)) activeTemps.delete(tmp);
+    }
+  };
+
+  const pending = [...order];
+  while (pending.length > 0 || running.size > 0) {
+    // After a failure nothing new starts (fail fast, like DVC); running stages finish.
+    for (let i = 0; !failed && i < pending.length && running.size < jobs;) {
+      const stage = pending[i]!;
+      const ups = graph.upstream.get(stage.name)!.filter((u) => selected.has(u));
+      if (ups.every((u) => outcomes.has(u))) {
+        pending.splice(i, 1);
+        running.set(stage.name, execute(stage).finally(() => running.delete(stage.name)));
+        continue;
+      }
+      i++;
+    }
+    if (running.size === 0) {
+      for (const stage of pending.splice(0)) {
+        outcomes.set(stage.name, {
+          stage: stage.name,
+          status: "skipped",
+          seconds: 0,
+          key: "",
+          error: "an earlier stage failed",
+        });
+      }
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  await lockWrites;
+  const ordered = order.map((s) => outcomes.get(s.name)!).filter(Boolean);
+  return { ok: !failed, outcomes: ordered, plan: [], graph };
+}
+
+/** The end-of-run table: stage, status, seconds, key. */
+export function formatOutcomes(outcomes: readonly StageOutcome[]): string {
+  const rows = outcomes.map((o) => [
+    o.stage,
+    o.status,
+    formatSeconds(o.seconds),
+    o.key.slice(0, 12),
+    o.status === "cached" ? `from run ${o.producedBy?.slice(0, 8)}` : o.result?.summary ?? o.error ?? "",
+  ]);
+  const header = ["stage", "status", "time", "key", "note"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 4 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(Math.min(w, 40)))), ...rows.map(line)].join("\n");
+}
+
+/** The plan of a dry run, one stage per line with its reasons. */
+export function formatPlan(plan: readonly Decision[]): string {
+  return plan.map((d) => `${d.stage.padEnd(10)} ${d.run ? "would run" : "skip     "}  ${d.reasons.join("; ")}`).join("\n");
+}

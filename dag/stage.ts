@@ -1,0 +1,83 @@
+/**
+ * The stage contract: what a pipeline stage declares (inputs, outputs, params
+ * section, code) and what the runner hands it when it runs.
+ *
+ * A stage's `run` reads its inputs from `ctx.inputs`, writes every output under
+ * the temporary paths in `ctx.outputs` (the runner renames them into place only
+ * when `run` succeeds) and reports progress through `ctx.progress`.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { Progress } from "./progress.ts";
+
+/** What the runner gives a running stage. */
+export interface StageContext<P> {
+  /** The stage's own params section, already validated by its schema. */
+  readonly params: P;
+  /** All params, validated (read-only; use only for tags/logging). */
+  readonly allParams: Readonly<Record<string, unknown>>;
+  /** Absolute path of each declared dep, keyed by the dep as declared. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * Absolute TEMPORARY path for each declared out, keyed by the out as declared.
+   * Write there (file or directory); the runner moves it into place on success.
+   */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Project root (absolute). */
+  readonly root: string;
+  /** Progress reporting: counts, elapsed time, ETA. */
+  readonly progress: Progress;
+  /** Aborted on Ctrl-C; long loops should check it. */
+  readonly signal: AbortSignal;
+  /** Results of the stages that already finished in this invocation. */
+  readonly history: readonly StageOutcome[];
+}
+
+/** What a stage may return: numbers worth tracking and a one-line summary. */
+export interface StageResult {
+  readonly summary?: string;
+  readonly metrics?: Readonly<Record<string, number>>;
+}
+
+/** A pipeline stage. */
+export interface Stage<S extends z.ZodType = z.ZodType> {
+  /** Unique name; also the name of its params section. */
+  readonly name: string;
+  /** One line for `--graph` and `--help`. */
+  readonly description: string;
+  /** Files or folders it reads, relative to the project root. */
+  readonly deps: readonly string[];
+  /** Files or folders it writes, relative to the project root. */
+  readonly outs: readonly string[];
+  /** zod schema of its params section (with defaults). */
+  readonly params: S;
+  /** `import.meta.url` of the stage module; it and its local imports are hashed. */
+  readonly code: string;
+  /** Never cached (e.g. tracking, reports): runs on every invocation. */
+  readonly always?: boolean;
+  /**
+   * Extra content that belongs in the cache key but is not a dep (e.g. the
+   * hash of a local source zip named in params). Returns a string to hash.
+   */
+  readonly extraKey?: (params: z.output<S>, root: string) => Promise<string>;
+  /** Does the work. */
+  run(ctx: StageContext<z.output<S>>): Promise<StageResult | void>;
+}
+
+/** How one stage ended in one invocation. */
+export interface StageOutcome {
+  readonly stage: string;
+  readonly status: "ran" | "cached" | "restored" | "failed" | "skipped";
+  readonly seconds: number;
+  readonly key: string;
+  /** Run that originally produced cached outputs (from the lock file). */
+  readonly producedBy?: string;
+  readonly result?: StageResult;
+  readonly error?: string;
+}
+
+/** Declares a stage with full type inference of its params. */
+export function defineStage<S extends z.ZodType>(stage: Stage<S>): Stage<S> {
+  return stage;
+}

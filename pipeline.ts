@@ -1,0 +1,173 @@
+/**
+ * `deno task pipeline`: runs the DAG of cached stages (etl -> features ->
+ * split -> train -> evaluate -> track -> report). Run with `--help` for flags.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import {
+  acquireProcessLock,
+  applyOverrides,
+  BusyError,
+  formatOutcomes,
+  formatPlan,
+  formatSeconds,
+  graphMermaid,
+  graphText,
+  GraphError,
+  ParamsError,
+  readParamsFile,
+  removeActiveTemps,
+  runPipeline,
+  validateParams,
+} from "./dag/mod.ts";
+import { STAGES } from "./stages/mod.ts";
+
+const HELP = `Usage: deno task pipeline [options]
+
+Runs the pipeline's stages in dependency order, skipping those whose code,
+params and inputs are unchanged (see pipeline.lock).
+
+Options:
+  --dataset NAME|URL|PATH  data source: a MovieLens name (ml-latest-small, ml-100k,
+                           ml-1m, ...), a URL, a local .zip or file:// URL, or
+                           "synthetic" (same as --set etl.dataset=...)
+  --only STAGE             run just this stage (its inputs must exist)
+  --from STAGE             run this stage and everything downstream of it
+  --force                  run the selected stages even when cached
+  --dry-run                show each stage and why it would run or be skipped
+  --graph                  print the DAG as text and as a Mermaid flowchart
+  --params FILE            params file (default params.yaml)
+  --set KEY=VALUE          override a param, e.g. --set train.factors=50 (repeatable)
+  --sweep KEY=V1,V2,...    one run per value; several --sweep flags make a grid
+  --jobs N                 run up to N independent stages at once (default 1)
+  --wait SECONDS           if another pipeline is running here, wait for it
+  -h, --help               show this help
+
+Stages: ${STAGES.map((s) => s.name).join(", ")}
+Outputs: data/ (see data/README.md), pipeline.lock, reports/`;
+
+/** Expands `--sweep a=1,2 --sweep b=x,y` into the list of override sets. */
+export function expandSweeps(sweeps: readonly string[]): string[][] {
+  let combos: string[][] = [[]];
+  for (const sweep of sweeps) {
+    const eq = sweep.indexOf("=");
+    if (eq <= 0) throw new ParamsError(`Cannot use --sweep "${sweep}": expected key=v1,v2,... e.g. train.factors=20,50`);
+    const key = sweep.slice(0, eq);
+    const values = sweep.slice(eq + 1).split(",").map((v) => v.trim()).filter((v) => v !== "");
+    if (values.length === 0) throw new ParamsError(`Cannot use --sweep "${sweep}": no values after "="`);
+    combos = combos.flatMap((c) => values.map((v) => [...c, `${key}=${v}`]));
+  }
+  return combos;
+}
+
+function newRunId(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: "string" },
+      only: { type: "string" },
+      from: { type: "string" },
+      force: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      graph: { type: "boolean", default: false },
+      params: { type: "string", default: "params.yaml" },
+      set: { type: "string", multiple: true, default: [] },
+      sweep: { type: "string", multiple: true, default: [] },
+      jobs: { type: "string", default: "1" },
+      wait: { type: "string", default: "0" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const root = Deno.cwd();
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new ParamsError(`Invalid --jobs "${values.jobs}": expected a whole number >= 1`);
+  const waitSeconds = Number(values.wait);
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new ParamsError(`Invalid --wait "${values.wait}": expected seconds >= 0`);
+  if (values.only && values.from) throw new ParamsError("Use either --only or --from, not both");
+
+  const fileParams = await readParamsFile(resolve(root, values.params), values.params !== "params.yaml");
+  const baseOverrides = [...values.set];
+  if (values.dataset !== undefined) baseOverrides.push(`etl.dataset=${JSON.stringify(values.dataset)}`);
+  const combos = expandSweeps(values.sweep);
+  // Validate every combination before anything runs.
+  const validated = combos.map((combo) =>
+    validateParams(STAGES, applyOverrides(fileParams, [...baseOverrides, ...combo]))
+  );
+
+  if (values.graph) {
+    const { buildGraph } = await import("./dag/graph.ts");
+    const graph = buildGraph(STAGES, () => true);
+    console.log(graphText(graph));
+    console.log("\n```mermaid\n" + graphMermaid(graph) + "\n```");
+    return 0;
+  }
+
+  const release = await acquireProcessLock(root, { waitSeconds, onWait: (m) => console.error(m) });
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) Deno.exit(130);
+    interrupted = true;
+    console.error("\nInterrupted: removing unfinished outputs; finished stages stay cached.");
+    controller.abort(new Error("Interrupted by signal"));
+    removeActiveTemps();
+    release();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    let allOk = true;
+    for (const [i, params] of validated.entries()) {
+      if (combos.length > 1) console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      const started = performance.now();
+      const result = await runPipeline(STAGES, {
+        root,
+        params,
+        runId: newRunId(),
+        jobs,
+        force: values.force,
+        dryRun: values["dry-run"],
+        signal: controller.signal,
+        ...(values.only ? { only: values.only } : {}),
+        ...(values.from ? { from: values.from } : {}),
+      });
+      if (values["dry-run"]) {
+        console.log(formatPlan(result.plan));
+        continue;
+      }
+      console.log(`\n${formatOutcomes(result.outcomes)}`);
+      console.log(`pipeline ${result.ok ? "finished" : "FAILED"} in ${formatSeconds((performance.now() - started) / 1000)}`);
+      allOk &&= result.ok;
+    }
+    return allOk ? 0 : 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    release();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof ParamsError || e instanceof GraphError || e instanceof BusyError || e instanceof TypeError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
