@@ -13,9 +13,9 @@ import {
   formatOutcomes,
   formatPlan,
   formatSeconds,
+  GraphError,
   graphMermaid,
   graphText,
-  GraphError,
   ParamsError,
   readParamsFile,
   removeActiveTemps,
@@ -53,10 +53,16 @@ export function expandSweeps(sweeps: readonly string[]): string[][] {
   let combos: string[][] = [[]];
   for (const sweep of sweeps) {
     const eq = sweep.indexOf("=");
-    if (eq <= 0) throw new ParamsError(`Cannot use --sweep "${sweep}": expected key=v1,v2,... e.g. train.factors=20,50`);
+    if (eq <= 0) {
+      throw new ParamsError(
+        `Cannot use --sweep "${sweep}": expected key=v1,v2,... e.g. train.factors=20,50`,
+      );
+    }
     const key = sweep.slice(0, eq);
     const values = sweep.slice(eq + 1).split(",").map((v) => v.trim()).filter((v) => v !== "");
-    if (values.length === 0) throw new ParamsError(`Cannot use --sweep "${sweep}": no values after "="`);
+    if (values.length === 0) {
+      throw new ParamsError(`Cannot use --sweep "${sweep}": no values after "="`);
+    }
     combos = combos.flatMap((c) => values.map((v) => [...c, `${key}=${v}`]));
   }
   return combos;
@@ -92,14 +98,23 @@ async function main(args: string[]): Promise<number> {
   }
   const root = Deno.cwd();
   const jobs = Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new ParamsError(`Invalid --jobs "${values.jobs}": expected a whole number >= 1`);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new ParamsError(`Invalid --jobs "${values.jobs}": expected a whole number >= 1`);
+  }
   const waitSeconds = Number(values.wait);
-  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new ParamsError(`Invalid --wait "${values.wait}": expected seconds >= 0`);
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+    throw new ParamsError(`Invalid --wait "${values.wait}": expected seconds >= 0`);
+  }
   if (values.only && values.from) throw new ParamsError("Use either --only or --from, not both");
 
-  const fileParams = await readParamsFile(resolve(root, values.params), values.params !== "params.yaml");
+  const fileParams = await readParamsFile(
+    resolve(root, values.params),
+    values.params !== "params.yaml",
+  );
   const baseOverrides = [...values.set];
-  if (values.dataset !== undefined) baseOverrides.push(`etl.dataset=${JSON.stringify(values.dataset)}`);
+  if (values.dataset !== undefined) {
+    baseOverrides.push(`etl.dataset=${JSON.stringify(values.dataset)}`);
+  }
   const combos = expandSweeps(values.sweep);
   // Validate every combination before anything runs.
   const validated = combos.map((combo) =>
@@ -131,7 +146,9 @@ async function main(args: string[]): Promise<number> {
   try {
     let allOk = true;
     for (const [i, params] of validated.entries()) {
-      if (combos.length > 1) console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      if (combos.length > 1) {
+        console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      }
       const started = performance.now();
       const result = await runPipeline(STAGES, {
         root,
@@ -149,7 +166,11 @@ async function main(args: string[]): Promise<number> {
         continue;
       }
       console.log(`\n${formatOutcomes(result.outcomes)}`);
-      console.log(`pipeline ${result.ok ? "finished" : "FAILED"} in ${formatSeconds((performance.now() - started) / 1000)}`);
+      console.log(
+        `pipeline ${result.ok ? "finished" : "FAILED"} in ${
+          formatSeconds((performance.now() - started) / 1000)
+        }`,
+      );
       allOk &&= result.ok;
     }
     return allOk ? 0 : 1;
@@ -164,7 +185,10 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof ParamsError || e instanceof GraphError || e instanceof BusyError || e instanceof TypeError) {
+    if (
+      e instanceof ParamsError || e instanceof GraphError || e instanceof BusyError ||
+      e instanceof TypeError
+    ) {
       console.error(`error: ${e.message}`);
       Deno.exit(2);
     }

@@ -54,7 +54,9 @@ export function buildGraph(stages: readonly Stage[], exists: (dep: string) => bo
       for (const [other, owner] of producer) {
         if (isWithin(out, other) || isWithin(other, out)) {
           throw new GraphError(
-            `Stages "${owner}" and "${stage.name}" both write "${out === other ? out : `${other}" / "${out}`}": give each output one owner`,
+            `Stages "${owner}" and "${stage.name}" both write "${
+              out === other ? out : `${other}" / "${out}`
+            }": give each output one owner`,
           );
         }
       }
@@ -76,7 +78,9 @@ export function buildGraph(stages: readonly Stage[], exists: (dep: string) => bo
         continue;
       }
       if (owner === stage.name) {
-        throw new GraphError(`Stage "${stage.name}" reads its own output "${dep}": that is a cycle`);
+        throw new GraphError(
+          `Stage "${stage.name}" reads its own output "${dep}": that is a cycle`,
+        );
       }
       if (!ups.includes(owner)) ups.push(owner);
     }

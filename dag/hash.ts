@@ -31,7 +31,9 @@ export function hashJson(value: unknown): string {
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     return v;
   });

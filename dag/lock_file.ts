@@ -46,13 +46,17 @@ export async function readLock(path: string): Promise<LockFile> {
     json = JSON.parse(text);
   } catch (e) {
     throw new Error(
-      `Cannot read ${path}: not valid JSON (${(e as Error).message}); delete it to rebuild every stage`,
+      `Cannot read ${path}: not valid JSON (${
+        (e as Error).message
+      }); delete it to rebuild every stage`,
     );
   }
   const parsed = lockSchema.safeParse(json);
   if (!parsed.success) {
     throw new Error(
-      `Cannot read ${path}: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}; delete it to rebuild every stage`,
+      `Cannot read ${path}: ${parsed.error.issues[0]?.path.join(".")} ${
+        parsed.error.issues[0]?.message
+      }; delete it to rebuild every stage`,
     );
   }
   return parsed.data;
@@ -60,6 +64,8 @@ export async function readLock(path: string): Promise<LockFile> {
 
 /** Writes the lock file atomically, stages in a stable order. */
 export async function writeLock(path: string, lock: LockFile): Promise<void> {
-  const stages = Object.fromEntries(Object.keys(lock.stages).sort().map((k) => [k, lock.stages[k]]));
+  const stages = Object.fromEntries(
+    Object.keys(lock.stages).sort().map((k) => [k, lock.stages[k]]),
+  );
   await writeTextAtomic(path, JSON.stringify({ version: 1, stages }, null, 2) + "\n");
 }

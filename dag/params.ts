@@ -15,13 +15,18 @@ export class ParamsError extends Error {
 }
 
 /** Reads a YAML params file; a missing file is an empty object. */
-export async function readParamsFile(path: string, required = false): Promise<Record<string, unknown>> {
+export async function readParamsFile(
+  path: string,
+  required = false,
+): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound && !required) return {};
-    if (e instanceof Deno.errors.NotFound) throw new ParamsError(`Cannot read params file ${path}: it does not exist`);
+    if (e instanceof Deno.errors.NotFound) {
+      throw new ParamsError(`Cannot read params file ${path}: it does not exist`);
+    }
     throw e;
   }
   let value: unknown;
@@ -55,11 +60,15 @@ export function applyOverrides(
   for (const override of overrides) {
     const eq = override.indexOf("=");
     if (eq <= 0) {
-      throw new ParamsError(`Cannot apply --set "${override}": expected key=value, e.g. train.factors=50`);
+      throw new ParamsError(
+        `Cannot apply --set "${override}": expected key=value, e.g. train.factors=50`,
+      );
     }
     const path = override.slice(0, eq).split(".");
     if (path.length < 2 || path.some((p) => p === "")) {
-      throw new ParamsError(`Cannot apply --set "${override}": the key must be section.name, e.g. train.factors`);
+      throw new ParamsError(
+        `Cannot apply --set "${override}": the key must be section.name, e.g. train.factors`,
+      );
     }
     const raw = override.slice(eq + 1);
     let value: unknown;
@@ -85,7 +94,9 @@ export function applyOverrides(
 function describeIssue(section: string, issue: z.core.$ZodIssue): string {
   const key = [section, ...issue.path.map(String)].join(".");
   const extra = issue.code === "invalid_value"
-    ? ` (allowed: ${(issue as { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(", ")})`
+    ? ` (allowed: ${
+      (issue as { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(", ")
+    })`
     : "";
   return `${key}: ${issue.message}${extra}`;
 }
@@ -124,12 +135,16 @@ export function validateParams(
 }
 
 /** Flattens nested params to `section.key` -> string, as MLflow stores them. */
-export function flattenParams(params: Record<string, unknown>, prefix = ""): Record<string, string> {
+export function flattenParams(
+  params: Record<string, unknown>,
+  prefix = "",
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flattenParams(v as Record<string, unknown>, key));
-    else out[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      Object.assign(out, flattenParams(v as Record<string, unknown>, key));
+    } else out[key] = Array.isArray(v) ? JSON.stringify(v) : String(v);
   }
   return out;
 }

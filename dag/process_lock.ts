@@ -40,7 +40,11 @@ export async function acquireProcessLock(
   for (;;) {
     try {
       const file = await Deno.open(path, { write: true, createNew: true });
-      await file.write(new TextEncoder().encode(JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() })));
+      await file.write(
+        new TextEncoder().encode(
+          JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }),
+        ),
+      );
       file.close();
       return () => {
         try {
@@ -58,9 +62,13 @@ export async function acquireProcessLock(
       await Deno.remove(path).catch(() => {});
       continue;
     }
-    const message = `Another pipeline run (pid ${owner.pid ?? "?"}, started ${owner.startedAt ?? "just now"}) is using this project`;
+    const message = `Another pipeline run (pid ${owner.pid ?? "?"}, started ${
+      owner.startedAt ?? "just now"
+    }) is using this project`;
     if (Date.now() >= deadline) {
-      throw new BusyError(`${message}: wait for it to finish, or pass --wait SECONDS to queue behind it`);
+      throw new BusyError(
+        `${message}: wait for it to finish, or pass --wait SECONDS to queue behind it`,
+      );
     }
     if (!announced) {
       options.onWait?.(`${message}; waiting...`);

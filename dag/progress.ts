@@ -56,7 +56,8 @@ export function formatSeconds(seconds: number): string {
  */
 export function createProgress(stage: string, options: ProgressOptions = {}): Progress {
   const encoder = new TextEncoder();
-  const write = options.write ?? ((line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n")));
+  const write = options.write ??
+    ((line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n")));
   const now = options.now ?? (() => performance.now());
   const interval = options.intervalMs ?? 2000;
   const started = now();

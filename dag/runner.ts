@@ -105,7 +105,9 @@ async function computeKey(stage: Stage, root: string, section: unknown): Promise
   const deps: Record<string, string> = {};
   for (const dep of stage.deps) {
     const h = await hashPath(resolve(root, dep));
-    if (h === undefined) throw new Error(`Stage "${stage.name}" needs "${dep}", which does not exist`);
+    if (h === undefined) {
+      throw new Error(`Stage "${stage.name}" needs "${dep}", which does not exist`);
+    }
     deps[dep] = h;
   }
   const extra = stage.extraKey ? hashJson(await stage.extraKey(section as never, root)) : undefined;
@@ -113,11 +115,17 @@ async function computeKey(stage: Stage, root: string, section: unknown): Promise
   return { key, code, params, paramsHash, deps, extra };
 }
 
-function paramDiff(before: Record<string, unknown>, after: Record<string, unknown>, section: string): string[] {
+function paramDiff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  section: string,
+): string[] {
   const a = flattenParams(before, section);
   const b = flattenParams(after, section);
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k] ?? "(unset)"} -> ${b[k] ?? "(unset)"}`);
+  return keys.filter((k) => a[k] !== b[k]).map((k) =>
+    `${k}: ${a[k] ?? "(unset)"} -> ${b[k] ?? "(unset)"}`
+  );
 }
 
 async function outputsIntact(stage: Stage, root: string, entry: LockEntry): Promise<string[]> {
@@ -190,7 +198,10 @@ function selectStages(graph: Graph, options: RunOptions): Set<string> {
  * Runs the pipeline. Never throws for a failing stage: the failure is in the
  * outcomes and `ok` is false. Throws for an invalid graph or options.
  */
-export async function runPipeline(stages: readonly Stage[], options: RunOptions): Promise<PipelineResult> {
+export async function runPipeline(
+  stages: readonly Stage[],
+  options: RunOptions,
+): Promise<PipelineResult> {
   const root = resolve(options.root);
   const lockPath = options.lockPath ?? join(root, "pipeline.lock");
   const log = options.log ?? ((line: string) => console.error(line));
@@ -232,14 +243,23 @@ export async function runPipeline(stages: readonly Stage[], options: RunOptions)
       let decision: Decision;
       if (stage.always) decision = { stage: stage.name, run: true, reasons: ["always runs"] };
       else if (ups.length > 0) {
-        decision = { stage: stage.name, run: true, reasons: ups.map((u) => `upstream stage ${u} will run`) };
+        decision = {
+          stage: stage.name,
+          run: true,
+          reasons: ups.map((u) => `upstream stage ${u} will run`),
+        };
       } else {
         const parts = await computeKey(stage, root, options.params[stage.name]);
         const reasons = await reasonsToRun(stage, root, lock.stages[stage.name], parts);
         if (options.force) reasons.unshift("--force");
         decision = reasons.length > 0
           ? { stage: stage.name, run: true, reasons, key: parts.key }
-          : { stage: stage.name, run: false, reasons: [`cached: key ${parts.key.slice(0, 12)} unchanged, outputs intact`], key: parts.key };
+          : {
+            stage: stage.name,
+            run: false,
+            reasons: [`cached: key ${parts.key.slice(0, 12)} unchanged, outputs intact`],
+            key: parts.key,
+          };
       }
       if (decision.run) willRun.add(stage.name);
       plan.push(decision);
@@ -262,10 +282,16 @@ export async function runPipeline(stages: readonly Stage[], options: RunOptions)
     try {
       parts = await computeKey(stage, root, options.params[stage.name]);
       const entry = lock.stages[stage.name];
-      const reasons = stage.always ? ["always runs"] : await reasonsToRun(stage, root, entry, parts);
+      const reasons = stage.always
+        ? ["always runs"]
+        : await reasonsToRun(stage, root, entry, parts);
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
-        log(`[${stage.name}] cached (key ${parts.key.slice(0, 12)}, produced by run ${entry!.runId.slice(0, 8)})`);
+        log(
+          `[${stage.name}] cached (key ${parts.key.slice(0, 12)}, produced by run ${
+            entry!.runId.slice(0, 8)
+          })`,
+        );
         outcomes.set(stage.name, {
           stage: stage.name,
           status: "cached",
@@ -297,7 +323,9 @@ export async function runPipeline(stages: readonly Stage[], options: RunOptions)
       options.signal?.throwIfAborted();
       for (const out of stage.outs) {
         if (!(await exists(tmpOuts[out]!))) {
-          throw new Error(`Stage "${stage.name}" finished without writing its declared output "${out}"`);
+          throw new Error(
+            `Stage "${stage.name}" finished without writing its declared output "${out}"`,
+          );
         }
       }
       // Forget the old record first: a crash while swapping outputs must not look cached.
@@ -324,7 +352,11 @@ export async function runPipeline(stages: readonly Stage[], options: RunOptions)
         await saveLock();
       }
       const took = seconds();
-      log(`[${stage.name}] done in ${formatSeconds(took)}${result?.summary ? `: ${result.summary}` : ""}`);
+      log(
+        `[${stage.name}] done in ${formatSeconds(took)}${
+          result?.summary ? `: ${result.summary}` : ""
+        }`,
+      );
       outcomes.set(stage.name, {
         stage: stage.name,
         status: "ran",
@@ -335,10 +367,18 @@ export async function runPipeline(stages: readonly Stage[], options: RunOptions)
       });
     } catch (e) {
       failed = true;
-      for (const tmp of Object.values(tmpOuts)) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      for (const tmp of Object.values(tmpOuts)) {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
       const message = e instanceof Error ? e.message : String(e);
       log(`[${stage.name}] failed: ${message}`);
-      outcomes.set(stage.name, { stage: stage.name, status: "failed", seconds: seconds(), key: parts?.key ?? "", error: message });
+      outcomes.set(stage.name, {
+        stage: stage.name,
+        status: "failed",
+        seconds: seconds(),
+        key: parts?.key ?? "",
+        error: message,
+      });
     } finally {
       for (const tmp of Object.values(tmpOuts)) activeTemps.delete(tmp);
     }
@@ -383,15 +423,21 @@ export function formatOutcomes(outcomes: readonly StageOutcome[]): string {
     o.status,
     formatSeconds(o.seconds),
     o.key.slice(0, 12),
-    o.status === "cached" ? `from run ${o.producedBy?.slice(0, 8)}` : o.result?.summary ?? o.error ?? "",
+    o.status === "cached"
+      ? `from run ${o.producedBy?.slice(0, 8)}`
+      : o.result?.summary ?? o.error ?? "",
   ]);
   const header = ["stage", "status", "time", "key", "note"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 4 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(Math.min(w, 40)))), ...rows.map(line)].join("\n");
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 4 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(Math.min(w, 40)))), ...rows.map(line)]
+    .join("\n");
 }
 
 /** The plan of a dry run, one stage per line with its reasons. */
 export function formatPlan(plan: readonly Decision[]): string {
-  return plan.map((d) => `${d.stage.padEnd(10)} ${d.run ? "would run" : "skip     "}  ${d.reasons.join("; ")}`).join("\n");
+  return plan.map((d) =>
+    `${d.stage.padEnd(10)} ${d.run ? "would run" : "skip     "}  ${d.reasons.join("; ")}`
+  ).join("\n");
 }

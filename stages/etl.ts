@@ -61,15 +61,21 @@ export interface DataSummary {
 }
 
 /** Builds the data summary of typed frames (pure). */
-export function summarize(frames: MovieLensFrames, meta: { dataset: string; source: string; sha256: string | null }): DataSummary {
+export function summarize(
+  frames: MovieLensFrames,
+  meta: { dataset: string; source: string; sha256: string | null },
+): DataSummary {
   const r = frames.ratings;
   const ts = r.getColumn("timestamp");
   const first = r.height > 0 ? Number(ts.min()) : NaN;
   const last = r.height > 0 ? Number(ts.max()) : NaN;
-  const iso = (s: number) => (Number.isFinite(s) && s > 0 ? new Date(s * 1000).toISOString() : null);
+  const iso = (
+    s: number,
+  ) => (Number.isFinite(s) && s > 0 ? new Date(s * 1000).toISOString() : null);
   const ratedMovies = r.getColumn("movieId").nUnique();
   const catalog = new Set(frames.movies.getColumn("movieId").toArray() as number[]);
-  const unknown = r.select("movieId").unique().filter(pl.col("movieId").isIn([...catalog]).not()).height;
+  const unknown =
+    r.select("movieId").unique().filter(pl.col("movieId").isIn([...catalog]).not()).height;
   const duplicates = r.height - r.select("userId", "movieId").unique().height;
   const warnings: string[] = [];
   if (unknown > 0) warnings.push(`${unknown} rated movies are missing from the movies file`);
@@ -108,7 +114,13 @@ async function isIntactZip(path: string, expected: string | undefined): Promise<
 }
 
 /** Gets the zip bytes for a URL or file source, using data/raw/ as a download cache. */
-async function obtainZip(source: Exclude<Source, { kind: "synthetic" }>, params: EtlParams, root: string, progress: Progress, signal: AbortSignal) {
+async function obtainZip(
+  source: Exclude<Source, { kind: "synthetic" }>,
+  params: EtlParams,
+  root: string,
+  progress: Progress,
+  signal: AbortSignal,
+) {
   const expected = params.sha256 ?? KNOWN_SHA256[source.name];
   if (source.kind === "file") {
     let bytes: Uint8Array;
@@ -116,7 +128,9 @@ async function obtainZip(source: Exclude<Source, { kind: "synthetic" }>, params:
       bytes = await Deno.readFile(source.path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        throw new Error(`Cannot read dataset ${source.path}: the file does not exist (check --dataset / etl.dataset)`);
+        throw new Error(
+          `Cannot read dataset ${source.path}: the file does not exist (check --dataset / etl.dataset)`,
+        );
       }
       throw e;
     }
@@ -139,7 +153,10 @@ async function obtainZip(source: Exclude<Source, { kind: "synthetic" }>, params:
     progress,
     signal,
   });
-  await writeTextAtomic(metaPath, JSON.stringify({ url: source.url, sha256: sha256(bytes) }, null, 2) + "\n");
+  await writeTextAtomic(
+    metaPath,
+    JSON.stringify({ url: source.url, sha256: sha256(bytes) }, null, 2) + "\n",
+  );
   return { bytes, label: rawPath };
 }
 
@@ -151,7 +168,8 @@ async function writeParquet(df: pl.DataFrame, path: string): Promise<void> {
 /** The ETL stage descriptor. */
 export const etlStage = defineStage({
   name: "etl",
-  description: "Download/extract MovieLens (or generate synthetic data) -> typed Parquet in data/processed",
+  description:
+    "Download/extract MovieLens (or generate synthetic data) -> typed Parquet in data/processed",
   deps: [],
   outs: ["data/processed"],
   params: etlParams,
@@ -174,7 +192,11 @@ export const etlStage = defineStage({
     let zipSha: string | null = null;
     let label: string;
     if (source.kind === "synthetic") {
-      progress.info(`generating synthetic data (${formatCount(params.synthetic.users)} users x ${formatCount(params.synthetic.ratingsPerUser)} ratings, seed ${params.synthetic.seed})`);
+      progress.info(
+        `generating synthetic data (${formatCount(params.synthetic.users)} users x ${
+          formatCount(params.synthetic.ratingsPerUser)
+        } ratings, seed ${params.synthetic.seed})`,
+      );
       frames = { variant: "csv", ...generateSynthetic(params.synthetic), splits: {} };
       label = "synthetic";
     } else {
@@ -183,7 +205,11 @@ export const etlStage = defineStage({
       label = zip.label;
       frames = readMovieLensZip(zip.bytes, { label, ratingScale: params.ratingScale });
     }
-    progress.info(`read ${formatCount(frames.ratings.height)} ratings, ${formatCount(frames.movies.height)} movies (${frames.variant} variant)`);
+    progress.info(
+      `read ${formatCount(frames.ratings.height)} ratings, ${
+        formatCount(frames.movies.height)
+      } movies (${frames.variant} variant)`,
+    );
     const out = ctx.outputs["data/processed"]!;
     await Deno.mkdir(out, { recursive: true });
     await writeParquet(frames.ratings, join(out, "ratings.parquet"));
@@ -199,14 +225,24 @@ export const etlStage = defineStage({
     }
     const summary = summarize(frames, {
       dataset: source.name,
-      source: source.kind === "url" ? source.url : source.kind === "file" ? resolve(source.path) : "synthetic",
+      source: source.kind === "url"
+        ? source.url
+        : source.kind === "file"
+        ? resolve(source.path)
+        : "synthetic",
       sha256: zipSha,
     });
     for (const w of summary.warnings) progress.warn(w);
     await Deno.writeTextFile(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
     return {
-      summary: `${formatCount(summary.counts.ratings)} ratings, ${formatCount(summary.counts.users)} users, ${formatCount(summary.counts.movies)} movies`,
-      metrics: { ratings: summary.counts.ratings, users: summary.counts.users, movies: summary.counts.movies },
+      summary: `${formatCount(summary.counts.ratings)} ratings, ${
+        formatCount(summary.counts.users)
+      } users, ${formatCount(summary.counts.movies)} movies`,
+      metrics: {
+        ratings: summary.counts.ratings,
+        users: summary.counts.users,
+        movies: summary.counts.movies,
+      },
     };
   },
 });

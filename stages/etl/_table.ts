@@ -57,23 +57,40 @@ export function readDelimited(text: string, options: ReadOptions): pl.DataFrame 
     if (df.width !== names.length) {
       const firstLine = text.slice(0, text.indexOf("\n") >>> 0).slice(0, 80);
       throw new InputError(
-        `Cannot read ${file}: line 1 has ${df.width} field${df.width === 1 ? "" : "s"} when split on ${label}, expected ${names.length} (${names.join(", ")}): unknown delimiter or wrong format? Line 1 is "${firstLine}"`,
+        `Cannot read ${file}: line 1 has ${df.width} field${
+          df.width === 1 ? "" : "s"
+        } when split on ${label}, expected ${names.length} (${
+          names.join(", ")
+        }): unknown delimiter or wrong format? Line 1 is "${firstLine}"`,
       );
     }
     df = df.rename(Object.fromEntries(df.columns.map((c, i) => [c, names[i]!])));
   } else if (df.width === 1 && !df.columns[0]!.includes(sep)) {
     throw new InputError(
-      `Cannot read ${file}: the header "${df.columns[0]}" has one column when split on ${label}: unknown delimiter (expected ${label}-separated values)`,
+      `Cannot read ${file}: the header "${
+        df.columns[0]
+      }" has one column when split on ${label}: unknown delimiter (expected ${label}-separated values)`,
     );
   }
   return df;
 }
 
-const polarsType = { int32: pl.Int32, int64: pl.Int64, float32: pl.Float32, string: pl.Utf8 } as const;
+const polarsType = {
+  int32: pl.Int32,
+  int64: pl.Int64,
+  float32: pl.Float32,
+  string: pl.Utf8,
+} as const;
 
 function expectation(spec: ColumnSpec): string {
-  const kind = spec.type === "string" ? "text" : spec.type.startsWith("int") ? "an integer" : "a number";
-  if (spec.min !== undefined && spec.max !== undefined) return `${kind} from ${spec.min} to ${spec.max}`;
+  const kind = spec.type === "string"
+    ? "text"
+    : spec.type.startsWith("int")
+    ? "an integer"
+    : "a number";
+  if (spec.min !== undefined && spec.max !== undefined) {
+    return `${kind} from ${spec.min} to ${spec.max}`;
+  }
   if (spec.min !== undefined) return `${kind} >= ${spec.min}`;
   return kind;
 }
@@ -91,7 +108,9 @@ export function castColumns(
   const missing = specs.filter((s) => !df.columns.includes(s.name)).map((s) => s.name);
   if (missing.length > 0) {
     throw new InputError(
-      `Cannot read ${file}: missing column${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")} (found: ${df.columns.join(", ")})`,
+      `Cannot read ${file}: missing column${missing.length > 1 ? "s" : ""} ${
+        missing.map((m) => `"${m}"`).join(", ")
+      } (found: ${df.columns.join(", ")})`,
     );
   }
   const exprs = [];
@@ -111,7 +130,9 @@ export function castColumns(
       const value = row[spec.name];
       const shown = value === null || value === "" ? "empty" : `"${String(value).slice(0, 60)}"`;
       throw new InputError(
-        `Cannot read ${file}: line ${line}, column "${spec.name}" is ${shown}, expected ${expectation(spec)}`,
+        `Cannot read ${file}: line ${line}, column "${spec.name}" is ${shown}, expected ${
+          expectation(spec)
+        }`,
       );
     }
     exprs.push(cast.alias(spec.name));

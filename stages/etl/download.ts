@@ -41,8 +41,11 @@ async function fetchOnce(url: string, options: DownloadOptions): Promise<Uint8Ar
   const response = await fetch(url, options.signal ? { signal: options.signal } : {});
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    const error = new DownloadError(`Cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
-    (error as { retryable?: boolean }).retryable = response.status >= 500 || response.status === 429;
+    const error = new DownloadError(
+      `Cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
+    );
+    (error as { retryable?: boolean }).retryable = response.status >= 500 ||
+      response.status === 429;
     throw error;
   }
   const total = Number(response.headers.get("content-length") ?? 0);
@@ -54,7 +57,11 @@ async function fetchOnce(url: string, options: DownloadOptions): Promise<Uint8Ar
     if (total > 0) options.progress?.update(received, total, "bytes");
   }
   if (total > 0 && received !== total) {
-    throw new DownloadError(`Cannot download ${url}: connection closed after ${formatCount(received)} of ${formatCount(total)} bytes`);
+    throw new DownloadError(
+      `Cannot download ${url}: connection closed after ${formatCount(received)} of ${
+        formatCount(total)
+      } bytes`,
+    );
   }
   const out = new Uint8Array(received);
   let offset = 0;
@@ -69,13 +76,19 @@ async function fetchOnce(url: string, options: DownloadOptions): Promise<Uint8Ar
  * Downloads `url` to `path` (atomically) with retries on network errors and
  * 5xx answers, then checks the sha256 when one is given. Returns the bytes.
  */
-export async function fetchToFile(url: string, path: string, options: DownloadOptions = {}): Promise<Uint8Array> {
+export async function fetchToFile(
+  url: string,
+  path: string,
+  options: DownloadOptions = {},
+): Promise<Uint8Array> {
   const attempts = options.attempts ?? 3;
   let delay = options.backoffMs ?? 500;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      options.progress?.info(`downloading ${url}${attempt > 1 ? ` (attempt ${attempt}/${attempts})` : ""}`);
+      options.progress?.info(
+        `downloading ${url}${attempt > 1 ? ` (attempt ${attempt}/${attempts})` : ""}`,
+      );
       const data = await fetchOnce(url, options);
       verifySha256(data, options.sha256, url);
       await writeFileAtomic(path, data);
@@ -83,7 +96,8 @@ export async function fetchToFile(url: string, path: string, options: DownloadOp
       return data;
     } catch (e) {
       lastError = e;
-      const retryable = e instanceof TypeError || (e as { retryable?: boolean }).retryable === true ||
+      const retryable = e instanceof TypeError ||
+        (e as { retryable?: boolean }).retryable === true ||
         (e instanceof DownloadError && e.message.includes("connection closed"));
       if (!retryable || attempt === attempts || options.signal?.aborted) break;
       options.progress?.warn(`${(e as Error).message}; retrying in ${delay} ms`);

@@ -40,18 +40,27 @@ export interface ReadZipOptions {
   readonly ratingScale: readonly [number, number];
 }
 
-const WANTED = /(^|\/)(ratings\.csv|movies\.csv|tags\.csv|links\.csv|ratings\.dat|movies\.dat|tags\.dat|u\.data|u\.item|u\.genre|u[1-5a-b]\.(base|test))$/;
+const WANTED =
+  /(^|\/)(ratings\.csv|movies\.csv|tags\.csv|links\.csv|ratings\.dat|movies\.dat|tags\.dat|u\.data|u\.item|u\.genre|u[1-5a-b]\.(base|test))$/;
 
 /** Unzips the entries we read; a non-zip or truncated archive gets a clear error. */
 export function openZip(bytes: Uint8Array, label: string): Map<string, Uint8Array> {
   if (bytes.length < 22 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
-    throw new InputError(`Cannot open ${label}: not a zip archive (it does not start with "PK"); check the dataset URL or path`);
+    throw new InputError(
+      `Cannot open ${label}: not a zip archive (it does not start with "PK"); check the dataset URL or path`,
+    );
   }
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes, { filter: (f) => WANTED.test(f.name) && !f.name.includes("__MACOSX") });
+    entries = unzipSync(bytes, {
+      filter: (f) => WANTED.test(f.name) && !f.name.includes("__MACOSX"),
+    });
   } catch (e) {
-    throw new InputError(`Cannot open ${label}: the zip archive is truncated or corrupt (${(e as Error).message}); delete it and download again`);
+    throw new InputError(
+      `Cannot open ${label}: the zip archive is truncated or corrupt (${
+        (e as Error).message
+      }); delete it and download again`,
+    );
   }
   const out = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(entries)) out.set(name.split("/").pop()!, data);
@@ -68,13 +77,18 @@ export function decodeText(bytes: Uint8Array): string {
 }
 
 /** Detects the variant from the file names present. */
-export function detectVariant(files: ReadonlySet<string> | Map<string, unknown>, label: string): Variant {
+export function detectVariant(
+  files: ReadonlySet<string> | Map<string, unknown>,
+  label: string,
+): Variant {
   const has = (n: string) => files.has(n);
   if (has("ratings.csv")) return "csv";
   if (has("ratings.dat")) return "dat";
   if (has("u.data")) return "100k";
   throw new InputError(
-    `Cannot read ${label}: no ratings file found (expected ratings.csv, ratings.dat or u.data inside the zip; found: ${[...files.keys()].join(", ") || "nothing we read"})`,
+    `Cannot read ${label}: no ratings file found (expected ratings.csv, ratings.dat or u.data inside the zip; found: ${
+      [...files.keys()].join(", ") || "nothing we read"
+    })`,
   );
 }
 
@@ -97,7 +111,10 @@ function requireRows(df: pl.DataFrame, file: string): pl.DataFrame {
  * variant has one) and turns `genres` "A|B" into a list.
  */
 export function tidyMovies(df: pl.DataFrame): pl.DataFrame {
-  const titleYear = pl.col("title").str.strip().str.extract(String.raw`\((\d{4})[^()]*\)$`, 1).cast(pl.Int32, false);
+  const titleYear = pl.col("title").str.strip().str.extract(String.raw`\((\d{4})[^()]*\)$`, 1).cast(
+    pl.Int32,
+    false,
+  );
   const year = df.columns.includes("releaseYear")
     ? pl.when(titleYear.isNull()).then(pl.col("releaseYear")).otherwise(titleYear)
     : titleYear;
@@ -106,7 +123,11 @@ export function tidyMovies(df: pl.DataFrame): pl.DataFrame {
     year.alias("year"),
     pl.col("genres")
       .str.split("|")
-      .lst.eval(pl.element().filter(pl.element().neq(pl.lit("(no genres listed)")).and(pl.element().neq(pl.lit("")))))
+      .lst.eval(
+        pl.element().filter(
+          pl.element().neq(pl.lit("(no genres listed)")).and(pl.element().neq(pl.lit(""))),
+        ),
+      )
       .alias("genres"),
   ).select("movieId", "title", "year", "genres");
 }
@@ -119,9 +140,13 @@ function text(files: Map<string, Uint8Array>, name: string, label: string): stri
 
 function readCsvVariant(files: Map<string, Uint8Array>, options: ReadZipOptions): MovieLensFrames {
   const { label } = options;
-  const read = (name: string) => readDelimited(text(files, name, label), { file: name, sep: ",", quoted: true });
+  const read = (name: string) =>
+    readDelimited(text(files, name, label), { file: name, sep: ",", quoted: true });
   const ratings = requireRows(
-    castColumns(read("ratings.csv"), ratingSpecs(options.ratingScale), { file: "ratings.csv", headerLines: 1 }),
+    castColumns(read("ratings.csv"), ratingSpecs(options.ratingScale), {
+      file: "ratings.csv",
+      headerLines: 1,
+    }),
     "ratings.csv",
   );
   const movies = tidyMovies(castColumns(read("movies.csv"), [
@@ -144,10 +169,22 @@ function readCsvVariant(files: Map<string, Uint8Array>, options: ReadZipOptions)
       { name: "tmdbId", type: "int32", nullable: true },
     ], { file: "links.csv", headerLines: 1 })
     : undefined;
-  return { variant: "csv", ratings, movies, ...(tags ? { tags } : {}), ...(links ? { links } : {}), splits: {} };
+  return {
+    variant: "csv",
+    ratings,
+    movies,
+    ...(tags ? { tags } : {}),
+    ...(links ? { links } : {}),
+    splits: {},
+  };
 }
 
-function readDat(files: Map<string, Uint8Array>, name: string, names: string[], label: string): pl.DataFrame {
+function readDat(
+  files: Map<string, Uint8Array>,
+  name: string,
+  names: string[],
+  label: string,
+): pl.DataFrame {
   const raw = text(files, name, label);
   // "::" is two bytes; Polars wants one. \x1f (unit separator) never occurs in MovieLens text.
   return readDelimited(raw.replaceAll("::", "\x1f"), {
@@ -169,11 +206,13 @@ function readDatVariant(files: Map<string, Uint8Array>, options: ReadZipOptions)
     ),
     "ratings.dat",
   );
-  const movies = tidyMovies(castColumns(readDat(files, "movies.dat", ["movieId", "title", "genres"], label), [
-    { name: "movieId", type: "int32", min: 0 },
-    { name: "title", type: "string" },
-    { name: "genres", type: "string", nullable: true },
-  ], { file: "movies.dat", headerLines: 0 }));
+  const movies = tidyMovies(
+    castColumns(readDat(files, "movies.dat", ["movieId", "title", "genres"], label), [
+      { name: "movieId", type: "int32", min: 0 },
+      { name: "title", type: "string" },
+      { name: "genres", type: "string", nullable: true },
+    ], { file: "movies.dat", headerLines: 0 }),
+  );
   const tags = files.has("tags.dat")
     ? castColumns(readDat(files, "tags.dat", ["userId", "movieId", "tag", "timestamp"], label), [
       { name: "userId", type: "int32", min: 0 },
@@ -185,7 +224,11 @@ function readDatVariant(files: Map<string, Uint8Array>, options: ReadZipOptions)
   return { variant: "dat", ratings, movies, ...(tags ? { tags } : {}), splits: {} };
 }
 
-function read100kRatings(files: Map<string, Uint8Array>, name: string, options: ReadZipOptions): pl.DataFrame {
+function read100kRatings(
+  files: Map<string, Uint8Array>,
+  name: string,
+  options: ReadZipOptions,
+): pl.DataFrame {
   const df = readDelimited(text(files, name, options.label), {
     file: name,
     sep: "\t",
@@ -200,12 +243,30 @@ function read100kVariant(files: Map<string, Uint8Array>, options: ReadZipOptions
   const { label } = options;
   const ratings = requireRows(read100kRatings(files, "u.data", options), "u.data");
   const genreNames = files.has("u.genre")
-    ? text(files, "u.genre", label).split("\n").map((l) => l.trim()).filter(Boolean).map((l) => l.split("|")[0]!)
+    ? text(files, "u.genre", label).split("\n").map((l) => l.trim()).filter(Boolean).map((l) =>
+      l.split("|")[0]!
+    )
     : [];
   const flagCount = genreNames.length || 19;
-  const names = ["movieId", "title", "releaseDate", "videoReleaseDate", "imdbUrl", ...Array.from({ length: flagCount }, (_, i) => `g${i}`)];
-  const item = readDelimited(text(files, "u.item", label), { file: "u.item", sep: "|", names, quoted: false, delimiterLabel: '"|"' });
-  const flags = Array.from({ length: flagCount }, (_, i) => ({ name: `g${i}`, type: "int32" as const, min: 0, max: 1 }));
+  const names = [
+    "movieId",
+    "title",
+    "releaseDate",
+    "videoReleaseDate",
+    "imdbUrl",
+    ...Array.from({ length: flagCount }, (_, i) => `g${i}`),
+  ];
+  const item = readDelimited(text(files, "u.item", label), {
+    file: "u.item",
+    sep: "|",
+    names,
+    quoted: false,
+    delimiterLabel: '"|"',
+  });
+  const flags = Array.from(
+    { length: flagCount },
+    (_, i) => ({ name: `g${i}`, type: "int32" as const, min: 0, max: 1 }),
+  );
   const typed = castColumns(item, [
     { name: "movieId", type: "int32", min: 0 },
     { name: "title", type: "string" },
@@ -214,17 +275,27 @@ function read100kVariant(files: Map<string, Uint8Array>, options: ReadZipOptions
   ], { file: "u.item", headerLines: 0 });
   // Genre flags -> "Action|Comedy" so tidyMovies treats all variants alike; "unknown" is no genre.
   const genreExpr = pl.concatString(
-    flags.map((f, i) => pl.when(pl.col(f.name).eq(1)).then(pl.lit(genreNames[i] ?? `genre${i}`)).otherwise(pl.lit(""))),
+    flags.map((f, i) =>
+      pl.when(pl.col(f.name).eq(1)).then(pl.lit(genreNames[i] ?? `genre${i}`)).otherwise(pl.lit(""))
+    ),
     "|",
-  ).str.replaceAll(String.raw`\|+`, "|").str.replaceAll(String.raw`^\||\|$`, "").str.replace("^unknown$", "");
+  ).str.replaceAll(String.raw`\|+`, "|").str.replaceAll(String.raw`^\||\|$`, "").str.replace(
+    "^unknown$",
+    "",
+  );
   const movies = tidyMovies(typed.withColumns(
     genreExpr.alias("genres"),
-    pl.col("releaseDate").str.extract(String.raw`(\d{4})$`, 1).cast(pl.Int32, false).alias("releaseYear"),
+    pl.col("releaseDate").str.extract(String.raw`(\d{4})$`, 1).cast(pl.Int32, false).alias(
+      "releaseYear",
+    ),
   ));
   const splits: Record<string, { base: pl.DataFrame; test: pl.DataFrame }> = {};
   for (const s of ["u1", "u2", "u3", "u4", "u5", "ua", "ub"]) {
     if (files.has(`${s}.base`) && files.has(`${s}.test`)) {
-      splits[s] = { base: read100kRatings(files, `${s}.base`, options), test: read100kRatings(files, `${s}.test`, options) };
+      splits[s] = {
+        base: read100kRatings(files, `${s}.base`, options),
+        test: read100kRatings(files, `${s}.test`, options),
+      };
     }
   }
   return { variant: "100k", ratings, movies, splits };

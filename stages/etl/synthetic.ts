@@ -21,7 +21,25 @@ export const syntheticSchema = z.object({
 /** Parsed synthetic params. */
 export type SyntheticParams = z.output<typeof syntheticSchema>;
 
-const GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"];
+const GENRES = [
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
+];
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
 function rng(seed: number): () => number {
@@ -50,7 +68,9 @@ function gaussian(random: () => number): number {
  * if (ratings.height !== 20 || movies.height !== 20) throw new Error("wrong size");
  * ```
  */
-export function generateSynthetic(params: SyntheticParams): { ratings: pl.DataFrame; movies: pl.DataFrame } {
+export function generateSynthetic(
+  params: SyntheticParams,
+): { ratings: pl.DataFrame; movies: pl.DataFrame } {
   const random = rng(params.seed);
   const { users, movies, factors } = params;
   const perUser = Math.min(params.ratingsPerUser, movies);

@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { z } from "zod";
+import { buildGraph, GraphError } from "./graph.ts";
+import { readLock } from "./lock_file.ts";
+import { acquireProcessLock, BusyError } from "./process_lock.ts";
+import { runPipeline } from "./runner.ts";
+import { defineStage, type Stage } from "./stage.ts";
+
+/** A tiny real pipeline: a -> b -> c, plus d (independent of b and c). Each appends to a log. */
+function makeStages(root: string, options: { failIn?: string } = {}): Stage[] {
+  const log = join(root, "ran.log");
+  const note = (name: string) => Deno.writeTextFileSync(log, name + "\n", { append: true });
+  const copyStage = (name: string, dep: string | undefined, out: string) =>
+    defineStage({
+      name,
+      description: `stage ${name}`,
+      deps: dep ? [dep] : [],
+      outs: [out],
+      params: z.object({ factor: z.number().default(1) }),
+      code: import.meta.url,
+      async run(ctx) {
+        note(name);
+        const input = dep ? await Deno.readTextFile(ctx.inputs[dep]!) : "seed";
+        await Deno.writeTextFile(ctx.outputs[out]!, `${input}|${name}*${ctx.params.factor}`);
+        if (options.failIn === name) throw new Error(`${name} blew up after writing`);
+      },
+    }) as unknown as Stage;
+  return [
+    copyStage("a", undefined, "out/a.txt"),
+    copyStage("b", "out/a.txt", "out/b.txt"),
+    copyStage("c", "out/b.txt", "out/c.txt"),
+    copyStage("d", "out/a.txt", "out/d.txt"),
+  ];
+}
+
+function params(over: Record<string, number> = {}) {
+  return Object.fromEntries(["a", "b", "c", "d"].map((s) => [s, { factor: over[s] ?? 1 }]));
+}
+
+const ran = async (root: string) => {
+  const text = await Deno.readTextFile(join(root, "ran.log")).catch(() => "");
+  await Deno.remove(join(root, "ran.log")).catch(() => {});
+  return text.split("\n").filter(Boolean).sort();
+};
+
+const quiet = () => {};
+const statuses = (outcomes: readonly { stage: string; status: string }[]) =>
+  outcomes.map((o) => `${o.stage}:${o.status}`).sort();
+
+Deno.test("runPipeline() caches every stage on the second run", async () => {
+  const root = await Deno.makeTempDir();
+  const stages = makeStages(root);
+  const first = await runPipeline(stages, { root, params: params(), runId: "r1", log: quiet });
+  assert.equal(first.ok, true);
+  assert.deepEqual(await ran(root), ["a", "b", "c", "d"]);
+  const second = await runPipeline(stages, { root, params: params(), runId: "r2", log: quiet });
+  assert.deepEqual(second.outcomes.map((o) => o.status), ["cached", "cached", "cached", "cached"]);
+  assert.deepEqual(second.outcomes.map((o) => o.producedBy), ["r1", "r1", "r1", "r1"]);
+  assert.deepEqual(await ran(root), []);
+});
+
+Deno.test("runPipeline() re-runs exactly the stages downstream of a changed param", async () => {
+  const root = await Deno.makeTempDir();
+  const stages = makeStages(root);
+  await runPipeline(stages, { root, params: params(), runId: "r1", log: quiet });
+  await ran(root);
+  const result = await runPipeline(stages, {
+    root,
+    params: params({ b: 2 }),
+    runId: "r2",
+    log: quiet,
+  });
+  assert.deepEqual(await ran(root), ["b", "c"]);
+  assert.deepEqual(statuses(result.outcomes), ["a:cached", "b:ran", "c:ran", "d:cached"]);
+  assert.equal(await Deno.readTextFile(join(root, "out/c.txt")), "seed|a*1|b*2|c*1");
+});
+
+Deno.test("runPipeline() --dry-run names the changed param, the changed output and upstream runs", async () => {
+  const root = await Deno.makeTempDir();
+  const stages = makeStages(root);
+  await runPipeline(stages, { root, params: params(), runId: "r1", log: quiet });
+  await ran(root);
+  await Deno.writeTextFile(join(root, "out/d.txt"), "edited by hand");
+  const { plan } = await runPipeline(stages, {
+    root,
+    params: params({ b: 3 }),
+    runId: "r2",
+    dryRun: true,
+    log: quiet,
+  });
+  const reasons = Object.fromEntries(
+    plan.map((d) => [d.stage, `${d.run}: ${d.reasons.join("; ")}`]),
+  );
+  assert.match(reasons.a!, /^false: cached/);
+  assert.match(reasons.b!, /^true: params changed \(b\.factor: 1 -> 3\)/);
+  assert.match(reasons.c!, /^true: upstream stage b will run/);
+  assert.match(reasons.d!, /^true: output out\/d\.txt was modified/);
+  assert.deepEqual(await ran(root), [], "a dry run runs nothing");
+});
+
+Deno.test("runPipeline() re-runs a stage whose code changed", async () => {
+  const root = await Deno.makeTempDir();
+  const codeFile = join(root, "stage_code.ts");
+  await Deno.writeTextFile(codeFile, "export const version = 1;\n");
+  const stage = { ...makeStages(root)[0]!, code: `file://${codeFile}` } as Stage;
+  await runPipeline([stage], { root, params: params(), runId: "r1", log: quiet });
+  await Deno.writeTextFile(codeFile, "export const version = 2;\n");
+  const { plan } = await runPipeline([stage], {
+    root,
+    params: params(),
+    runId: "r2",
+    dryRun: true,
+    log: quiet,
+  });
+  assert.deepEqual(plan[0]!.reasons, ["code changed"]);
+});
+
+Deno.test("buildGraph() refuses cycles, missing inputs and shared outputs", async (t) => {
+  const s = (name: string, deps: string[], outs: string[]) =>
+    ({
+      name,
+      description: name,
+      deps,
+      outs,
+      params: z.object({}),
+      code: import.meta.url,
+      run: async () => {},
+    }) as Stage;
+  await t.step("cycle", () => {
+    assert.throws(
+      () =>
+        buildGraph([s("x", ["q"], ["p"]), s("y", ["p"], ["r"]), s("z", ["r"], ["q"])], () => false),
+      (e: Error) => e instanceof GraphError && /cycle: (x|y|z) -> .* -> \1/.test(e.message),
+    );
+  });
+  await t.step("missing input", () => {
+    assert.throws(
+      () => buildGraph([s("x", ["nowhere.csv"], ["p"])], () => false),
+      /Stage "x" needs "nowhere.csv", but no stage produces it/,
+    );
+  });
+  await t.step("two writers", () => {
+    assert.throws(
+      () => buildGraph([s("x", [], ["data"]), s("y", [], ["data/sub"])], () => false),
+      /both write/,
+    );
+  });
+});
+
+Deno.test("runPipeline() leaves no output and no lock entry when a stage fails after writing", async () => {
+  const root = await Deno.makeTempDir();
+  const result = await runPipeline(makeStages(root, { failIn: "b" }), {
+    root,
+    params: params(),
+    runId: "r1",
+    log: quiet,
+  });
+  assert.equal(result.ok, false);
+  // Fail fast, like DVC: nothing new starts after a failure.
+  assert.deepEqual(statuses(result.outcomes), ["a:ran", "b:failed", "c:skipped", "d:skipped"]);
+  await assert.rejects(Deno.stat(join(root, "out/b.txt")));
+  const leftovers = [...Deno.readDirSync(join(root, "out"))].map((e) => e.name).filter((n) =>
+    n.includes("tmp")
+  );
+  assert.deepEqual(leftovers, []);
+  const lock = await readLock(join(root, "pipeline.lock"));
+  assert.equal(lock.stages.b, undefined);
+  assert.ok(lock.stages.a);
+  const again = await runPipeline(makeStages(root), {
+    root,
+    params: params(),
+    runId: "r2",
+    log: quiet,
+  });
+  assert.equal(again.outcomes.find((o) => o.stage === "b")!.status, "ran");
+});
+
+Deno.test("runPipeline() killed mid-stage leaves nothing that a later run treats as cached", async () => {
+  const root = await Deno.makeTempDir();
+  const script = join(root, "slow.ts");
+  const runner = new URL("./runner.ts", import.meta.url).href;
+  const stageMod = new URL("./stage.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `
+import { z } from "zod";
+import { runPipeline } from "${runner}";
+import { defineStage } from "${stageMod}";
+const slow = defineStage({
+  name: "slow", description: "writes half, then hangs", deps: [], outs: ["out/big.txt"],
+  params: z.object({}), code: import.meta.url,
+  async run(ctx) {
+    await Deno.writeTextFile(ctx.outputs["out/big.txt"], "half of it");
+    console.log("WROTE");
+    await new Promise((r) => setTimeout(r, 60_000));
+  },
+});
+await runPipeline([slow], { root: ${
+      JSON.stringify(root)
+    }, params: { slow: {} }, runId: "killed", log: () => {} });
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", new URL("../deno.json", import.meta.url).pathname, script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("WROTE")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  assert.ok(seen.includes("WROTE"), "the child reached the middle of the stage");
+  await assert.rejects(Deno.stat(join(root, "out/big.txt")), "no output under its final name");
+  const lock = await readLock(join(root, "pipeline.lock"));
+  assert.equal(lock.stages.slow, undefined, "no lock entry");
+});
+
+Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", async () => {
+  const root = await Deno.makeTempDir();
+  const events: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const mk = (name: string, waitFor: boolean) =>
+    defineStage({
+      name,
+      description: name,
+      deps: [],
+      outs: [`out/${name}`],
+      params: z.object({}),
+      code: import.meta.url,
+      async run(ctx) {
+        events.push(`start ${name}`);
+        if (waitFor) await gate;
+        else release();
+        await Deno.writeTextFile(ctx.outputs[`out/${name}`]!, name);
+        events.push(`end ${name}`);
+      },
+    }) as unknown as Stage;
+  // With jobs=1, "p" would wait forever for "q" to open the gate; with 2 both run.
+  const result = await runPipeline([mk("p", true), mk("q", false)], {
+    root,
+    params: { p: {}, q: {} },
+    runId: "r",
+    jobs: 2,
+    log: quiet,
+  });
+  assert.equal(result.ok, true);
+  assert.deepEqual(events.slice(0, 2).sort(), ["start p", "start q"]);
+});
+
+Deno.test("acquireProcessLock() refuses a second pipeline in the same project", async () => {
+  const root = await Deno.makeTempDir();
+  const release = await acquireProcessLock(root);
+  await assert.rejects(
+    acquireProcessLock(root),
+    (e: Error) => e instanceof BusyError && /Another pipeline run \(pid \d+/.test(e.message),
+  );
+  release();
+  const again = await acquireProcessLock(root);
+  again();
+});
+
+Deno.test("acquireProcessLock() takes over a lock left by a dead process", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    join(root, ".pipeline.running"),
+    JSON.stringify({ pid: 999_999_999, startedAt: "then" }),
+  );
+  const release = await acquireProcessLock(root);
+  release();
+});
