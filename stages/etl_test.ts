@@ -10,7 +10,6 @@ import { resolveSource } from "./etl/source.ts";
 
 const REAL_ZIP = new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 const stages = [etlStage as unknown as Stage];
-const quiet = () => {};
 
 /** Runs the ETL stage in a fresh project root; returns the root and the result. */
 async function runEtl(dataset: string, extra: Record<string, unknown> = {}, root?: string) {
@@ -221,7 +220,7 @@ Deno.test("etl reports bad input with file, line and column, and writes nothing"
     }, /the zip archive is truncated or corrupt/],
     [
       "missing file",
-      async () => "/nonexistent/place/ml.zip",
+      () => Promise.resolve("/nonexistent/place/ml.zip"),
       /Cannot read dataset \/nonexistent\/place\/ml\.zip: the file does not exist/,
     ],
     [
