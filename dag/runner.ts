@@ -12,7 +12,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { replacePath, tempPathFor } from "./atomic.ts";
-import { buildGraph, descendants, type Graph } from "./graph.ts";
+import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { hashCode, hashJson, hashPath } from "./hash.ts";
 import { type LockEntry, type LockFile, readLock, writeLock } from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
@@ -186,7 +186,7 @@ function selectStages(graph: Graph, options: RunOptions): Set<string> {
   for (const flag of ["only", "from"] as const) {
     const name = options[flag];
     if (name !== undefined && !names.includes(name)) {
-      throw new Error(`Unknown stage "${name}" for --${flag}: expected one of ${names.join(", ")}`);
+      throw new GraphError(`Unknown stage "${name}" for --${flag}: expected one of ${names.join(", ")}`);
     }
   }
   if (options.only) return new Set([options.only]);
@@ -226,7 +226,7 @@ export async function runPipeline(
       const upStage = graph.order.find((s) => s.name === up)!;
       for (const out of upStage.outs) {
         if (!(await exists(resolve(root, out)))) {
-          throw new Error(
+          throw new GraphError(
             `Stage "${stage.name}" needs "${out}" from stage "${up}", which has not run: run the pipeline without --only/--from first`,
           );
         }

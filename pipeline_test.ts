@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { expandSweeps } from "./pipeline.ts";
+
+const PIPELINE = new URL("./pipeline.ts", import.meta.url).pathname;
+const CONFIG = new URL("./deno.json", import.meta.url).pathname;
+
+/** Runs `deno task pipeline` as a user would, in `cwd`. */
+async function pipeline(cwd: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", CONFIG, PIPELINE, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("pipeline --help lists the flags", async () => {
+  const { code, stdout } = await pipeline(await Deno.makeTempDir(), "--help");
+  assert.equal(code, 0);
+  for (const flag of ["--only", "--from", "--force", "--dry-run", "--graph", "--params", "--set", "--jobs", "--dataset", "--sweep"]) {
+    assert.ok(stdout.includes(flag), `help mentions ${flag}`);
+  }
+});
+
+Deno.test("pipeline --graph prints the DAG as text and Mermaid", async () => {
+  const { code, stdout } = await pipeline(await Deno.makeTempDir(), "--graph");
+  assert.equal(code, 0);
+  assert.match(stdout, /^etl/m);
+  assert.match(stdout, /```mermaid\nflowchart TD/);
+});
+
+Deno.test("pipeline refuses bad params before any stage runs", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["--set", "etl.ratingScale=[5,1]"], /etl\.ratingScale: the first value must be below the second/],
+    [["--set", "etl.downloadAttempts=0"], /etl\.downloadAttempts: Too small/],
+    [["--set", "nosuch.key=1"], /Unknown params section "nosuch": expected one of etl/],
+    [["--set", "novalue"], /expected key=value/],
+    [["--params", "missing.yaml"], /Cannot read params file .*missing\.yaml: it does not exist/],
+    [["--only", "nosuchstage"], /Unknown stage "nosuchstage" for --only: expected one of etl/],
+    [["--jobs", "0"], /Invalid --jobs "0"/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" "), async () => {
+      const cwd = await Deno.makeTempDir();
+      const { code, stderr } = await pipeline(cwd, ...args);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, pattern);
+      await assert.rejects(Deno.stat(join(cwd, "data")), "nothing written");
+    });
+  }
+});
+
+Deno.test("pipeline refuses to run while another pipeline holds the project", async () => {
+  const cwd = await Deno.makeTempDir();
+  // A live process (this test) holds the lock.
+  await Deno.writeTextFile(join(cwd, ".pipeline.running"), JSON.stringify({ pid: Deno.pid, startedAt: "now" }));
+  const { code, stderr } = await pipeline(cwd, "--dataset", "synthetic");
+  assert.equal(code, 2);
+  assert.match(stderr, new RegExp(`Another pipeline run \\(pid ${Deno.pid}, started now\\) is using this project: wait for it`));
+  await assert.rejects(Deno.stat(join(cwd, "data")));
+});
+
+Deno.test("expandSweeps() makes the grid of all combinations", () => {
+  assert.deepEqual(expandSweeps(["a.x=1,2", "b.y=p,q"]), [["a.x=1", "b.y=p"], ["a.x=1", "b.y=q"], ["a.x=2", "b.y=p"], ["a.x=2", "b.y=q"]]);
+  assert.deepEqual(expandSweeps([]), [[]]);
+  assert.throws(() => expandSweeps(["a.x="]), /no values after "="/);
+});
