@@ -63,9 +63,14 @@ export function createProgress(stage: string, options: ProgressOptions = {}): Pr
   const started = now();
   let lastPrint = -Infinity;
   let lastUnit = "";
+  let lastDone = 0;
+  let unitStarted = started;
+  // When a new loop reports its first count, it began about when we last heard from the stage.
+  let lastEvent = started;
   const elapsed = () => formatSeconds((now() - started) / 1000);
   return {
     info(message) {
+      lastEvent = now();
       write(`[${stage}] ${message} (${elapsed()})`);
     },
     warn(message) {
@@ -73,11 +78,14 @@ export function createProgress(stage: string, options: ProgressOptions = {}): Pr
     },
     update(done, total, unit) {
       const t = now();
+      if (unit !== lastUnit || done < lastDone) unitStarted = lastEvent; // a new loop: new rate and ETA
+      lastDone = done;
+      lastEvent = t;
       const finished = done >= total;
       if (!finished && t - lastPrint < interval && unit === lastUnit) return;
       lastPrint = t;
       lastUnit = unit;
-      const secs = (t - started) / 1000;
+      const secs = (t - unitStarted) / 1000;
       const rate = secs > 0 ? done / secs : 0;
       const eta = rate > 0 && !finished ? `, ETA ${formatSeconds((total - done) / rate)}` : "";
       const pct = total > 0 ? ` (${((100 * done) / total).toFixed(0)}%)` : "";

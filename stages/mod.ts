@@ -6,6 +6,16 @@
  */
 import type { Stage } from "../dag/stage.ts";
 import { etlStage } from "./etl.ts";
+import { featuresStage } from "./features.ts";
+import { splitStage } from "./split.ts";
+import { trainStage } from "./train.ts";
+import { evaluateStage } from "./evaluate.ts";
 
-/** Every stage of `deno task pipeline`. */
-export const STAGES: readonly Stage[] = [etlStage as unknown as Stage];
+/** Every cached stage of `deno task pipeline`, in declaration order. */
+export const STAGES: readonly Stage[] = [
+  etlStage,
+  featuresStage,
+  splitStage,
+  trainStage,
+  evaluateStage,
+] as unknown as readonly Stage[];

@@ -106,5 +106,9 @@ export async function fetchToFile(
     }
   }
   if (lastError instanceof DownloadError) throw lastError;
-  throw new DownloadError(`Cannot download ${url}: ${(lastError as Error)?.message ?? lastError}`);
+  const error = lastError as Error & { cause?: { message?: string } };
+  const cause = error?.cause?.message ? ` (${error.cause.message})` : "";
+  throw new DownloadError(
+    `Cannot download ${url}: ${error?.message ?? lastError}${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
+  );
 }

@@ -1,0 +1,130 @@
+/**
+ * The model registry: every model by its name, to create from a config or
+ * load from a model file (dispatching on `manifest.model`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ModelArtifact, Recommender } from "./model.ts";
+import type { FactorView } from "./factor_view.ts";
+import { GlobalMean, globalMeanConfigSchema } from "./global_mean.ts";
+import { baselineConfigSchema, BaselineOnly } from "./baseline_only.ts";
+import { Popularity, popularityConfigSchema } from "./popularity.ts";
+import { TruncatedSVD, truncatedSvdConfigSchema } from "./truncated_svd.ts";
+import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
+import { ALS, alsConfigSchema } from "./als.ts";
+import { Blend, blendConfigSchema, type BlendFactory } from "./blend.ts";
+
+/** A model of the registry; factor models also expose their factors. */
+export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
+
+interface _Entry {
+  readonly schema: () => z.ZodType;
+  readonly create: (config: unknown) => RegisteredModel;
+  readonly load: (artifact: ModelArtifact) => RegisteredModel;
+  readonly description: string;
+}
+
+// deno-lint-ignore no-explicit-any
+type _Any = any;
+
+const _registry = {
+  "global-mean": {
+    schema: () => globalMeanConfigSchema,
+    create: (c: unknown) => new GlobalMean(c as _Any),
+    load: (a: ModelArtifact) => GlobalMean.load(a),
+    description: "the mean of all training ratings",
+  },
+  baseline: {
+    schema: () => baselineConfigSchema,
+    create: (c: unknown) => new BaselineOnly(c as _Any),
+    load: (a: ModelArtifact) => BaselineOnly.load(a),
+    description: "global mean + user and item biases (Surprise BaselineOnly)",
+  },
+  popularity: {
+    schema: () => popularityConfigSchema,
+    create: (c: unknown) => new Popularity(c as _Any),
+    load: (a: ModelArtifact) => Popularity.load(a),
+    description: "weighted-rating popular list",
+  },
+  svd: {
+    schema: () => truncatedSvdConfigSchema,
+    create: (c: unknown) => new TruncatedSVD(c as _Any),
+    load: (a: ModelArtifact) => TruncatedSVD.load(a),
+    description: "randomized truncated SVD of the user-mean-centred matrix",
+  },
+  "biased-mf": {
+    schema: () => biasedMfConfigSchema,
+    create: (c: unknown) => new BiasedMF(c as _Any),
+    load: (a: ModelArtifact) => BiasedMF.load(a),
+    description: "Funk SVD with biases trained by SGD",
+  },
+  als: {
+    schema: () => alsConfigSchema,
+    create: (c: unknown) => new ALS(c as _Any),
+    load: (a: ModelArtifact) => ALS.load(a),
+    description: "explicit ALS with biases",
+  },
+  blend: {
+    schema: () => blendConfigSchema,
+    create: (c: unknown) => new Blend(c as _Any, _factory),
+    load: (a: ModelArtifact) => Blend.load(a, _factory),
+    description: "linear blend of other models, weights fit on a training holdout",
+  },
+} satisfies Record<string, _Entry>;
+
+const _factory: BlendFactory = { create: (n, c) => createModel(n, c), load: (a) => loadModel(a) };
+
+/** A registered model name. */
+export type ModelName = keyof typeof _registry;
+
+/** Every registered model name. */
+export const modelNames: readonly ModelName[] = Object.keys(_registry) as ModelName[];
+
+/** zod schema of a model name (an enum of {@linkcode modelNames}). */
+export const modelNameSchema = z.enum(modelNames as [ModelName, ...ModelName[]]);
+
+/** The zod config schema of a model (for params files and JSON Schema export). */
+export function modelConfigSchema(name: string): z.ZodType {
+  return _entry(name).schema();
+}
+
+/** One line per model, for help texts. */
+export function describeModels(): Array<{ name: ModelName; description: string }> {
+  return modelNames.map((name) => ({ name, description: _registry[name].description }));
+}
+
+/**
+ * Creates an unfitted model by name; the config is validated by the model's zod schema.
+ *
+ * @example
+ * ```ts
+ * import { createModel } from "./model_registry.ts";
+ * const m = createModel("svd", { factors: 20 });
+ * if (m.name !== "svd") throw new Error();
+ * ```
+ */
+export function createModel(name: string, config: unknown = {}): RegisteredModel {
+  return _entry(name).create(config);
+}
+
+/** Loads a saved model of any registered kind, validating the file. */
+export function loadModel(artifact: ModelArtifact): RegisteredModel {
+  const name = (artifact?.manifest as { model?: unknown } | undefined)?.model;
+  if (typeof name !== "string") {
+    throw new TypeError('Cannot load model: the manifest has no "model" name');
+  }
+  return _entry(name).load(artifact);
+}
+
+function _entry(name: string): _Entry {
+  const parsed = modelNameSchema.safeParse(name);
+  if (!parsed.success) {
+    throw new RangeError(
+      `Unknown model "${name}": model: expected one of ${
+        modelNames.map((n) => `"${n}"`).join(", ")
+      }`,
+    );
+  }
+  return _registry[parsed.data];
+}

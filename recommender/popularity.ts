@@ -1,0 +1,156 @@
+/**
+ * `popularity`: the non-personalised model. Predicts each movie's weighted
+ * rating and recommends the popular list (see {@linkcode PopularList}),
+ * leaving out what a known user has already rated.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type {
+  EpochRecord,
+  FitOptions,
+  ModelArtifact,
+  Prediction,
+  Recommendations,
+  Recommender,
+  RecommendOptions,
+  ScoredMovie,
+} from "./model.ts";
+import type { Ratings } from "./ratings.ts";
+import { popularConfigSchema, PopularList } from "./popular.ts";
+import { _encodeTrain } from "./_factor_model.ts";
+import { _FactorScorer } from "./_factor_scorer.ts";
+import { _ArtifactReader, _checkIndices, _packArtifact } from "./_artifact.ts";
+import { _parseConfig } from "./_config.ts";
+import { Vocabulary } from "./vocabulary.ts";
+
+/** Config of {@linkcode Popularity} (that of the popular list). */
+export const popularityConfigSchema = popularConfigSchema;
+
+/**
+ * The `popularity` model. It answers every user, known or not, with scorer
+ * `popularity`; `similar()` has nothing to offer and returns an empty list.
+ *
+ * @example
+ * ```ts
+ * import { Popularity } from "./popularity.ts";
+ * import { ratingsFromColumns } from "./ratings.ts";
+ * const m = new Popularity({ m: 0 });
+ * m.fit(ratingsFromColumns({ userId: [1, 2], movieId: [10, 20], rating: [4, 2] }));
+ * const r = m.recommend(99, 1);
+ * if (!r.ok || r.items[0]!.movieId !== 10) throw new Error("expected movie 10 first");
+ * ```
+ */
+export class Popularity implements Recommender {
+  readonly name = "popularity";
+  readonly config: z.output<typeof popularityConfigSchema>;
+  readonly history: readonly EpochRecord[] = [];
+  #list: PopularList | null = null;
+  #users: Vocabulary | null = null;
+  #items: Vocabulary | null = null;
+  #seenIndptr: Int32Array = new Int32Array(1);
+  #seenIndices: Int32Array = new Int32Array(0);
+  #scale: readonly [number, number] = [0.5, 5];
+  #hash: string | undefined;
+
+  constructor(config: z.input<typeof popularityConfigSchema> = {}) {
+    this.config = _parseConfig(popularityConfigSchema, config, "popularity");
+  }
+
+  /** The fitted popular list. */
+  get list(): PopularList {
+    if (!this.#list) {
+      throw new Error('Model "popularity" is not fitted: call fit() or load() first');
+    }
+    return this.#list;
+  }
+
+  fit(train: Ratings, _options: FitOptions = {}): void {
+    const d = _encodeTrain(train, this.name);
+    this.#list = PopularList.fromRatings(train, this.config);
+    this.#users = d.users;
+    this.#items = d.items;
+    const seen = _FactorScorer.seenFrom(train, d.users, d.items);
+    this.#seenIndptr = seen.seenIndptr;
+    this.#seenIndices = seen.seenIndices;
+    this.#scale = d.ratingScale;
+    this.#hash = d.hash;
+  }
+
+  predict(userId: number, movieId: number): Prediction {
+    const list = this.list;
+    const s = list.score(movieId);
+    const [lo, hi] = this.#scale;
+    const clip = (r: number) => (r < lo ? lo : r > hi ? hi : r);
+    return s === undefined
+      ? { userId, movieId, rating: clip(list.globalMean), scorer: "global-mean" }
+      : { userId, movieId, rating: clip(s), scorer: "popularity" };
+  }
+
+  recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
+    const list = this.list;
+    const u = this.#users!.indexOf(userId);
+    const seen = new Set<number>();
+    if (u >= 0 && (options.excludeSeen ?? true)) {
+      for (let p = this.#seenIndptr[u]!; p < this.#seenIndptr[u + 1]!; p++) {
+        seen.add(this.#items!.idAt(this.#seenIndices[p]!));
+      }
+    }
+    const filter = options.filter;
+    const items = list.top(k, (id) => !seen.has(id) && (!filter || filter(id)));
+    return { ok: true, items, scorer: "popularity" };
+  }
+
+  similar(movieId: number, _k: number): ScoredMovie[] | null {
+    return this.list.score(movieId) === undefined ? null : [];
+  }
+
+  save(): Promise<ModelArtifact> {
+    const list = this.list;
+    return Promise.resolve(_packArtifact({
+      model: this.name,
+      config: { ...this.config },
+      ratingScale: [this.#scale[0], this.#scale[1]],
+      globalMean: list.globalMean,
+      ...(this.#hash ? { trainDataHash: this.#hash } : {}),
+      extra: { m: list.m },
+    }, [
+      { name: "movieIds", array: list.movieIds },
+      { name: "scores", array: list.scores },
+      { name: "votes", array: list.votes },
+      { name: "userIds", array: this.#users!.ids },
+      { name: "itemIds", array: this.#items!.ids },
+      { name: "seenIndptr", array: this.#seenIndptr },
+      { name: "seenIndices", array: this.#seenIndices },
+    ]));
+  }
+
+  /** Loads a saved `popularity` model, validating the file. */
+  static load(artifact: ModelArtifact): Popularity {
+    const r = new _ArtifactReader(artifact, "popularity");
+    const m = new Popularity(r.manifest.config as z.input<typeof popularityConfigSchema>);
+    const movieIds = r.int32("movieIds");
+    const prior = Number(r.manifest.extra.m);
+    if (!Number.isFinite(prior)) {
+      throw new RangeError('Cannot load model: extra "m" is not a number');
+    }
+    m.#list = PopularList.fromArrays({
+      movieIds,
+      scores: r.float32("scores", movieIds.length),
+      votes: r.int32("votes", movieIds.length),
+      m: prior,
+      globalMean: r.manifest.globalMean,
+    });
+    m.#users = Vocabulary.fromSortedIds(r.int32("userIds"));
+    m.#items = Vocabulary.fromSortedIds(r.int32("itemIds"));
+    m.#seenIndptr = r.int32("seenIndptr", m.#users.size + 1);
+    m.#seenIndices = r.int32("seenIndices");
+    if (m.#seenIndptr[m.#users.size] !== m.#seenIndices.length) {
+      throw new RangeError('Cannot load model: array "seenIndptr" does not match "seenIndices"');
+    }
+    _checkIndices("seenIndices", m.#seenIndices, m.#items.size);
+    m.#scale = [r.manifest.ratingScale[0], r.manifest.ratingScale[1]];
+    m.#hash = r.manifest.trainDataHash;
+    return m;
+  }
+}

@@ -1,0 +1,634 @@
+/**
+ * Evaluate stage: `data/models` + `data/interim/split` (+ `data/processed`
+ * for titles) -> `data/metrics`.
+ *
+ * For every model folder `data/models/<model>/` (fold 1) and its
+ * `folds/<i>/` (fold i >= 2), loads the model file, evaluates it on that
+ * fold's test set (`recommender/evaluation.ts`) and writes:
+ *
+ * - `metrics/<model>/metrics.json` ({@linkcode ModelMetricsFile}): mean and 95%
+ *   CI over folds of every metric, the per-fold values, fit seconds, and the
+ *   training history copied from the model manifest;
+ * - `metrics/<model>/report_data.json`: the `RunReportData` of the run page
+ *   (error histogram, predicted-vs-actual sample, sample users' top-10 with
+ *   titles, similar movies for well-known titles, data summary; stage timings
+ *   are left empty for the pipeline to fill);
+ * - `metrics/summary.json` ({@linkcode EvaluationSummary}): one row per model,
+ *   sorted by RMSE; {@linkcode formatComparisonTable} prints it.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { z } from "zod";
+import { writeTextAtomic } from "../dag/atomic.ts";
+import { formatSeconds } from "../dag/progress.ts";
+import { defineStage } from "../dag/stage.ts";
+import {
+  combineFolds,
+  evaluateModel,
+  type EvaluationResult,
+  type FoldSummary,
+} from "../recommender/evaluation.ts";
+import type { ModelManifest, Recommender } from "../recommender/model.ts";
+import { loadModel } from "../recommender/model_registry.ts";
+import type { Ratings } from "../recommender/ratings.ts";
+import { _Prng } from "../recommender/_prng.ts";
+import {
+  MAX_PREDICTION_SAMPLE,
+  type RunReportData,
+  RunReportDataSchema,
+} from "./report/run_report_data.ts";
+import { ciHighKey, ciLowKey } from "./report/keys.ts";
+import { ratingsFromFrame } from "./ratings_frame.ts";
+
+/** Titles whose similar movies the run report shows, when the data has them. */
+export const WELL_KNOWN_TITLES = [
+  "Toy Story (1995)",
+  "Matrix, The (1999)",
+  "Star Wars: Episode IV - A New Hope (1977)",
+] as const;
+
+/** The `evaluate` params section. */
+export const evaluateParams = z.object({
+  /** Length of the ranked lists for the @k metrics. */
+  k: z.number().int().min(1).max(1000).default(10),
+  /** A test rating at or above this is relevant. */
+  relevanceThreshold: z.number().default(4.0),
+  /** Bins of the prediction and error histograms. */
+  histogramBins: z.number().int().min(1).max(200).default(20),
+  /** Users shown with their top-10 in the report. */
+  sampleUsers: z.number().int().min(0).max(50).default(3),
+  /** Points of the predicted-vs-actual sample. */
+  samplePoints: z.number().int().min(0).max(MAX_PREDICTION_SAMPLE).default(MAX_PREDICTION_SAMPLE),
+  /** Movies (exact titles) whose similar movies the report shows; missing ones are skipped. */
+  similarTitles: z.array(z.string()).default([...WELL_KNOWN_TITLES]),
+  /** Seed of the samples. */
+  seed: z.number().int().default(42),
+  /** Evaluate only these models (default: every model folder). */
+  models: z.array(z.string().min(1)).optional(),
+}).strict();
+
+/** Parsed `evaluate` params. */
+export type EvaluateParams = z.output<typeof evaluateParams>;
+
+/** One model to evaluate: its fitted instance per fold (index 0 = fold 1; null = not trained). */
+export interface ModelUnderTest {
+  readonly name: string;
+  readonly folds: ReadonlyArray<Recommender | null>;
+  /** The fold-1 manifest (fit seconds, history, config). */
+  readonly manifest?: ModelManifest;
+}
+
+/** What {@linkcode evaluateModels} needs. */
+export interface EvaluateInputs {
+  readonly models: readonly ModelUnderTest[];
+  /** Train/test of each fold, fold 1 first. */
+  readonly folds: ReadonlyArray<{ readonly train: Ratings; readonly test: Ratings }>;
+  /** `movies.parquet` (movieId, title). */
+  readonly movies: pl.DataFrame;
+  /** All processed ratings (for the data summary). */
+  readonly ratings: Ratings;
+}
+
+/** `metrics/<model>/metrics.json`. */
+export interface ModelMetricsFile {
+  readonly model: string;
+  readonly k: number;
+  readonly relevanceThreshold: number;
+  /** Folds evaluated. */
+  readonly folds: number;
+  /** Mean and 95% CI over folds, per metric key. */
+  readonly metrics: Record<string, FoldSummary>;
+  readonly perFold: Array<{
+    readonly fold: number;
+    readonly metrics: Readonly<Record<string, number>>;
+    readonly counts: EvaluationResult["counts"];
+    readonly scorerCounts: EvaluationResult["scorerCounts"];
+    readonly seconds: EvaluationResult["seconds"];
+  }>;
+  /** Fit seconds of the fold-1 model (from its manifest), null when unknown. */
+  readonly fitSeconds: number | null;
+  readonly config: Record<string, unknown>;
+  /** Per-epoch history from the manifest (empty for closed-form models). */
+  readonly history: unknown[];
+  /** Other facts the model recorded (e.g. svd's explainedVarianceRatio). */
+  readonly extra: Record<string, unknown>;
+}
+
+/** One row of `metrics/summary.json`. */
+export interface SummaryRow {
+  readonly model: string;
+  readonly folds: number;
+  readonly fitSeconds: number | null;
+  /** Mean and CI half width (null with one fold) per metric key. */
+  readonly metrics: Record<string, { readonly mean: number; readonly halfWidth: number | null }>;
+}
+
+/** `metrics/summary.json`: the comparison table, best RMSE first. */
+export interface EvaluationSummary {
+  readonly k: number;
+  readonly relevanceThreshold: number;
+  readonly models: SummaryRow[];
+}
+
+/** Everything the stage writes. */
+export interface EvaluateOutput {
+  readonly perModel: ReadonlyArray<{
+    readonly name: string;
+    readonly metrics: ModelMetricsFile;
+    readonly report: RunReportData;
+  }>;
+  readonly summary: EvaluationSummary;
+}
+
+/**
+ * Evaluates every model on every fold it was trained for and builds the
+ * files of `data/metrics` (pure: no I/O).
+ */
+export function evaluateModels(
+  inputs: EvaluateInputs,
+  params: EvaluateParams,
+  options: {
+    signal?: AbortSignal;
+    onFold?: (model: string, fold: number, result: EvaluationResult) => void;
+  } = {},
+): EvaluateOutput {
+  if (inputs.folds.length === 0) {
+    throw new Error("Cannot evaluate: the split has no folds; re-run the split stage");
+  }
+  const titles = _titles(inputs.movies);
+  const fold1 = inputs.folds[0]!;
+  const sampleUsers = _pickSampleUsers(fold1.train, fold1.test, params.sampleUsers, params.seed);
+  const similarIds = _similarMovieIds(inputs.movies, fold1.train, params.similarTitles);
+  const dataSummary = _dataSummary(inputs.ratings, fold1, inputs.movies.height);
+  const perModel: EvaluateOutput["perModel"][number][] = [];
+  for (const m of inputs.models) {
+    const results: Array<{ fold: number; result: EvaluationResult }> = [];
+    for (const [i, model] of m.folds.entries()) {
+      if (!model || !inputs.folds[i]) continue;
+      const { train, test } = inputs.folds[i]!;
+      const result = evaluateModel(model, train, test, {
+        k: params.k,
+        relevanceThreshold: params.relevanceThreshold,
+        histogramBins: params.histogramBins,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      options.onFold?.(m.name, i + 1, result);
+      results.push({ fold: i + 1, result });
+    }
+    const first = results[0];
+    const model1 = m.folds[0];
+    if (!first || first.fold !== 1 || !model1) {
+      throw new Error(
+        `Cannot evaluate model "${m.name}": it has no fold-1 model; re-run the train stage`,
+      );
+    }
+    const extra = { ...(m.manifest?.extra ?? {}) };
+    const history = Array.isArray(extra.history)
+      ? (extra.history as unknown[])
+      : [...model1.history];
+    delete extra.history;
+    const fitSeconds = typeof extra.fitSeconds === "number" ? extra.fitSeconds : null;
+    const metrics: ModelMetricsFile = {
+      model: m.name,
+      k: params.k,
+      relevanceThreshold: params.relevanceThreshold,
+      folds: results.length,
+      metrics: combineFolds(results.map((r) => r.result)),
+      perFold: results.map(({ fold, result }) => ({
+        fold,
+        metrics: result.metrics,
+        counts: result.counts,
+        scorerCounts: result.scorerCounts,
+        seconds: result.seconds,
+      })),
+      fitSeconds,
+      config: { ...(m.manifest?.config ?? model1.config) },
+      history,
+      extra,
+    };
+    const report = RunReportDataSchema.parse(
+      {
+        version: 1,
+        errorHistogram: first.result.errorHistogram.map((b) => ({
+          x0: b.x0,
+          x1: b.x1,
+          count: b.count,
+        })),
+        predictedVsActual: _sample(
+          fold1.test,
+          first.result.predicted,
+          params.samplePoints,
+          params.seed,
+        ),
+        sampleUsers: sampleUsers.map((u) => _sampleUser(model1, fold1.train, u, titles)),
+        similarMovies: similarIds.flatMap((id) => {
+          const similar = model1.similar(id, 10);
+          if (!similar || similar.length === 0) return [];
+          return [{
+            movieId: id,
+            title: _title(titles, id),
+            similar: similar.filter((s) => Number.isFinite(s.score)).map((s) => ({
+              movieId: s.movieId,
+              title: _title(titles, s.movieId),
+              score: s.score,
+            })),
+          }];
+        }),
+        dataSummary,
+        stageTimings: [],
+      } satisfies RunReportData,
+    );
+    perModel.push({ name: m.name, metrics, report });
+  }
+  const rows: SummaryRow[] = perModel.map(({ name, metrics }) => ({
+    model: name,
+    folds: metrics.folds,
+    fitSeconds: metrics.fitSeconds,
+    metrics: Object.fromEntries(
+      Object.entries(metrics.metrics).map((
+        [key, s],
+      ) => [key, { mean: s.mean, halfWidth: s.halfWidth }]),
+    ),
+  }));
+  rows.sort((a, b) =>
+    _orInf(a.metrics.rmse?.mean) - _orInf(b.metrics.rmse?.mean) || a.model.localeCompare(b.model)
+  );
+  return {
+    perModel,
+    summary: { k: params.k, relevanceThreshold: params.relevanceThreshold, models: rows },
+  };
+}
+
+function _orInf(x: number | undefined): number {
+  return x === undefined || !Number.isFinite(x) ? Infinity : x;
+}
+
+/**
+ * The end-of-pipeline comparison table: model, RMSE, MAE, explained variance,
+ * P@k, NDCG@k and fit seconds, best RMSE first; `mean ± half width` of the 95%
+ * CI when there are several folds.
+ *
+ * @example
+ * ```ts
+ * import { formatComparisonTable } from "./evaluate.ts";
+ * const table = formatComparisonTable({
+ *   k: 10,
+ *   relevanceThreshold: 4,
+ *   models: [{ model: "svd", folds: 1, fitSeconds: 0.2, metrics: { rmse: { mean: 0.93, halfWidth: null } } }],
+ * });
+ * if (!table.includes("svd") || !table.includes("0.9300")) throw new Error(table);
+ * ```
+ */
+export function formatComparisonTable(summary: EvaluationSummary): string {
+  const k = summary.k;
+  const columns: Array<[string, string]> = [
+    ["RMSE", "rmse"],
+    ["MAE", "mae"],
+    ["EV", "explained_variance"],
+    [`P@${k}`, `precision_at_${k}`],
+    [`NDCG@${k}`, `ndcg_at_${k}`],
+  ];
+  const rows = [...summary.models].sort((a, b) =>
+    _orInf(a.metrics.rmse?.mean) - _orInf(b.metrics.rmse?.mean) || a.model.localeCompare(b.model)
+  );
+  const header = ["model", ...columns.map(([label]) => label), "fit s"];
+  const body = rows.map((r) => [
+    r.model + (r.folds > 1 ? ` (${r.folds} folds)` : ""),
+    ...columns.map(([, key]) => {
+      const v = r.metrics[key];
+      if (!v || !Number.isFinite(v.mean)) return "-";
+      return v.halfWidth !== null && Number.isFinite(v.halfWidth)
+        ? `${v.mean.toFixed(4)} ± ${v.halfWidth.toFixed(4)}`
+        : v.mean.toFixed(4);
+    }),
+    r.fitSeconds === null ? "-" : r.fitSeconds.toFixed(2),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(
+      "  ",
+    );
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function _titles(movies: pl.DataFrame): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!movies.columns.includes("movieId") || !movies.columns.includes("title")) return out;
+  const ids = movies.getColumn("movieId").cast(pl.Int32).toTypedArray() as Int32Array;
+  const names = movies.getColumn("title").toArray() as Array<string | null>;
+  for (let j = 0; j < ids.length; j++) out.set(ids[j]!, names[j] ?? `movie ${ids[j]}`);
+  return out;
+}
+
+function _title(titles: Map<number, string>, id: number): string {
+  return titles.get(id) ?? `movie ${id}`;
+}
+
+/** Users of the fold-1 test set known in train with the most training ratings >= 4, seeded pick. */
+function _pickSampleUsers(train: Ratings, test: Ratings, count: number, seed: number): number[] {
+  if (count === 0) return [];
+  const liked = new Map<number, number>();
+  for (let e = 0; e < train.rating.length; e++) {
+    const u = train.userId[e]!;
+    liked.set(u, (liked.get(u) ?? 0) + (train.rating[e]! >= 4 ? 1 : 0));
+  }
+  const candidates = [...new Set(test.userId)].filter((u) => (liked.get(u) ?? 0) >= 5).sort((
+    a,
+    b,
+  ) => a - b);
+  const pool = candidates.length >= count
+    ? candidates
+    : [...new Set(test.userId)].filter((u) => liked.has(u));
+  const order = new _Prng(seed).shuffle(Int32Array.from(pool));
+  return Array.from(order.subarray(0, count)).sort((a, b) => a - b);
+}
+
+function _sampleUser(
+  model: Recommender,
+  train: Ratings,
+  userId: number,
+  titles: Map<number, string>,
+) {
+  const rows: Array<{ movieId: number; rating: number; ts: number }> = [];
+  for (let e = 0; e < train.rating.length; e++) {
+    if (train.userId[e] === userId) {
+      rows.push({ movieId: train.movieId[e]!, rating: train.rating[e]!, ts: train.timestamp[e]! });
+    }
+  }
+  rows.sort((a, b) => b.rating - a.rating || b.ts - a.ts || a.movieId - b.movieId);
+  const recs = model.recommend(userId, 10, { excludeSeen: true });
+  return {
+    userId,
+    topRated: rows.slice(0, 5).map((r) => ({
+      movieId: r.movieId,
+      title: _title(titles, r.movieId),
+      rating: r.rating,
+    })),
+    recommendations: recs.ok
+      ? recs.items.filter((s) => Number.isFinite(s.score)).map((s) => ({
+        movieId: s.movieId,
+        title: _title(titles, s.movieId),
+        score: s.score,
+      }))
+      : [],
+    scorer: recs.ok ? recs.scorer : "unknown-user",
+  };
+}
+
+/** Movie ids of the wanted titles present in the training data; else the 3 most-rated movies. */
+function _similarMovieIds(
+  movies: pl.DataFrame,
+  train: Ratings,
+  wanted: readonly string[],
+): number[] {
+  const inTrain = new Map<number, number>();
+  for (const m of train.movieId) inTrain.set(m, (inTrain.get(m) ?? 0) + 1);
+  const byTitle = new Map<string, number>();
+  for (const [id, title] of _titles(movies)) if (!byTitle.has(title)) byTitle.set(title, id);
+  const found = wanted.map((t) => byTitle.get(t)).filter((id): id is number =>
+    id !== undefined && inTrain.has(id)
+  );
+  if (found.length > 0) return found;
+  return [...inTrain.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3).map(([id]) =>
+    id
+  );
+}
+
+function _sample(test: Ratings, predicted: Float32Array, count: number, seed: number) {
+  const n = test.rating.length;
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  if (count < n) new _Prng(seed).shuffle(idx);
+  const chosen = Array.from(idx.subarray(0, Math.min(count, n))).sort((a, b) => a - b);
+  return chosen
+    .filter((i) => Number.isFinite(predicted[i]!))
+    .map((i) => ({ actual: test.rating[i]!, predicted: predicted[i]! }));
+}
+
+function _dataSummary(
+  all: Ratings,
+  fold1: { train: Ratings; test: Ratings },
+  catalog: number,
+): RunReportData["dataSummary"] {
+  const n = all.rating.length;
+  let lo = Infinity, hi = -Infinity, tMin = Infinity, tMax = -Infinity;
+  const values = new Set<number>();
+  for (let e = 0; e < n; e++) {
+    const r = all.rating[e]!;
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
+    values.add(r);
+    const t = all.timestamp[e]!;
+    if (t < tMin) tMin = t;
+    if (t > tMax) tMax = t;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  let step = Infinity;
+  for (let j = 1; j < sorted.length; j++) step = Math.min(step, sorted[j]! - sorted[j - 1]!);
+  const iso = (t: number) => new Date(Number.isFinite(t) ? t * 1000 : 0).toISOString().slice(0, 10);
+  return {
+    ratings: n,
+    users: new Set(all.userId).size,
+    /** The catalog (movies.parquet), or the rated movies when that is larger. */
+    movies: Math.max(catalog, new Set(all.movieId).size),
+    trainRatings: fold1.train.rating.length,
+    testRatings: fold1.test.rating.length,
+    ratingScale: {
+      min: Number.isFinite(lo) ? lo : 0,
+      max: Number.isFinite(hi) ? hi : 0,
+      ...(Number.isFinite(step) ? { step: Math.round(step * 1e6) / 1e6 } : {}),
+    },
+    dateRange: { first: iso(tMin), last: iso(tMax) },
+  };
+}
+
+/** Content hash of a ratings table as the models record it (`trainDataHash`). */
+function _hashRatings(ratings: Ratings): string {
+  const h = createHash("sha256");
+  for (const col of [ratings.userId, ratings.movieId, ratings.rating]) {
+    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+  }
+  return h.digest("hex");
+}
+
+async function _exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** Reads and loads one saved model folder (`manifest.json` + `model.bin`). */
+export async function readModelFolder(
+  dir: string,
+): Promise<{ model: Recommender; manifest: ModelManifest }> {
+  let manifest: ModelManifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+  } catch (e) {
+    throw new Error(
+      `Cannot read model ${dir}/manifest.json: ${(e as Error).message}; re-run the train stage`,
+    );
+  }
+  const data = await Deno.readFile(join(dir, "model.bin"));
+  return { model: loadModel({ manifest, data }), manifest };
+}
+
+/** Sorted names of the model folders (those holding a manifest.json). */
+async function _modelNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (
+      e.isDirectory && !e.name.startsWith(".") && await _exists(join(dir, e.name, "manifest.json"))
+    ) {
+      names.push(e.name);
+    }
+  }
+  return names.sort();
+}
+
+/** Replaces NaN and infinities by null so the JSON is valid and honest. */
+function _json(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+    2,
+  ) + "\n";
+}
+
+/** The `evaluate` stage. */
+export const evaluateStage = defineStage({
+  name: "evaluate",
+  description:
+    "RMSE, MAE, explained variance, ranking metrics per model and fold; comparison table",
+  deps: ["data/models", "data/interim/split", "data/processed"],
+  outs: ["data/metrics"],
+  params: evaluateParams,
+  code: import.meta.url,
+  async run(ctx) {
+    const modelsDir = ctx.inputs["data/models"]!;
+    const splitDir = ctx.inputs["data/interim/split"]!;
+    const processed = ctx.inputs["data/processed"]!;
+    const out = ctx.outputs["data/metrics"]!;
+    const params = ctx.params;
+
+    // Folds: folds/1..K when present, else the single train/test pair.
+    const foldDirs: string[] = [];
+    if (await _exists(join(splitDir, "folds"))) {
+      for (let i = 1; await _exists(join(splitDir, "folds", String(i), "test.parquet")); i++) {
+        foldDirs.push(join(splitDir, "folds", String(i)));
+      }
+    }
+    if (foldDirs.length === 0) foldDirs.push(splitDir);
+    const folds = foldDirs.map((d) => ({
+      train: ratingsFromFrame(pl.readParquet(join(d, "train.parquet")), `${d}/train.parquet`),
+      test: ratingsFromFrame(pl.readParquet(join(d, "test.parquet")), `${d}/test.parquet`),
+    }));
+
+    let names = await _modelNames(modelsDir);
+    if (params.models) {
+      const missing = params.models.filter((m) => !names.includes(m));
+      if (missing.length > 0) {
+        throw new Error(
+          `Cannot evaluate model "${missing[0]}": no folder data/models/${missing[0]}/ (trained: ${
+            names.join(", ") || "none"
+          }); fix evaluate.models or train it`,
+        );
+      }
+      names = names.filter((n) => params.models!.includes(n));
+    }
+    if (names.length === 0) {
+      throw new Error("Cannot evaluate: data/models holds no model; run the train stage");
+    }
+
+    const models: ModelUnderTest[] = [];
+    for (const name of names) {
+      const perFold: Array<Recommender | null> = [];
+      let manifest: ModelManifest | undefined;
+      for (let i = 1; i <= folds.length; i++) {
+        const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
+        if (i > 1 && !(await _exists(join(dir, "manifest.json")))) {
+          perFold.push(null);
+          continue;
+        }
+        const loaded = await readModelFolder(dir);
+        if (i === 1) manifest = loaded.manifest;
+        const hash = loaded.manifest.trainDataHash;
+        if (hash && hash !== _hashRatings(folds[i - 1]!.train)) {
+          ctx.progress.warn(
+            `model ${name} fold ${i} was trained on other data than this split's training set; re-run train`,
+          );
+        }
+        perFold.push(loaded.model);
+      }
+      const missing = perFold.filter((m) => m === null).length;
+      if (missing > 0) {
+        ctx.progress.warn(
+          `model ${name}: ${missing} of ${folds.length} folds not trained; evaluating the rest`,
+        );
+      }
+      models.push({ name, folds: perFold, ...(manifest ? { manifest } : {}) });
+    }
+
+    const movies = pl.readParquet(join(processed, "movies.parquet"));
+    const ratings = ratingsFromFrame(pl.readParquet(join(processed, "ratings.parquet")));
+    const total = models.reduce((s, m) => s + m.folds.filter(Boolean).length, 0);
+    let done = 0;
+    const output = evaluateModels({ models, folds, movies, ratings }, params, {
+      signal: ctx.signal,
+      onFold(model, fold, result) {
+        done++;
+        ctx.progress.update(done, total, "model folds");
+        const m = result.metrics;
+        ctx.progress.info(
+          `${model} fold ${fold}: RMSE ${m.rmse?.toFixed(4)}, MAE ${
+            m.mae?.toFixed(4)
+          }, NDCG@${params.k} ${m[`ndcg_at_${params.k}`]?.toFixed(4)} (predict ${
+            formatSeconds(result.seconds.predict)
+          }, rank ${formatSeconds(result.seconds.rank)})`,
+        );
+      },
+    });
+
+    await Deno.mkdir(out, { recursive: true });
+    for (const m of output.perModel) {
+      await writeTextAtomic(join(out, m.name, "metrics.json"), _json(m.metrics));
+      await writeTextAtomic(join(out, m.name, "report_data.json"), _json(m.report));
+    }
+    await writeTextAtomic(join(out, "summary.json"), _json(output.summary));
+
+    // The run's headline metrics: the champion's (train's pick), else the best RMSE.
+    let champion = output.summary.models[0]!.model;
+    try {
+      const c = JSON.parse(await Deno.readTextFile(join(modelsDir, "champion.json"))) as {
+        model?: unknown;
+      };
+      if (typeof c.model === "string" && output.perModel.some((m) => m.name === c.model)) {
+        champion = c.model;
+      }
+    } catch {
+      // no champion file: keep the best by test RMSE
+    }
+    const best = output.perModel.find((m) => m.name === champion)!;
+    const metrics: Record<string, number> = {};
+    for (const [key, s] of Object.entries(best.metrics.metrics)) {
+      if (Number.isFinite(s.mean)) metrics[key] = s.mean;
+      if (s.lower !== null && s.upper !== null) {
+        metrics[ciLowKey(key)] = s.lower;
+        metrics[ciHighKey(key)] = s.upper;
+      }
+    }
+    const rmse = best.metrics.metrics.rmse?.mean;
+    return {
+      summary: `${output.perModel.length} model(s) x ${folds.length} fold(s); ${champion}: RMSE ${
+        rmse?.toFixed(4)
+      }`,
+      metrics,
+    };
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * HTML experiment reports: `reports/index.html` (runs table and charts across
+ * runs), a page per run and compare pages, all self-contained so they open
+ * offline from file://.
+ *
+ * ```ts ignore
+ * import { writeReports } from "./stages/report/mod.ts";
+ * await writeReports({ runs, outDir: "reports", runData: (runId) => dataOf(runId) });
+ * ```
+ *
+ * @module
+ */
+export {
+  CI_HIGH_SUFFIX,
+  CI_LOW_SUFFIX,
+  ciHighKey,
+  ciLowKey,
+  METRIC_KEYS,
+  PARAM_KEYS,
+  REPORT_DATA_ARTIFACT,
+  REPORT_PAGE_ARTIFACT,
+  SWEEP_PARAM_ALIASES,
+  TAG_KEYS,
+} from "./keys.ts";
+export {
+  MAX_PREDICTION_SAMPLE,
+  parseRunReportData,
+  type RunReportData,
+  RunReportDataSchema,
+} from "./run_report_data.ts";
+export { type IndexPageOptions, type NotebookLink, renderIndexPage } from "./index_page.ts";
+export { renderRunPage, type RunPageOptions } from "./run_page.ts";
+export {
+  type ComparePageOptions,
+  differingParams,
+  type MetricDelta,
+  metricDeltas,
+  renderComparePage,
+} from "./compare_page.ts";
+export { renderEmptyPage } from "./empty_page.ts";
+export {
+  writeReports,
+  type WriteReportsOptions,
+  type WriteReportsResult,
+} from "./write_reports.ts";
+export { comparePagePath, fileSafeId, runPagePath } from "./page_paths.ts";
+export {
+  listNotebooks,
+  readReportData,
+  reportFromStore,
+  type ReportFromStoreOptions,
+} from "./cli.ts";

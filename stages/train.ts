@@ -1,0 +1,260 @@
+/**
+ * Train stage: `data/interim/split` -> `data/models/<model>/` for every model
+ * in `train.models`, one model per fold (fold 1 at the top, the others under
+ * `folds/<i>/`). Each folder holds `manifest.json` + `model.bin`
+ * (`recommender/model.ts`); the manifest's `extra` also records the fit
+ * seconds and, for iterative models, the per-epoch train/validation loss of
+ * the early-stopping pass.
+ *
+ * Models that stop early (biased-mf: its config has `patience`) first train on the training ratings minus
+ * a seeded validation holdout, stopping early when the validation RMSE stops
+ * improving; with `refit` (default) they are then trained again on all the
+ * training ratings for the epoch count that pass chose.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { z } from "zod";
+import { writeFileAtomic, writeTextAtomic } from "../dag/atomic.ts";
+import { formatSeconds } from "../dag/progress.ts";
+import type { Progress } from "../dag/progress.ts";
+import { defineStage } from "../dag/stage.ts";
+import type { EpochRecord, FitProgress, ModelArtifact } from "../recommender/model.ts";
+import {
+  createModel,
+  modelConfigSchema,
+  type ModelName,
+  modelNames,
+  modelNameSchema,
+} from "../recommender/model_registry.ts";
+import { type Ratings, selectRows } from "../recommender/ratings.ts";
+import { randomSplit } from "../recommender/splits/random_split.ts";
+import { ratingsFromFrame } from "./ratings_frame.ts";
+
+/** Models trained when `train.models` is not set (blend is opt-in: it refits its members). */
+export const DEFAULT_MODELS: readonly ModelName[] = [
+  "global-mean",
+  "popularity",
+  "baseline",
+  "svd",
+  "biased-mf",
+  "als",
+];
+
+/** Shared shorthands: `train.factors` sets `factors` of every model that has it, and so on. */
+const SHARED_KEYS = {
+  factors: "factors",
+  reg: "regularization",
+  epochs: "epochs",
+  lr: "learningRate",
+} as const;
+
+const perModel = Object.fromEntries(
+  modelNames.map((name) => [name, z.record(z.string(), z.unknown()).optional()]),
+) as Record<ModelName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
+
+/** The `train` params section. */
+export const trainParams = z.object({
+  /** Which models to train. */
+  models: z.array(modelNameSchema).min(1).default([...DEFAULT_MODELS]),
+  /** Latent factors of every factor model (overrides their defaults). */
+  factors: z.number().int().positive().max(2000).optional(),
+  /** Factor regularization of every model that has one. */
+  reg: z.number().nonnegative().max(100).optional(),
+  /** Epochs (maximum, with early stopping) of every model that has them. */
+  epochs: z.number().int().positive().max(10000).optional(),
+  /** SGD learning rate of every model that has one. */
+  lr: z.number().positive().max(1).optional(),
+  /** Share of the training ratings held out for early stopping (0 disables it). */
+  validationFraction: z.number().min(0).lt(1).default(0.1),
+  /** After early stopping, train again on all training ratings for the chosen epochs. */
+  refit: z.boolean().default(true),
+  /** Seed of the validation holdout. */
+  seed: z.number().int().default(42),
+  ...perModel,
+}).strict().superRefine((p, ctx) => {
+  for (const name of p.models) {
+    const result = modelConfigSchema(name).safeParse(modelConfig(p as TrainParams, name));
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ ...issue, path: [name, ...issue.path] } as never);
+      }
+    }
+  }
+});
+
+/** Parsed `train` params. */
+export type TrainParams = z.output<typeof trainParams>;
+
+function schemaKeys(name: ModelName): Set<string> {
+  const schema = modelConfigSchema(name) as unknown as { shape?: Record<string, unknown> };
+  return new Set(Object.keys(schema.shape ?? {}));
+}
+
+/**
+ * The config a model is built with: its defaults, then the shared shorthands
+ * it understands, then its own section (`train.svd.factors` wins over
+ * `train.factors`).
+ *
+ * @example
+ * ```ts
+ * import { modelConfig, trainParams } from "./train.ts";
+ * const p = trainParams.parse({ factors: 20, svd: { factors: 50 } });
+ * if (modelConfig(p, "biased-mf").factors !== 20 || modelConfig(p, "svd").factors !== 50) throw new Error();
+ * ```
+ */
+export function modelConfig(params: TrainParams, name: ModelName): Record<string, unknown> {
+  const keys = schemaKeys(name);
+  const config: Record<string, unknown> = {};
+  for (const [shared, key] of Object.entries(SHARED_KEYS)) {
+    const value = params[shared as keyof typeof SHARED_KEYS];
+    if (value !== undefined && keys.has(key)) config[key] = value;
+  }
+  if (name === "als" && params.epochs !== undefined && keys.has("iterations")) {
+    config.iterations = params.epochs;
+  }
+  return { ...config, ...(params[name] ?? {}) };
+}
+
+/** Whether a model trains in epochs with early stopping (its config has `patience` and `epochs`). */
+function iterative(name: ModelName): { epochsKey: string } | null {
+  const keys = schemaKeys(name);
+  return keys.has("patience") && keys.has("epochs") ? { epochsKey: "epochs" } : null;
+}
+
+/** One trained model, ready to write. */
+export interface TrainedModel {
+  readonly name: ModelName;
+  readonly fold: number;
+  readonly artifact: ModelArtifact;
+  readonly fitSeconds: number;
+  readonly history: readonly EpochRecord[];
+}
+
+/** Options of {@linkcode trainModel}. */
+export interface TrainOptions {
+  readonly onProgress?: (p: FitProgress) => void;
+}
+
+/**
+ * Fits one model on one fold's training ratings, with the early-stopping
+ * pass and refit for iterative models (pure: no files).
+ */
+export async function trainModel(
+  name: ModelName,
+  train: Ratings,
+  params: TrainParams,
+  options: TrainOptions = {},
+): Promise<Omit<TrainedModel, "fold">> {
+  const config = modelConfig(params, name);
+  const started = performance.now();
+  const loop = iterative(name);
+  let history: readonly EpochRecord[] = [];
+  let model = createModel(name, config);
+  if (loop && params.validationFraction > 0) {
+    const { folds } = randomSplit(train, { testFraction: params.validationFraction, seed: params.seed });
+    const fold = folds[0]!;
+    model.fit(selectRows(train, fold.train), {
+      validation: selectRows(train, fold.test),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    history = [...model.history];
+    if (params.refit) {
+      const best = bestEpoch(history);
+      model = createModel(name, { ...config, [loop.epochsKey]: best });
+      model.fit(train, options.onProgress ? { onProgress: options.onProgress } : {});
+    }
+  } else {
+    model.fit(train, options.onProgress ? { onProgress: options.onProgress } : {});
+    history = [...model.history];
+  }
+  const fitSeconds = (performance.now() - started) / 1000;
+  const saved = await model.save();
+  const artifact: ModelArtifact = {
+    manifest: {
+      ...saved.manifest,
+      extra: { ...saved.manifest.extra, history, fitSeconds: Number(fitSeconds.toFixed(4)) },
+    },
+    data: saved.data,
+  };
+  return { name, artifact, fitSeconds, history };
+}
+
+/** The epoch (1-based) with the lowest validation loss; the last one when none was measured. */
+export function bestEpoch(history: readonly EpochRecord[]): number {
+  let best = history.length;
+  let bestLoss = Infinity;
+  for (const h of history) {
+    if (h.validationLoss !== undefined && h.validationLoss < bestLoss) {
+      bestLoss = h.validationLoss;
+      best = h.epoch;
+    }
+  }
+  return Math.max(1, best);
+}
+
+async function writeModel(dir: string, artifact: ModelArtifact): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, "model.bin"), artifact.data);
+  await writeTextAtomic(join(dir, "manifest.json"), JSON.stringify(artifact.manifest, null, 2) + "\n");
+}
+
+async function foldDirs(splitDir: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for (let i = 1;; i++) {
+    try {
+      await Deno.stat(join(splitDir, "folds", String(i), "train.parquet"));
+      dirs.push(join(splitDir, "folds", String(i)));
+    } catch {
+      break;
+    }
+  }
+  return dirs.length > 0 ? dirs : [splitDir];
+}
+
+function reporter(progress: Progress, name: string, fold: number, folds: number) {
+  return (p: FitProgress) => {
+    if (p.epoch !== undefined && p.epochs !== undefined) {
+      progress.update(p.epoch, p.epochs, `epochs of ${name}${folds > 1 ? ` fold ${fold}` : ""}`);
+    }
+  };
+}
+
+/** The `train` stage. */
+export const trainStage = defineStage({
+  name: "train",
+  description: "Fit every model in train.models on each fold's training ratings -> data/models",
+  deps: ["data/interim/split"],
+  outs: ["data/models"],
+  params: trainParams,
+  code: import.meta.url,
+  async run(ctx) {
+    const { params, progress } = ctx;
+    const dirs = await foldDirs(ctx.inputs["data/interim/split"]!);
+    const out = ctx.outputs["data/models"]!;
+    const lines: string[] = [];
+    for (const [index, dir] of dirs.entries()) {
+      const fold = index + 1;
+      const train = ratingsFromFrame(pl.readParquet(join(dir, "train.parquet")), `${dir}/train.parquet`);
+      for (const name of params.models) {
+        ctx.signal.throwIfAborted();
+        const trained = await trainModel(name, train, params, {
+          onProgress: reporter(progress, name, fold, dirs.length),
+        });
+        const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
+        await writeModel(target, trained.artifact);
+        const last = trained.history.at(-1);
+        const loss = last?.validationLoss !== undefined
+          ? `, best validation RMSE ${Math.min(...trained.history.map((h) => h.validationLoss ?? Infinity)).toFixed(4)} at epoch ${bestEpoch(trained.history)}`
+          : "";
+        progress.info(
+          `${name}${dirs.length > 1 ? ` fold ${fold}/${dirs.length}` : ""}: fit ${formatSeconds(trained.fitSeconds)} on ${train.rating.length.toLocaleString("en-US")} ratings${loss}`,
+        );
+        if (fold === 1) lines.push(`${name} ${formatSeconds(trained.fitSeconds)}`);
+      }
+    }
+    await Deno.mkdir(out, { recursive: true });
+    return { summary: `${params.models.length} models x ${dirs.length} fold(s): ${lines.join(", ")}` };
+  },
+});
