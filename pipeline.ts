@@ -23,6 +23,11 @@ import {
   validateParams,
 } from "./dag/mod.ts";
 import { STAGES } from "./stages/mod.ts";
+import { type EvaluationSummary, formatComparisonTable } from "./stages/evaluate.ts";
+import { reportFromStore } from "./stages/report/cli.ts";
+import { trackingParams, type TrackingParams, trackPipelineRun } from "./stages/track.ts";
+import type { StageOutcome } from "./dag/stage.ts";
+import { openRunStore } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -66,6 +71,60 @@ export function expandSweeps(sweeps: readonly string[]): string[][] {
     combos = combos.flatMap((c) => values.map((v) => [...c, `${key}=${v}`]));
   }
   return combos;
+}
+
+async function readSummary(root: string): Promise<EvaluationSummary | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(resolve(root, "data/metrics/summary.json")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain aligned text table. */
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/**
+ * The two steps after the cached stages: record the run(s) in the run store
+ * (local, and MLflow when configured) and rewrite the HTML report. Neither
+ * can fail the pipeline: problems are printed and shown in the table.
+ */
+async function trackAndReport(
+  root: string,
+  params: Record<string, unknown>,
+  run: { invocationId: string; outcomes: readonly StageOutcome[]; ok: boolean; startTime: number },
+): Promise<StageOutcome[]> {
+  const tracking = params.tracking as TrackingParams;
+  if (!tracking.enabled) return [];
+  const out: StageOutcome[] = [];
+  const store = openRunStore({ root: resolve(root, "runs"), experiment: tracking.experiment, warn: (m) => console.error(`[track] ${m}`) });
+  let started = performance.now();
+  try {
+    const records = await trackPipelineRun(store, { root, params, ...run, endTime: Date.now() });
+    const unsynced = records.filter((r) => r.synced === false).length;
+    const where = Deno.env.get("MLFLOW_TRACKING_URI") ? `runs/ and MLflow${unsynced > 0 ? ` (${unsynced} unsynced: deno task runs sync)` : ""}` : "runs/";
+    out.push({ stage: "track", status: "ran", seconds: (performance.now() - started) / 1000, key: "", result: { summary: `${records.length} run(s) recorded in ${where}` } });
+  } catch (e) {
+    console.error(`[track] failed: ${(e as Error).message}`);
+    out.push({ stage: "track", status: "failed", seconds: (performance.now() - started) / 1000, key: "", error: (e as Error).message });
+  }
+  started = performance.now();
+  try {
+    const report = await reportFromStore(store, {
+      outDir: resolve(root, "reports"),
+      notebooksDir: resolve(root, "reports/notebooks"),
+    });
+    for (const w of report.warnings) console.error(`[report] warning: ${w}`);
+    out.push({ stage: "report", status: "ran", seconds: (performance.now() - started) / 1000, key: "", result: { summary: `${report.index} (${report.runPages.length} run pages)` } });
+  } catch (e) {
+    console.error(`[report] failed: ${(e as Error).message}`);
+    out.push({ stage: "report", status: "failed", seconds: (performance.now() - started) / 1000, key: "", error: (e as Error).message });
+  }
+  return out;
 }
 
 function newRunId(): string {
@@ -118,7 +177,9 @@ async function main(args: string[]): Promise<number> {
   const combos = expandSweeps(values.sweep);
   // Validate every combination before anything runs.
   const validated = combos.map((combo) =>
-    validateParams(STAGES, applyOverrides(fileParams, [...baseOverrides, ...combo]))
+    validateParams(STAGES, applyOverrides(fileParams, [...baseOverrides, ...combo]), {
+      tracking: trackingParams,
+    })
   );
 
   if (values.graph) {
@@ -145,15 +206,16 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
     let allOk = true;
+    const sweepRows: string[][] = [];
     for (const [i, params] of validated.entries()) {
-      if (combos.length > 1) {
-        console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
-      }
+      if (combos.length > 1) console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      const startTime = Date.now();
       const started = performance.now();
+      const invocationId = newRunId();
       const result = await runPipeline(STAGES, {
         root,
         params,
-        runId: newRunId(),
+        runId: invocationId,
         jobs,
         force: values.force,
         dryRun: values["dry-run"],
@@ -165,13 +227,31 @@ async function main(args: string[]): Promise<number> {
         console.log(formatPlan(result.plan));
         continue;
       }
-      console.log(`\n${formatOutcomes(result.outcomes)}`);
-      console.log(
-        `pipeline ${result.ok ? "finished" : "FAILED"} in ${
-          formatSeconds((performance.now() - started) / 1000)
-        }`,
-      );
+      const outcomes: StageOutcome[] = [...result.outcomes];
+      const evaluated = result.outcomes.some((o) => o.stage === "evaluate");
+      const summary = evaluated && result.ok ? await readSummary(root) : undefined;
+      if (summary) console.log(`\n${formatComparisonTable(summary)}`);
+      if (evaluated || !result.ok) {
+        outcomes.push(...await trackAndReport(root, params, {
+          invocationId,
+          outcomes: result.outcomes,
+          ok: result.ok,
+          startTime,
+        }));
+      }
+      console.log(`\n${formatOutcomes(outcomes)}`);
+      console.log(`pipeline ${result.ok ? "finished" : "FAILED"} in ${formatSeconds((performance.now() - started) / 1000)}`);
       allOk &&= result.ok;
+      if (combos.length > 1 && summary) {
+        for (const row of summary.models) {
+          const m = (key: string) => row.metrics[key]?.mean;
+          const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(4));
+          sweepRows.push([combos[i]!.join(" "), row.model, fmt(m("rmse")), fmt(m("mae")), fmt(m("explained_variance"))]);
+        }
+      }
+    }
+    if (sweepRows.length > 0) {
+      console.log(`\nSweep: ${combos.length} runs\n${formatTable(["params", "model", "RMSE", "MAE", "EV"], sweepRows.sort((a, b) => Number(a[2]) - Number(b[2])))}`);
     }
     return allOk ? 0 : 1;
   } finally {

@@ -66,7 +66,10 @@ cmd_start() {
   port="$(free_port)"
   uri="http://127.0.0.1:$port"
   # setsid: the server and its workers form one process group that `stop` ends by its id.
-  setsid "$VENV/bin/mlflow" server \
+  # No background job runner (GenAI evaluation jobs): it starts several worker processes
+  # that tracking does not need on a 2-core machine.
+  MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}" \
+    setsid "$VENV/bin/mlflow" server \
     --host 127.0.0.1 --port "$port" --workers 1 \
     --backend-store-uri "sqlite:///$data/mlflow.db" \
     --artifacts-destination "$data/artifacts" \

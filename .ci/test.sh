@@ -11,6 +11,8 @@ rm -f "$junit"
 
 started_mlflow=""
 if [[ -z "${MLFLOW_TRACKING_URI:-}" && -x .venv/bin/mlflow ]]; then
+  # A state folder of our own: never reuse (and then stop) a server someone else started.
+  export MLFLOW_STATE_DIR="$PWD/.cache/mlflow-test-$$"
   if uri="$(bash .ci/mlflow.sh start)"; then
     export MLFLOW_TRACKING_URI="$uri"
     started_mlflow=1
@@ -18,7 +20,13 @@ if [[ -z "${MLFLOW_TRACKING_URI:-}" && -x .venv/bin/mlflow ]]; then
     echo "test: could not start MLflow; MLflow tests will skip or fail" >&2
   fi
 fi
-stop() { [[ -n "$started_mlflow" ]] && bash .ci/mlflow.sh stop >/dev/null 2>&1; started_mlflow=""; }
+stop() {
+  if [[ -n "$started_mlflow" ]]; then
+    bash .ci/mlflow.sh stop >/dev/null 2>&1
+    rm -rf "$MLFLOW_STATE_DIR"
+  fi
+  started_mlflow=""
+}
 trap stop EXIT
 
 deno test -A --parallel --junit-path="$junit" "$@"

@@ -1,0 +1,219 @@
+/**
+ * Tracking step, run by the pipeline after the cached stages (and also when
+ * one of them failed): one tracked run per evaluated model, with all params
+ * (flattened, plus the model's effective config), every metric (per-epoch
+ * losses as metric history), tags (git commit and dirty flag, dataset name and
+ * hash, each stage's cache key and whether it was cached and from which run,
+ * Deno version) and artifacts (model files, metrics.json, report_data.json).
+ * A failed pipeline is recorded as one FAILED run. Runs go to the local run
+ * store under `runs/`, and to MLflow when `MLFLOW_TRACKING_URI` is set.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { flattenParams } from "../dag/params.ts";
+import type { StageOutcome } from "../dag/stage.ts";
+import type { ArtifactInput, MetricInput, RunRecord, RunStore } from "../tracking/mod.ts";
+import { recordRun } from "../tracking/mod.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./report/keys.ts";
+import { modelConfig, type TrainParams } from "./train.ts";
+import type { ModelName } from "../recommender/model_registry.ts";
+
+/** The `tracking` params section (not a stage: the pipeline's tracking step reads it). */
+export const trackingParams = z.object({
+  /** Experiment name (MLFLOW_EXPERIMENT_NAME wins when set). */
+  experiment: z.string().min(1).default("movie-recommender"),
+  /** Registered model name; each trained model becomes a version, the best RMSE `champion`. */
+  registeredModel: z.string().min(1).default("movie-recommender"),
+  /** Turn tracking off entirely. */
+  enabled: z.boolean().default(true),
+}).strict();
+
+/** Parsed `tracking` params. */
+export type TrackingParams = z.output<typeof trackingParams>;
+
+/** What the pipeline knows at its end. */
+export interface PipelineRunInfo {
+  readonly root: string;
+  /** The invocation id (also in pipeline.lock as the producer of what ran). */
+  readonly invocationId: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly outcomes: readonly StageOutcome[];
+  readonly ok: boolean;
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+async function git(root: string, ...args: string[]): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tags every run of one invocation shares. */
+async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {
+    "pipeline.invocation": info.invocationId,
+    "deno.version": Deno.version.deno,
+    [TAG_KEYS.cachedStages]: info.outcomes.filter((o) => o.status === "cached").map((o) => o.stage).join(","),
+  };
+  const commit = await git(info.root, "rev-parse", "HEAD");
+  if (commit) {
+    tags[TAG_KEYS.gitCommit] = commit;
+    tags["git.dirty"] = String((await git(info.root, "status", "--porcelain", "--untracked-files=no"))?.length !== 0);
+  }
+  const summary = await readJson<{ dataset?: string; sha256?: string | null; variant?: string }>(
+    join(info.root, "data/processed/summary.json"),
+  );
+  if (summary?.dataset) tags[TAG_KEYS.datasetName] = summary.dataset;
+  if (summary?.sha256) tags[TAG_KEYS.datasetHash] = summary.sha256;
+  for (const o of info.outcomes) {
+    tags[`stage.${o.stage}.status`] = o.status;
+    if (o.key) tags[`stage.${o.stage}.key`] = o.key;
+    if (o.status === "cached" && o.producedBy) tags[`stage.${o.stage}.from_run`] = o.producedBy;
+  }
+  return tags;
+}
+
+interface MetricsFile {
+  readonly metrics: Record<string, { mean: number | null; lower: number | null; upper: number | null }>;
+  readonly fitSeconds: number | null;
+  readonly folds: number;
+  readonly history: { epoch: number; trainLoss: number; validationLoss?: number }[];
+  readonly extra: Record<string, unknown>;
+}
+
+/** Metric inputs of one model: every metric's mean, CI bounds, fit time and loss curves. */
+export function modelMetrics(file: MetricsFile, durationSeconds: number, now = Date.now()): MetricInput[] {
+  const out: MetricInput[] = [];
+  for (const [key, s] of Object.entries(file.metrics)) {
+    if (s.mean !== null && Number.isFinite(s.mean)) out.push({ key, value: s.mean, timestamp: now });
+    if (file.folds > 1 && s.lower !== null && s.upper !== null) {
+      out.push({ key: `${key}_ci_low`, value: s.lower, timestamp: now }, { key: `${key}_ci_high`, value: s.upper, timestamp: now });
+    }
+  }
+  if (file.fitSeconds !== null) out.push({ key: "fit_seconds", value: file.fitSeconds, timestamp: now });
+  const ratio = file.extra.explainedVarianceRatio;
+  if (typeof ratio === "number") out.push({ key: "svd_variance_explained", value: ratio, timestamp: now });
+  for (const h of file.history) {
+    out.push({ key: METRIC_KEYS.trainLoss, value: h.trainLoss, step: h.epoch, timestamp: now });
+    if (h.validationLoss !== undefined) {
+      out.push({ key: METRIC_KEYS.validationLoss, value: h.validationLoss, step: h.epoch, timestamp: now });
+    }
+  }
+  out.push({ key: METRIC_KEYS.durationSeconds, value: durationSeconds, timestamp: now });
+  return out;
+}
+
+const CONFIG_ALIASES: Record<string, string> = {
+  factors: "train.factors",
+  regularization: "train.reg",
+  epochs: "train.epochs",
+  learningRate: "train.lr",
+};
+
+/** Params of one model's run: all sections flattened, other models' sections left out, the effective config added. */
+export function modelParams(params: Readonly<Record<string, unknown>>, model: ModelName): Record<string, string> {
+  const train = params.train as TrainParams;
+  const { models: _models, ...trainRest } = train;
+  const others = new Set(train.models.filter((m) => m !== model));
+  const flat = flattenParams({ ...params, train: Object.fromEntries(Object.entries(trainRest).filter(([k]) => !others.has(k as ModelName))) });
+  delete flat["tracking.enabled"];
+  flat["train.model"] = model;
+  flat["train.models"] = JSON.stringify(train.models);
+  for (const [key, value] of Object.entries(modelConfig(train, model))) {
+    flat[CONFIG_ALIASES[key] ?? `train.${model}.${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+  return flat;
+}
+
+async function withStageTimings(path: string, outcomes: readonly StageOutcome[], tmpDir: string): Promise<string | undefined> {
+  const data = await readJson<Record<string, unknown>>(path);
+  if (!data) return undefined;
+  data.stageTimings = outcomes.map((o) => ({
+    stage: o.stage,
+    status: o.status === "cached" ? "cached" : "ran",
+    seconds: Number(o.seconds.toFixed(3)),
+  })).filter((_, i) => outcomes[i]!.status === "ran" || outcomes[i]!.status === "cached");
+  const out = join(tmpDir, REPORT_DATA_ARTIFACT);
+  await Deno.writeTextFile(out, JSON.stringify(data));
+  return out;
+}
+
+/**
+ * Records the invocation in `store`. Never throws for a tracking problem: the
+ * store keeps runs locally and says what it could not sync.
+ */
+export async function trackPipelineRun(store: RunStore, info: PipelineRunInfo): Promise<RunRecord[]> {
+  const tracking = info.params.tracking as TrackingParams;
+  const tags = await commonTags(info);
+  const duration = (info.endTime - info.startTime) / 1000;
+  const summary = info.ok
+    ? await readJson<{ models: { model: string }[] }>(join(info.root, "data/metrics/summary.json"))
+    : undefined;
+  if (!info.ok || !summary) {
+    const failed = info.outcomes.find((o) => o.status === "failed");
+    return [
+      await recordRun(store, {
+        runName: `pipeline ${failed ? `failed at ${failed.stage}` : "without metrics"}`,
+        status: "FAILED",
+        startTime: info.startTime,
+        endTime: info.endTime,
+        params: flattenParams(info.params as Record<string, unknown>),
+        metrics: [{ key: METRIC_KEYS.durationSeconds, value: duration }],
+        tags: { ...tags, [TAG_KEYS.model]: "-", ...(failed?.error ? { "pipeline.error": failed.error.slice(0, 5000) } : {}) },
+        artifacts: [],
+      }),
+    ];
+  }
+  const records: RunRecord[] = [];
+  const tmp = await Deno.makeTempDir({ prefix: "movierec-track-" });
+  try {
+    for (const { model } of summary.models) {
+      const metricsPath = join(info.root, "data/metrics", model, "metrics.json");
+      const file = await readJson<MetricsFile>(metricsPath);
+      if (!file) continue;
+      const metrics = modelMetrics(file, duration, info.endTime);
+      const modelDir = join(info.root, "data/models", model);
+      const artifacts: ArtifactInput[] = [
+        { localPath: modelDir, artifactPath: "model" },
+        { localPath: metricsPath, artifactPath: "metrics.json" },
+      ];
+      const runTmp = await Deno.makeTempDir({ dir: tmp });
+      const reportData = await withStageTimings(join(info.root, "data/metrics", model, REPORT_DATA_ARTIFACT), info.outcomes, runTmp);
+      if (reportData) artifacts.push({ localPath: reportData, artifactPath: REPORT_DATA_ARTIFACT });
+      const rmse = file.metrics.rmse?.mean;
+      const dataset = tags[TAG_KEYS.datasetName] ?? "data";
+      records.push(
+        await recordRun(store, {
+          runName: `${model} on ${dataset}`,
+          status: "FINISHED",
+          startTime: info.startTime,
+          endTime: info.endTime,
+          params: modelParams(info.params, model as ModelName),
+          metrics,
+          tags: { ...tags, [TAG_KEYS.model]: model },
+          artifacts,
+          ...(typeof rmse === "number" && Number.isFinite(rmse)
+            ? { model: { registeredName: tracking.registeredModel, artifactPath: "model", rmse } }
+            : {}),
+        }),
+      );
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  return records;
+}

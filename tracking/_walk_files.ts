@@ -1,0 +1,13 @@
+import { join } from "node:path";
+
+/** Files under `dir`, recursively, sorted by name; temp files (`*.tmp`) are left out. */
+export async function* walkFiles(dir: string): AsyncGenerator<string> {
+  const entries: Deno.DirEntry[] = [];
+  for await (const e of Deno.readDir(dir)) entries.push(e);
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) yield* walkFiles(path);
+    else if (e.isFile && !e.name.endsWith(".tmp")) yield path;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Local first, then MLflow: every run is written to the local store as it
+ * happens (so nothing is lost), and pushed to MLflow when it ends. If MLflow
+ * is down or refuses the run, the local run is marked `synced: false` with the
+ * reason, a warning is printed, and {@linkcode SyncingRunStore.syncRuns}
+ * (`deno task runs sync`) pushes it later.
+ *
+ * Why push at the end rather than stream: a push is one idempotent unit
+ * (found again by the tag `tracking.local_run_id`), so a server that dies
+ * mid-run never leaves a half-written MLflow run that `sync` would duplicate.
+ *
+ * @module
+ */
+import type { LocalRunStore } from "./local_store.ts";
+import type { MlflowRunStore } from "./mlflow_store.ts";
+import type { Redactor } from "./redactor.ts";
+import type {
+  ActiveRun,
+  ArtifactInput,
+  ListRunsOptions,
+  MetricInput,
+  ModelInput,
+  RegisteredVersion,
+  RunInit,
+  RunStore,
+} from "./run_store.ts";
+import type { RunRecord, RunStatus } from "./types.ts";
+
+/** Options of {@linkcode SyncingRunStore}. */
+export interface SyncingRunStoreOptions {
+  /** Where warnings go (already redacted). Default `console.warn`. */
+  readonly warn?: (message: string) => void;
+  /** Masks secrets in warnings and stored errors. */
+  readonly redactor?: Redactor;
+}
+
+/** What {@linkcode SyncingRunStore.syncRuns} did. */
+export interface SyncSummary {
+  readonly pushed: readonly RunRecord[];
+  readonly failed: readonly { readonly runId: string; readonly error: string }[];
+  /** Unsynced runs left alone because they are still RUNNING (or their process died). */
+  readonly running: readonly string[];
+}
+
+/** A {@linkcode RunStore} that writes locally and pushes ended runs to MLflow. */
+export class SyncingRunStore implements RunStore {
+  readonly local: LocalRunStore;
+  readonly mlflow: MlflowRunStore;
+  readonly #warn: (message: string) => void;
+  readonly #redact: (text: string) => string;
+
+  constructor(local: LocalRunStore, mlflow: MlflowRunStore, options: SyncingRunStoreOptions = {}) {
+    this.local = local;
+    this.mlflow = mlflow;
+    const redactor = options.redactor;
+    this.#redact = (t) =>
+      redactor ? redactor.text(mlflow.client.redactor.text(t)) : mlflow.client.redactor.text(t);
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    this.#warn = (m) => warn(this.#redact(m));
+  }
+
+  /** Both places, secrets masked. */
+  get location(): string {
+    return `${this.local.location} (pushed to ${this.mlflow.location})`;
+  }
+
+  get experiment(): string {
+    return this.local.experiment;
+  }
+
+  async startRun(init: RunInit): Promise<ActiveRun> {
+    return new SyncingActiveRun(this, await this.local.startRun(init));
+  }
+
+  /** Runs from the local store (it holds every run, synced or not). */
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
+    return this.local.listRuns(options);
+  }
+
+  /** A run from the local store. */
+  getRun(runId: string): Promise<RunRecord> {
+    return this.local.getRun(runId);
+  }
+
+  /**
+   * Pushes one ended local run to MLflow and records the outcome locally
+   * (`synced`, `mlflowRunId`, `mlflowUrl`, or `syncError`). Never throws for an
+   * MLflow fault: it warns and returns the unsynced record.
+   */
+  async push(record: RunRecord): Promise<RunRecord> {
+    try {
+      const pushed = await this.mlflow.pushRun(record, this.local.artifactsDir(record));
+      return await this.local.patchRun(record.runId, {
+        synced: true,
+        mlflowRunId: pushed.mlflowRunId,
+        mlflowUrl: pushed.mlflowUrl,
+        syncError: undefined,
+        ...(pushed.model ? { model: pushed.model } : {}),
+      });
+    } catch (error) {
+      const message = this.#redact(error instanceof Error ? error.message : String(error));
+      this.#warn(
+        `Warning: run ${record.runId} was not pushed to MLflow: ${message}. ` +
+          `It is kept in ${this.local.root}; push it later with \`deno task runs sync\``,
+      );
+      return await this.local.patchRun(record.runId, { synced: false, syncError: message });
+    }
+  }
+
+  /** Pushes every ended local run that is not synced yet, oldest first. */
+  async syncRuns(options: { experiment?: string } = {}): Promise<SyncSummary> {
+    const runs = (await this.local.listRuns(options)).filter((r) => r.synced === false).reverse();
+    const pushed: RunRecord[] = [];
+    const failed: { runId: string; error: string }[] = [];
+    const running: string[] = [];
+    for (const run of runs) {
+      if (run.status === "RUNNING") {
+        running.push(run.runId);
+        continue;
+      }
+      const after = await this.push(run);
+      if (after.synced) pushed.push(after);
+      else failed.push({ runId: run.runId, error: after.syncError ?? "unknown error" });
+    }
+    return { pushed, failed, running };
+  }
+}
+
+/** A local run that is pushed to MLflow when it ends. */
+class SyncingActiveRun implements ActiveRun {
+  readonly #store: SyncingRunStore;
+  readonly #local: ActiveRun;
+
+  constructor(store: SyncingRunStore, local: ActiveRun) {
+    this.#store = store;
+    this.#local = local;
+  }
+
+  get runId(): string {
+    return this.#local.runId;
+  }
+
+  get experiment(): string {
+    return this.#local.experiment;
+  }
+
+  logParams(params: Readonly<Record<string, string>>): Promise<void> {
+    return this.#local.logParams(params);
+  }
+
+  logMetrics(metrics: readonly MetricInput[]): Promise<void> {
+    return this.#local.logMetrics(metrics);
+  }
+
+  setTags(tags: Readonly<Record<string, string>>): Promise<void> {
+    return this.#local.setTags(tags);
+  }
+
+  logArtifact(artifact: ArtifactInput): Promise<void> {
+    return this.#local.logArtifact(artifact);
+  }
+
+  /** Registers in the local registry now; in MLflow's when the run is pushed. */
+  registerModel(model: ModelInput): Promise<RegisteredVersion> {
+    return this.#local.registerModel(model);
+  }
+
+  async end(status: Exclude<RunStatus, "RUNNING">, endTime?: number): Promise<RunRecord> {
+    const record = await this.#local.end(status, endTime);
+    return await this.#store.push(record);
+  }
+}
