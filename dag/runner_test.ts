@@ -226,9 +226,11 @@ await runPipeline([slow], { root: ${
 Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", async () => {
   const root = await Deno.makeTempDir();
   const events: string[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const mk = (name: string, waitFor: boolean) =>
+  // p waits for q and q waits for p: only a runner that runs them concurrently finishes.
+  let pStarted!: () => void, qStarted!: () => void;
+  const pIn = new Promise<void>((r) => (pStarted = r));
+  const qIn = new Promise<void>((r) => (qStarted = r));
+  const mk = (name: string, arrive: () => void, waitFor: Promise<void>) =>
     defineStage({
       name,
       description: name,
@@ -238,14 +240,13 @@ Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", 
       code: import.meta.url,
       async run(ctx) {
         events.push(`start ${name}`);
-        if (waitFor) await gate;
-        else release();
+        arrive();
+        await waitFor;
         await Deno.writeTextFile(ctx.outputs[`out/${name}`]!, name);
         events.push(`end ${name}`);
       },
     }) as unknown as Stage;
-  // With jobs=1, "p" would wait forever for "q" to open the gate; with 2 both run.
-  const result = await runPipeline([mk("p", true), mk("q", false)], {
+  const result = await runPipeline([mk("p", pStarted, qIn), mk("q", qStarted, pIn)], {
     root,
     params: { p: {}, q: {} },
     runId: "r",
@@ -253,7 +254,7 @@ Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", 
     log: quiet,
   });
   assert.equal(result.ok, true);
-  assert.deepEqual(events.slice(0, 2).sort(), ["start p", "start q"]);
+  assert.deepEqual(events.slice(0, 2).sort(), ["start p", "start q"], "both started before either ended");
 });
 
 Deno.test("acquireProcessLock() refuses a second pipeline in the same project", async () => {

@@ -22,9 +22,9 @@ export const biasedMfConfigSchema = z.object({
   /** Number of latent factors. */
   factors: z.number().int().positive().max(2000).default(100),
   /** Maximum number of epochs. */
-  epochs: z.number().int().positive().max(10000).default(80),
+  epochs: z.number().int().positive().max(10000).default(37),
   /** Initial SGD learning rate. */
-  learningRate: z.number().positive().max(1).default(0.01),
+  learningRate: z.number().positive().max(1).default(0.02),
   /** Learning rate multiplier applied after every epoch (1 = constant). */
   learningRateDecay: z.number().positive().max(1).default(0.97),
   /** L2 regularization of the factors. */
