@@ -18,7 +18,7 @@ import type { ArtifactInput, MetricInput, RunRecord, RunStore } from "../trackin
 import { recordRun } from "../tracking/mod.ts";
 import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./report/keys.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
-import type { ModelName } from "../recommender/model_registry.ts";
+import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
 
 /** The `tracking` params section (not a stage: the pipeline's tracking step reads it). */
 export const trackingParams = z.object({
@@ -133,8 +133,10 @@ export function modelParams(params: Readonly<Record<string, unknown>>, model: Mo
   delete flat["tracking.enabled"];
   flat["train.model"] = model;
   flat["train.models"] = JSON.stringify(train.models);
-  for (const [key, value] of Object.entries(modelConfig(train, model))) {
-    flat[CONFIG_ALIASES[key] ?? `train.${model}.${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+  // The effective config (defaults filled in): the shorthands as train.factors etc., the rest as model.*.
+  const effective = modelConfigSchema(model).parse(modelConfig(train, model)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(effective)) {
+    flat[CONFIG_ALIASES[key] ?? `model.${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
   }
   return flat;
 }

@@ -105,7 +105,12 @@ export function renderRunsExplorer(runs: readonly RunView[]): RunsExplorer | und
     params: [{ name: "zoom", select: "interval", bind: "scales" }],
     mark: { type: "point", filled: true, size: 60, opacity: 0.8, cursor: "pointer" },
     encoding: {
-      x: { field: "start", type: "temporal", title: "Run start (UTC)" },
+      x: {
+        field: "start",
+        type: "temporal",
+        title: "Run start (UTC)",
+        axis: { format: "%b %d %H:%M", labelOverlap: true },
+      },
       y: {
         field: "rmse",
         type: "quantitative",

@@ -70,7 +70,7 @@ export const TAG_KEYS = {
  * `<stage>.<name>`; any `train.*` param is shown as a key param of the run.
  */
 export const PARAM_KEYS = {
-  /** Prefix of the params shown in the runs table's "key params" column. */
+  /** Prefix of the train params; the "key params" column shows the shorthands below and `train.<model>.*`. */
   trainPrefix: "train.",
   factors: "train.factors",
   regularization: "train.reg",
