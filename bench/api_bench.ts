@@ -45,7 +45,7 @@ interface Row {
 
 const MAIN = fileURLToPath(new URL("../api/main.ts", import.meta.url));
 
-async function _freePort(): Promise<number> {
+function _freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -124,7 +124,7 @@ async function _waitReady(base: string): Promise<void> {
   throw new Error(`Server at ${base} did not become ready within 120 s`);
 }
 
-async function _cpuModel(): Promise<string> {
+function _cpuModel(): string {
   return cpus()[0]?.model ?? "unknown";
 }
 
@@ -169,7 +169,7 @@ if (import.meta.main) {
       "built by the bench: ml-latest-small, deterministic 80/20 holdout, biased-mf defaults";
   }
 
-  const port = await _freePort();
+  const port = _freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir],
@@ -228,7 +228,7 @@ if (import.meta.main) {
   }
 
   const machine = {
-    cpu: await _cpuModel(),
+    cpu: _cpuModel(),
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     deno: Deno.version.deno,
@@ -299,7 +299,7 @@ if (import.meta.main) {
     `- load generator: ${machine.loadGenerator} (it shares the 2 cores with the server)`,
     `- model: ${health.model} version ${health.version} (trained ${health.trainedAt}), source ${health.source}`,
     `- data: ${dataNote}`,
-    `- each cell: best of ${repeats} runs of ${seconds} s (c=1: lowest p50; c=64: highest req/s); users and movies vary per request; server logs ${
+    `- each cell: best per metric of ${repeats} runs of ${seconds} s (highest req/s, lowest percentiles; non-2xx and socket errors: the worst run); users and movies vary per request; server logs ${
       values["log-level"]
     }`,
     "",
