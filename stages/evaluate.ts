@@ -560,8 +560,8 @@ export const evaluateStage = defineStage({
         if (i === 1) manifest = loaded.manifest;
         const hash = loaded.manifest.trainDataHash;
         if (hash && hash !== _hashRatings(folds[i - 1]!.train)) {
-          ctx.progress.warn(
-            `model ${name} fold ${i} was trained on other data than this split's training set; re-run train`,
+          throw new Error(
+            `Cannot evaluate model ${name} (${dir}): it was trained on other data than fold ${i}'s training set (data hash ${hash.slice(0, 12)}...); re-run the train stage (deno task pipeline --from train)`,
           );
         }
         perFold.push(loaded.model);
