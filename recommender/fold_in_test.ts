@@ -28,14 +28,14 @@ function _cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 let _views: Promise<{ train: Ratings; mf: FactorView; svd: FactorView }> | null = null;
 function _trained() {
-  _views ??= (async () => {
+  _views ??= Promise.resolve().then(() => {
     const train = _loadMovieLensSmall();
     const mf = createModel("biased-mf", { factors: 32, epochs: 25, seed: 3 });
     mf.fit(train);
     const svd = createModel("svd", { factors: 20 });
     svd.fit(train);
     return { train, mf: mf.factors!()!, svd: svd.factors!()! };
-  })();
+  });
   return _views;
 }
 

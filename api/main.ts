@@ -1,0 +1,220 @@
+/**
+ * Serves the API with `Deno.serve`: `deno task serve` (or
+ * `deno run -A api/main.ts [--port 8000] [--host 127.0.0.1] [--model-dir PATH |
+ * --model models:/NAME@champion] [--data-dir data]`).
+ *
+ * Settings come from flags, else the environment: `PORT`, `HOST`,
+ * `MODEL` / `MODEL_DIR` / `DATA_DIR`, `API_KEYS` and `ADMIN_KEYS` (comma
+ * separated), `RATE_LIMIT` (`100/s`, `600/min,burst=50`, `off`),
+ * `CORS_ORIGINS` (comma separated, `*` for any; closed when unset),
+ * `LOG_LEVEL` (`info`, `error`, `off`), `TRUST_PROXY=1`, and MLflow's own
+ * `MLFLOW_TRACKING_URI` / `MLFLOW_TRACKING_TOKEN`.
+ *
+ * The server listens at once (`/ready` answers 503 until the model is loaded;
+ * a failed first load exits with status 1). SIGHUP reloads the model (as does
+ * `POST /admin/reload`); SIGINT/SIGTERM stop accepting connections, finish
+ * the requests in flight, flush the logs and exit.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { createApp } from "./app.ts";
+import { ApiMetrics } from "./metrics.ts";
+import { JsonLogger } from "./json_logger.ts";
+import { ModelHolder } from "./model_holder.ts";
+import {
+  describeSource,
+  loadFromSource,
+  type ModelSource,
+  parseModelSource,
+} from "./model_source.ts";
+import { parseRateSpec } from "./rate_limiter.ts";
+
+/** Settings of {@linkcode startServer}. */
+export interface ServerOptions {
+  readonly source: ModelSource;
+  readonly port: number;
+  readonly hostname: string;
+  readonly apiKeys: readonly string[];
+  readonly adminKeys: readonly string[];
+  readonly rateLimit: { perSecond: number; burst: number } | null;
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: "info" | "error" | "off";
+  readonly trustProxy: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly port: number;
+  readonly holder: ModelHolder;
+  /** The server's log (JSON lines). */
+  readonly logger: JsonLogger;
+  /** Resolves once the first model load ended (true when it succeeded). */
+  readonly firstLoad: Promise<boolean>;
+  /** Stops accepting, finishes in-flight requests, flushes logs. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+const _list = (s: string | undefined) =>
+  (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
+
+const _envSchema = z.object({
+  PORT: z.string().regex(/^\d{1,5}$/, { error: "PORT must be a port number from 0 to 65535" })
+    .optional(),
+  HOST: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["info", "error", "off"], { error: "LOG_LEVEL must be info, error or off" })
+    .optional(),
+  TRUST_PROXY: z.enum(["0", "1", "true", "false"], { error: "TRUST_PROXY must be 0 or 1" })
+    .optional(),
+});
+
+/** Reads the settings from flags and the environment; throws with a clear message on bad values. */
+export function readServerOptions(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ServerOptions {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      model: { type: "string" },
+      "model-dir": { type: "string" },
+      "data-dir": { type: "string" },
+    },
+    strict: true,
+  });
+  const e = _envSchema.safeParse(env);
+  if (!e.success) {
+    throw new Error(
+      `Invalid environment: ${
+        e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
+      }`,
+    );
+  }
+  const portText = values.port ?? e.data.PORT ?? "8000";
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
+    throw new Error(`Invalid --port "${portText}": expected a port number from 0 to 65535`);
+  }
+  const source = parseModelSource({
+    model: values.model ?? env.MODEL,
+    modelDir: values["model-dir"] ?? env.MODEL_DIR,
+    dataDir: values["data-dir"] ?? env.DATA_DIR,
+    env,
+  });
+  const apiKeys = _list(env.API_KEYS);
+  return {
+    source,
+    port,
+    hostname: values.host ?? e.data.HOST ?? "127.0.0.1",
+    apiKeys,
+    adminKeys: env.ADMIN_KEYS !== undefined ? _list(env.ADMIN_KEYS) : apiKeys,
+    rateLimit: parseRateSpec(env.RATE_LIMIT),
+    corsOrigins: _list(env.CORS_ORIGINS),
+    logLevel: e.data.LOG_LEVEL ?? "info",
+    trustProxy: e.data.TRUST_PROXY === "1" || e.data.TRUST_PROXY === "true",
+    env,
+  };
+}
+
+/** Starts the server and the first model load. */
+export function startServer(options: ServerOptions): RunningServer {
+  const logger = new JsonLogger({ level: options.logLevel });
+  const metrics = new ApiMetrics();
+  const holder = new ModelHolder(
+    () => loadFromSource(options.source, { env: options.env }),
+    { onSwap: (m) => metrics.setModel(m.info.name, m.info.version) },
+  );
+  const app = createApp({
+    holder,
+    apiKeys: options.apiKeys,
+    adminKeys: options.adminKeys,
+    rateLimit: options.rateLimit,
+    corsOrigins: options.corsOrigins,
+    logger,
+    metrics,
+    trustProxy: options.trustProxy,
+  });
+  const server = Deno.serve({
+    port: options.port,
+    hostname: options.hostname,
+    onListen: ({ port, hostname }) => {
+      logger.info("listening", {
+        url: `http://${hostname}:${port}`,
+        source: describeSource(options.source),
+      });
+      logger.flush();
+    },
+  }, app.fetch);
+  const port = server.addr.port;
+  const firstLoad = holder.reload().then((r) => {
+    if (r.ok) {
+      logger.info("model loaded", {
+        model: r.model.info.name,
+        version: r.model.info.version,
+        source: r.model.info.source,
+        ms: Math.round(r.ms),
+      });
+    } else logger.error("model load failed", { error: r.error });
+    logger.flush();
+    return r.ok;
+  });
+  return {
+    port,
+    holder,
+    logger,
+    firstLoad,
+    async shutdown() {
+      logger.info("shutting down: finishing requests in flight");
+      await server.shutdown();
+      logger.info("stopped");
+      logger.flush();
+    },
+    finished: server.finished,
+  };
+}
+
+if (import.meta.main) {
+  let options: ServerOptions;
+  try {
+    options = readServerOptions(Deno.args, Deno.env.toObject());
+  } catch (err) {
+    console.error((err as Error).message);
+    Deno.exit(2);
+  }
+  const running = startServer(options);
+  const logger = running.logger;
+  running.firstLoad.then((ok) => {
+    if (!ok) {
+      console.error("Cannot start: the first model load failed (see the log line above)");
+      Deno.exit(1);
+    }
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    running.shutdown().then(() => Deno.exit(0));
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGHUP", () => {
+    running.holder.reload().then((r) => {
+      if (r.ok) {
+        logger.info("model reloaded (SIGHUP)", {
+          model: r.model.info.name,
+          version: r.model.info.version,
+          ms: Math.round(r.ms),
+        });
+      } else {logger.error("reload rejected (SIGHUP): the old model keeps serving", {
+          error: r.error,
+        });}
+      logger.flush();
+    });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Holds the served model and swaps it on reload: the new model is loaded and
+ * fully built beside the old one, then the reference is replaced in one
+ * assignment, so a request sees either the old or the new model, never a mix.
+ * A load that throws leaves the old model serving. Concurrent reloads share
+ * one load.
+ *
+ * @module
+ */
+import type { LoadedModel } from "./loaded_model.ts";
+
+/** Loads and builds a complete model (throws on a broken source). */
+export type ModelLoader = () => Promise<LoadedModel>;
+
+/** Outcome of {@linkcode ModelHolder.reload}. */
+export type ReloadResult =
+  | { readonly ok: true; readonly model: LoadedModel; readonly ms: number }
+  | { readonly ok: false; readonly error: string; readonly ms: number };
+
+/** The current model and its reload logic. */
+export class ModelHolder {
+  readonly #loader: ModelLoader;
+  readonly #onSwap: ((model: LoadedModel) => void) | undefined;
+  #current: LoadedModel | null;
+  #inFlight: Promise<ReloadResult> | null = null;
+
+  /** Makes a holder, optionally with a model already loaded. */
+  constructor(
+    loader: ModelLoader,
+    options: { initial?: LoadedModel; onSwap?: (model: LoadedModel) => void } = {},
+  ) {
+    this.#loader = loader;
+    this.#onSwap = options.onSwap;
+    this.#current = options.initial ?? null;
+    if (this.#current) this.#onSwap?.(this.#current);
+  }
+
+  /** The served model, or null before the first successful load. */
+  get current(): LoadedModel | null {
+    return this.#current;
+  }
+
+  /** Loads a new model and swaps it in; on failure the old one stays. */
+  reload(): Promise<ReloadResult> {
+    if (this.#inFlight) return this.#inFlight;
+    const started = performance.now();
+    this.#inFlight = (async (): Promise<ReloadResult> => {
+      try {
+        const model = await this.#loader();
+        this.#current = model;
+        this.#onSwap?.(model);
+        return { ok: true, model, ms: performance.now() - started };
+      } catch (err) {
+        return {
+          ok: false,
+          error: err instanceof Error ? err.message : String(err),
+          ms: performance.now() - started,
+        };
+      } finally {
+        this.#inFlight = null;
+      }
+    })();
+    return this.#inFlight;
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * Where the served model comes from, and loading it with everything it is
+ * served with (catalog, popular list, training ratings) into a
+ * {@linkcode LoadedModel}. Three sources:
+ *
+ * - the latest pipeline output (default): `data/models/champion.json`
+ *   names the model, whose files are `data/models/<name>/{manifest.json,model.bin}`;
+ * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
+ * - the MLflow registry (`--model models:/NAME@champion`): the alias is
+ *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the two
+ *   files are downloaded through the server's artifact proxy
+ *   (`/api/2.0/mlflow-artifacts/artifacts/...`).
+ *
+ * The catalog is `data/processed/movies.parquet`; the popular list is
+ * `data/features/movie_stats.parquet` (or `data/processed/features/...`), else
+ * computed from the training ratings `data/interim/split/train.parquet` with
+ * `recommender/popular.ts`. Everything is validated; any error throws with
+ * a message that says what to fix, so a reload can reject it.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import pl from "nodejs-polars";
+import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/model.ts";
+import type { Ratings } from "../recommender/ratings.ts";
+import { PopularList } from "../recommender/popular.ts";
+import { loadModel as registryLoadModel } from "../recommender/model_registry.ts";
+import { ratingsFromFrame } from "../stages/ratings_frame.ts";
+import { MlflowClient } from "../tracking/mlflow_client.ts";
+import { Catalog } from "./catalog.ts";
+import { PopularityTable } from "./popularity.ts";
+import { LoadedModel } from "./loaded_model.ts";
+
+/** A model source. `dataDir` holds the catalog, features and split. */
+export type ModelSource =
+  | { readonly kind: "pipeline"; readonly dataDir: string }
+  | { readonly kind: "dir"; readonly modelDir: string; readonly dataDir: string }
+  | {
+    readonly kind: "mlflow";
+    readonly name: string;
+    readonly alias: string;
+    readonly dataDir: string;
+    /** Tracking server URL (may hold credentials; never printed). */
+    readonly trackingUri: string;
+  };
+
+/** Options of {@linkcode loadFromSource}. */
+export interface LoadOptions {
+  /** Turns an artifact into a model; default `recommender/model_registry.ts`. */
+  readonly loadModel?: (artifact: ModelArtifact) => Recommender | Promise<Recommender>;
+  /** Environment for MLflow credentials (`MLFLOW_TRACKING_TOKEN`, ...). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const _MODELS_URI = /^models:\/([^@/]+)@([A-Za-z0-9_-]+)$/;
+
+/**
+ * Picks the source from command-line style options: `model` (`models:/NAME@ALIAS`),
+ * `modelDir`, or neither (the pipeline output under `dataDir`, default `./data`).
+ */
+export function parseModelSource(options: {
+  model?: string | undefined;
+  modelDir?: string | undefined;
+  dataDir?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+}): ModelSource {
+  const dataDir = resolve(options.dataDir ?? "data");
+  if (options.model && options.modelDir) {
+    throw new Error("Cannot pick a model source: give either --model or --model-dir, not both");
+  }
+  if (options.model) {
+    const m = _MODELS_URI.exec(options.model.trim());
+    if (!m) {
+      throw new Error(
+        `Invalid --model "${options.model}": expected models:/NAME@ALIAS, e.g. models:/movie-recommender@champion`,
+      );
+    }
+    const trackingUri = options.env?.MLFLOW_TRACKING_URI;
+    if (!trackingUri) {
+      throw new Error(
+        `Cannot resolve ${options.model}: MLFLOW_TRACKING_URI is not set: set it to the tracking server's URL`,
+      );
+    }
+    return { kind: "mlflow", name: decodeURIComponent(m[1]!), alias: m[2]!, dataDir, trackingUri };
+  }
+  if (options.modelDir) return { kind: "dir", modelDir: resolve(options.modelDir), dataDir };
+  return { kind: "pipeline", dataDir };
+}
+
+/** A readable one-line description of a source (no credentials). */
+export function describeSource(source: ModelSource): string {
+  switch (source.kind) {
+    case "pipeline":
+      return `pipeline:${join(source.dataDir, "models")}`;
+    case "dir":
+      return source.modelDir;
+    case "mlflow":
+      return `models:/${source.name}@${source.alias}`;
+  }
+}
+
+async function _readFile(path: string, what: string, fix: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(`Cannot read ${what}: ${path} does not exist: ${fix}`);
+    }
+    throw new Error(`Cannot read ${what}: ${path}: ${(err as Error).message}`);
+  }
+}
+
+function _parseManifest(bytes: Uint8Array, where: string): ModelManifest {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as ModelManifest;
+  } catch (err) {
+    throw new Error(`Cannot read model manifest: ${where} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+async function _artifactFromDir(dir: string): Promise<ModelArtifact> {
+  const fix =
+    "point --model-dir at a folder with manifest.json and model.bin, or run deno task pipeline";
+  const manifestBytes = await _readFile(join(dir, "manifest.json"), "model manifest", fix);
+  const data = await _readFile(join(dir, "model.bin"), "model data", fix);
+  return { manifest: _parseManifest(manifestBytes, join(dir, "manifest.json")), data };
+}
+
+async function _championDir(dataDir: string): Promise<string> {
+  const path = join(dataDir, "models", "champion.json");
+  const bytes = await _readFile(
+    path,
+    "the champion model",
+    "run deno task pipeline first, or pass --model-dir",
+  );
+  let name: unknown;
+  try {
+    name = (JSON.parse(new TextDecoder().decode(bytes)) as { model?: unknown }).model;
+  } catch (err) {
+    throw new Error(
+      `Cannot read the champion model: ${path} is not JSON: ${(err as Error).message}`,
+    );
+  }
+  if (typeof name !== "string" || !/^[A-Za-z0-9._+-]{1,100}$/.test(name)) {
+    throw new Error(
+      `Cannot read the champion model: ${path} must be {"model": "<name>"}, got ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
+  return join(dataDir, "models", name);
+}
+
+/** Resolves `models:/NAME@ALIAS` and downloads the two model files. */
+async function _artifactFromMlflow(
+  source: Extract<ModelSource, { kind: "mlflow" }>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ artifact: ModelArtifact; version: string }> {
+  const client = MlflowClient.fromEnv({ ...env, MLFLOW_TRACKING_URI: source.trackingUri }, {
+    retries: 2,
+  });
+  const mv = await client.getModelVersionByAlias(source.name, source.alias);
+  if (!mv) {
+    throw new Error(
+      `Cannot resolve models:/${source.name}@${source.alias}: MLflow has no such registered model or alias: run the pipeline with MLFLOW_TRACKING_URI set`,
+    );
+  }
+  const src = mv.source ?? "";
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/+(.*)$/.exec(src);
+  if (!m) {
+    throw new Error(
+      `Cannot download models:/${source.name}@${source.alias} version ${mv.version}: its source "${src}" is not on the server's artifact proxy (mlflow-artifacts:/...)`,
+    );
+  }
+  const root = m[1]!.replace(/\/+$/, "").split("/").map(encodeURIComponent).join("/");
+  // The client's request() parses JSON; model.bin is binary, so download with fetch and the same auth.
+  const headers: Record<string, string> = {};
+  const url = new URL(source.trackingUri);
+  if (env.MLFLOW_TRACKING_TOKEN) headers.authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
+  else if (url.username || env.MLFLOW_TRACKING_USERNAME) {
+    const user = url.username ? decodeURIComponent(url.username) : env.MLFLOW_TRACKING_USERNAME!;
+    const pass = url.password
+      ? decodeURIComponent(url.password)
+      : env.MLFLOW_TRACKING_PASSWORD ?? "";
+    headers.authorization = `Basic ${btoa(`${user}:${pass}`)}`;
+  }
+  const get = async (file: string): Promise<Uint8Array> => {
+    const res = await fetch(
+      `${client.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${root}/${file}`,
+      {
+        headers,
+        signal: AbortSignal.timeout(60_000),
+      },
+    ).catch((err) => {
+      throw new Error(
+        `Cannot download ${file} of models:/${source.name}@${source.alias} from ${client.displayUri}: ${
+          (err as Error).message
+        }`,
+      );
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(
+        `Cannot download ${file} of models:/${source.name}@${source.alias} version ${mv.version} from ${client.displayUri}: HTTP ${res.status}`,
+      );
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const [manifestBytes, data] = await Promise.all([get("manifest.json"), get("model.bin")]);
+  return {
+    artifact: {
+      manifest: _parseManifest(manifestBytes, `models:/${source.name}@${source.alias}`),
+      data,
+    },
+    version: mv.version,
+  };
+}
+
+async function _exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the movie catalog `movies.parquet`. */
+export async function readCatalog(path: string): Promise<Catalog> {
+  if (!(await _exists(path))) {
+    throw new Error(
+      `Cannot read the movie catalog: ${path} does not exist: run deno task pipeline (etl stage) or pass --data-dir`,
+    );
+  }
+  const df = pl.readParquet(path);
+  for (const c of ["movieId", "title", "genres"]) {
+    if (!df.columns.includes(c)) {
+      throw new Error(
+        `Cannot read the movie catalog: ${path} has no column "${c}" (found: ${
+          df.columns.join(", ")
+        }): re-run the etl stage`,
+      );
+    }
+  }
+  const n = df.height;
+  return Catalog.fromColumns({
+    movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
+    title: df.getColumn("title").toArray() as (string | null)[],
+    year: df.columns.includes("year")
+      ? (df.getColumn("year").toArray() as (number | null)[])
+      : new Array(n).fill(null),
+    genres: df.getColumn("genres").toArray() as unknown as (string[] | null)[],
+  });
+}
+
+/** Reads the training ratings, or null when the file is absent. */
+export async function readTrain(path: string): Promise<Ratings | null> {
+  if (!(await _exists(path))) return null;
+  return ratingsFromFrame(pl.readParquet(path), path);
+}
+
+/** The popular list: `movie_stats.parquet` when present, else computed from `train`. */
+export async function readPopularity(
+  dataDir: string,
+  train: Ratings | null,
+): Promise<PopularityTable> {
+  for (
+    const path of [
+      join(dataDir, "features", "movie_stats.parquet"),
+      join(dataDir, "processed", "features", "movie_stats.parquet"),
+    ]
+  ) {
+    if (!(await _exists(path))) continue;
+    const df = pl.readParquet(path);
+    const need = ["movieId", "count", "mean", "weighted_rating"];
+    const missing = need.filter((c) => !df.columns.includes(c));
+    if (missing.length > 0) {
+      throw new Error(
+        `Cannot read movie statistics: ${path} has no column ${
+          missing.map((c) => `"${c}"`).join(", ")
+        }: re-run the features stage`,
+      );
+    }
+    return PopularityTable.fromColumns({
+      movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
+      count: df.getColumn("count").cast(pl.Int32).toTypedArray(),
+      mean: df.getColumn("mean").cast(pl.Float64).toTypedArray(),
+      weightedRating: df.getColumn("weighted_rating").cast(pl.Float64).toTypedArray(),
+    });
+  }
+  if (!train) {
+    throw new Error(
+      `Cannot build the popular list: neither ${
+        join(dataDir, "features", "movie_stats.parquet")
+      } nor the training ratings ${
+        join(dataDir, "interim", "split", "train.parquet")
+      } exist: run deno task pipeline or pass --data-dir`,
+    );
+  }
+  return popularityFromRatings(train);
+}
+
+/** The popular list computed from ratings with `recommender/popular.ts` (weighted rating). */
+export function popularityFromRatings(train: Ratings): PopularityTable {
+  const list = PopularList.fromRatings(train);
+  const sums = new Map<number, number>();
+  for (let e = 0; e < train.rating.length; e++) {
+    sums.set(train.movieId[e]!, (sums.get(train.movieId[e]!) ?? 0) + train.rating[e]!);
+  }
+  return PopularityTable.fromColumns({
+    movieId: list.movieIds,
+    count: list.votes,
+    mean: Array.from(list.movieIds, (id, j) => (sums.get(id) ?? 0) / Math.max(1, list.votes[j]!)),
+    weightedRating: list.scores,
+  });
+}
+
+/** Loads the model of `source` and everything served with it. Throws on any defect. */
+export async function loadFromSource(
+  source: ModelSource,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
+  const env = options.env ?? {};
+  let artifact: ModelArtifact;
+  let version: string | null = null;
+  let where = describeSource(source);
+  if (source.kind === "mlflow") {
+    const r = await _artifactFromMlflow(source, env);
+    artifact = r.artifact;
+    version = r.version;
+  } else {
+    const dir = source.kind === "dir" ? source.modelDir : await _championDir(source.dataDir);
+    where = dir;
+    artifact = await _artifactFromDir(dir);
+  }
+  const load = options.loadModel ?? registryLoadModel;
+  let model: Recommender;
+  try {
+    model = await load(artifact);
+  } catch (err) {
+    throw new Error(`Cannot load the model from ${where}: ${(err as Error).message}`);
+  }
+  const dataDir = source.dataDir;
+  const catalog = await readCatalog(join(dataDir, "processed", "movies.parquet"));
+  const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
+  const popularity = await readPopularity(dataDir, train);
+  const manifest = artifact.manifest;
+  return new LoadedModel({
+    model,
+    manifest,
+    catalog,
+    popularity,
+    train,
+    info: {
+      name: model.name,
+      version: version ?? manifest.dataSha256.slice(0, 12),
+      source: where,
+      loadedAt: new Date().toISOString(),
+    },
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * zod schemas of everything that enters the API (path parameters, query
+ * parameters, JSON bodies) and of what leaves it (for the OpenAPI document).
+ * Path and query values arrive as strings: integers must be plain ASCII digits
+ * of bounded length, so `1e3`, ` 12`, `0x10`, `١٢` and 40-digit ids are
+ * rejected with a 400 instead of being coerced.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Largest id the API accepts (MovieLens ids are Int32). */
+export const MAX_ID = 2_147_483_647;
+/** Largest `k` for ranked lists. */
+export const MAX_K = 100;
+/** Most ratings an anonymous user may send to `POST /recommend`. */
+export const MAX_FOLD_IN_RATINGS = 1000;
+
+function _intString(
+  what: string,
+  min: number,
+  max: number,
+  meta: { description: string; example: number },
+) {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z
+    .string({ error: expected })
+    .max(String(max).length, { error: `${what} is too long: ${expected}` })
+    .regex(/^[0-9]+$/, { error: `${what} is not a whole number: ${expected}` })
+    .transform(Number)
+    .pipe(
+      z.number().int().min(min, { error: `${what} is too small: ${expected}` }).max(max, {
+        error: `${what} is too large: ${expected}`,
+      }),
+    )
+    .meta(meta);
+}
+
+/** A user id in a path. */
+export const UserIdParam = _intString("userId", 1, MAX_ID, {
+  description: "MovieLens user id",
+  example: 1,
+});
+/** A movie id in a path. */
+export const MovieIdParam = _intString("movieId", 1, MAX_ID, {
+  description: "MovieLens movie id",
+  example: 1,
+});
+
+/** `k`: how many results, 1..{@linkcode MAX_K}, default 10. */
+export const KQuery = _intString("k", 1, MAX_K, {
+  description: `Number of results, 1 to ${MAX_K}`,
+  example: 10,
+}).optional().default(10);
+
+/** A genre name as in the catalog (case-insensitive), e.g. `Comedy`. */
+export const GenreQuery = z
+  .string()
+  .min(1, { error: "genre is empty: give a genre name such as Comedy, or leave it out" })
+  .max(40, { error: "genre is too long: give a genre name such as Comedy" })
+  .optional()
+  .meta({ description: "Only movies of this genre (case-insensitive)", example: "Comedy" });
+
+/** A boolean query flag: true/false, 1/0, yes/no, on/off. */
+function _flag(description: string, fallback: boolean) {
+  return z
+    .stringbool({ error: "expected true or false" })
+    .optional()
+    .default(fallback)
+    .meta({ description, example: fallback });
+}
+
+/** Path of `/recommend/{userId}`. */
+export const RecommendPath = z.object({ userId: UserIdParam });
+/** Query of `/recommend/{userId}`. */
+export const RecommendQuery = z.object({
+  k: KQuery,
+  exclude_seen: _flag("Leave out movies the user already rated", true),
+  genre: GenreQuery,
+}).strict();
+
+/** One rating of an anonymous user. */
+export const RatingInput = z
+  .object({
+    movieId: z.number({ error: "movieId must be a number" }).int({
+      error: "movieId must be a whole number",
+    }).min(1).max(MAX_ID),
+    rating: z.number({ error: "rating must be a number" }).min(0).max(10),
+  })
+  .strict();
+
+/** Body of `POST /recommend`. */
+export const FoldInBody = z
+  .object({
+    ratings: z.array(RatingInput).min(1, { error: "ratings is empty: send at least one rating" })
+      .max(MAX_FOLD_IN_RATINGS, {
+        error: `ratings has too many entries: send at most ${MAX_FOLD_IN_RATINGS}`,
+      }),
+    k: z.number().int().min(1).max(MAX_K).optional().default(10),
+    genre: z.string().min(1).max(40).optional(),
+    exclude_rated: z.boolean().optional().default(true),
+  })
+  .strict();
+
+/** Path of `/similar/{movieId}` and `/movies/{movieId}`. */
+export const MoviePath = z.object({ movieId: MovieIdParam });
+/** Query of `/similar/{movieId}`. */
+export const SimilarQuery = z.object({ k: KQuery }).strict();
+/** Path of `/predict/{userId}/{movieId}` and `/explain/{userId}/{movieId}`. */
+export const PairPath = z.object({ userId: UserIdParam, movieId: MovieIdParam });
+/** Query of `/explain/{userId}/{movieId}`. */
+export const ExplainQuery = z.object({
+  k: _intString("k", 1, 50, { description: "How many contributing movies, 1 to 50", example: 5 })
+    .optional().default(5),
+}).strict();
+/** Query of `/movies`. */
+export const MoviesQuery = z.object({
+  search: z.string().max(200, { error: "search is too long: at most 200 characters" }).optional()
+    .meta({ description: "Case-insensitive part of the title", example: "toy story" }),
+  limit: _intString("limit", 1, 100, { description: "Most results, 1 to 100", example: 20 })
+    .optional().default(20),
+}).strict();
+/** Query of `/popular`. */
+export const PopularQuery = z.object({ k: KQuery, genre: GenreQuery }).strict();
+/** Query of operations without parameters. */
+export const NoQuery = z.object({}).strict();
+
+// ---- responses (documentation only) ----
+
+/** A movie of the catalog. */
+export const Movie = z.object({
+  movieId: z.number().int(),
+  title: z.string().nullable(),
+  year: z.number().int().nullable(),
+  genres: z.array(z.string()),
+});
+
+/** One ranked movie. */
+export const RankedMovie = Movie.extend({ score: z.number() });
+
+/** Which scorer answered. */
+export const ScorerSchema = z.enum(["model", "baseline", "user-mean", "global-mean", "popularity"]);
+
+/** Body of a ranked list. */
+export const RecommendationsResponse = z.object({
+  userId: z.number().int().nullable(),
+  model: z.string(),
+  scorer: ScorerSchema,
+  fallback: z.boolean().meta({ description: "True when the popularity fallback answered" }),
+  items: z.array(RankedMovie),
+});
+
+/** Body of `/similar/{movieId}`. */
+export const SimilarResponse = z.object({
+  movieId: z.number().int(),
+  model: z.string(),
+  items: z.array(RankedMovie),
+});
+
+/** Body of `/predict/{userId}/{movieId}`. */
+export const PredictResponse = z.object({
+  userId: z.number().int(),
+  movieId: z.number().int(),
+  rating: z.number(),
+  scorer: ScorerSchema,
+  model: z.string(),
+  ratingScale: z.tuple([z.number(), z.number()]),
+});
+
+/** Body of `/explain/{userId}/{movieId}`. */
+export const ExplainResponse = z.object({
+  userId: z.number().int(),
+  movieId: z.number().int(),
+  model: z.string(),
+  prediction: z.number(),
+  scorer: ScorerSchema,
+  terms: z.object({
+    globalMean: z.number(),
+    userBias: z.number(),
+    itemBias: z.number(),
+    userMean: z.number().nullable(),
+    interaction: z.number(),
+  }),
+  contributions: z.array(Movie.extend({ rating: z.number(), contribution: z.number() })),
+  method: z.string(),
+});
+
+/** Body of `/health`. */
+export const HealthResponse = z.object({
+  status: z.enum(["ok", "loading"]),
+  model: z.string().nullable(),
+  version: z.string().nullable(),
+  source: z.string().nullable(),
+  dataHash: z.string().nullable(),
+  trainedAt: z.string().nullable(),
+  loadedAt: z.string().nullable(),
+  uptimeSeconds: z.number(),
+});
+
+/** Body of `/movies`. */
+export const MoviesResponse = z.object({ items: z.array(Movie), total: z.number().int() });
+
+/** Body of `/popular`. */
+export const PopularResponse = z.object({
+  genre: z.string().nullable(),
+  items: z.array(RankedMovie.extend({ count: z.number().int(), mean: z.number() })),
+});
+
+/** Body of `POST /admin/reload`. */
+export const ReloadResponse = z.object({
+  reloaded: z.boolean(),
+  model: z.string(),
+  version: z.string().nullable(),
+  ms: z.number(),
+});
+
+/** Body of every error. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+});
