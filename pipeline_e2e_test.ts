@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { mlflowTestEnv } from "./tracking/_mlflow_test_env.ts";
+import { readServerOptions, startServer } from "./api/main.ts";
 
 const ZIP = new URL("../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 const PIPELINE = new URL("./pipeline.ts", import.meta.url).pathname;
@@ -117,6 +118,28 @@ Deno.test({
         assert.deepEqual(files, ["model/manifest.json", "model/model.bin"]);
         const alias = await mlflowApi(uri, "registered-models/alias?name=movie-recommender&alias=champion");
         assert.ok(Number(alias.model_version.version) >= 1);
+      }
+
+      // The API serves the pipeline's champion, then the registry's champion.
+      const sources = [["--data-dir", join(project, "data")]];
+      if (!mlflow.ignore) sources.push(["--model", "models:/movie-recommender@champion", "--data-dir", join(project, "data")]);
+      for (const source of sources) {
+        const server = startServer(readServerOptions(["--port", "0", "--host", "127.0.0.1", ...source], { ...env, LOG_LEVEL: "off" }));
+        try {
+          assert.equal(await server.firstLoad, true, `model loads from ${source.join(" ")}`);
+          const base = `http://127.0.0.1:${server.port}`;
+          const health = await (await fetch(`${base}/health`)).json();
+          assert.equal(health.model, summary.models[0].model);
+          assert.equal(health.status, "ok");
+          const recs = await (await fetch(`${base}/recommend/1?k=5`)).json();
+          assert.equal(recs.items.length, 5);
+          assert.equal(recs.fallback, false);
+          const cold = await (await fetch(`${base}/recommend/999999?k=5`)).json();
+          assert.equal(cold.fallback, true);
+          assert.equal(cold.scorer, "popularity");
+        } finally {
+          await server.shutdown();
+        }
       }
 
       // The fresh report in a real browser.

@@ -82,8 +82,9 @@ export async function buildDataDir(
   model.fit(train);
   const artifact = await model.save();
   await writeModelDir(join(dataDir, "models", model.name), artifact);
+  await Deno.mkdir(join(dataDir, "metrics"), { recursive: true });
   await Deno.writeTextFile(
-    join(dataDir, "models", "champion.json"),
+    join(dataDir, "metrics", "champion.json"),
     JSON.stringify({ model: model.name }),
   );
   return { dataDir, train, test, model, artifact, movies: frames.movies };

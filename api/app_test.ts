@@ -522,9 +522,10 @@ Deno.test("a broken model file is rejected on reload and the old model keeps ser
   await Deno.mkdir(join(dir, "models", "biased-mf"), { recursive: true });
   await Deno.symlink(join(f.dataDir, "processed"), join(dir, "processed"));
   await Deno.symlink(join(f.dataDir, "interim"), join(dir, "interim"));
+  await Deno.mkdir(join(dir, "metrics"), { recursive: true });
   await Deno.copyFile(
-    join(f.dataDir, "models", "champion.json"),
-    join(dir, "models", "champion.json"),
+    join(f.dataDir, "metrics", "champion.json"),
+    join(dir, "metrics", "champion.json"),
   );
   for (const file of ["manifest.json", "model.bin"]) {
     await Deno.copyFile(

@@ -17,8 +17,9 @@ async function twoModelDir(): Promise<string> {
   const als = createModel("als", { factors: 8, iterations: 4 });
   als.fit(f.train);
   await writeModelDir(join(dir, "models", "als"), await als.save());
+  await Deno.mkdir(join(dir, "metrics"), { recursive: true });
   await Deno.writeTextFile(
-    join(dir, "models", "champion.json"),
+    join(dir, "metrics", "champion.json"),
     JSON.stringify({ model: "biased-mf" }),
   );
   return dir;
@@ -113,8 +114,9 @@ Deno.test("hot reload under concurrent requests: zero failed requests, the model
     const models = new Set<string>();
     for (let r = 0; r < 6; r++) {
       const next = r % 2 === 0 ? "als" : "biased-mf";
+      await Deno.mkdir(join(dir, "metrics"), { recursive: true });
       await Deno.writeTextFile(
-        join(dir, "models", "champion.json"),
+        join(dir, "metrics", "champion.json"),
         JSON.stringify({ model: next }),
       );
       const res = r % 2 === 0

@@ -3,7 +3,7 @@
  * served with (catalog, popular list, training ratings) into a
  * {@linkcode LoadedModel}. Three sources:
  *
- * - the latest pipeline output (default): `data/models/champion.json`
+ * - the latest pipeline output (default): `data/metrics/champion.json`
  *   names the model, whose files are `data/models/<name>/{manifest.json,model.bin}`;
  * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
  * - the MLflow registry (`--model models:/NAME@champion`): the alias is
@@ -127,7 +127,8 @@ async function _artifactFromDir(dir: string): Promise<ModelArtifact> {
 }
 
 async function _championDir(dataDir: string): Promise<string> {
-  const path = join(dataDir, "models", "champion.json");
+  // The evaluate stage names the champion (lowest test RMSE).
+  const path = join(dataDir, "metrics", "champion.json");
   const bytes = await _readFile(
     path,
     "the champion model",
@@ -271,9 +272,9 @@ export async function readPopularity(
     ]
   ) {
     if (!(await _exists(path))) continue;
-    const df = pl.readParquet(path);
+    const all = pl.readParquet(path);
     const need = ["movieId", "count", "mean", "weighted_rating"];
-    const missing = need.filter((c) => !df.columns.includes(c));
+    const missing = need.filter((c) => !all.columns.includes(c));
     if (missing.length > 0) {
       throw new Error(
         `Cannot read movie statistics: ${path} has no column ${
@@ -281,6 +282,8 @@ export async function readPopularity(
         }: re-run the features stage`,
       );
     }
+    // Movies nobody rated have no mean (null): they are never "popular".
+    const df = all.filter(pl.col("count").gt(0).and(pl.col("mean").isNotNull()));
     return PopularityTable.fromColumns({
       movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
       count: df.getColumn("count").cast(pl.Int32).toTypedArray(),

@@ -602,18 +602,16 @@ export const evaluateStage = defineStage({
     }
     await writeTextAtomic(join(out, "summary.json"), _json(output.summary));
 
-    // The run's headline metrics: the champion's (train's pick), else the best RMSE.
-    let champion = output.summary.models[0]!.model;
-    try {
-      const c = JSON.parse(await Deno.readTextFile(join(modelsDir, "champion.json"))) as {
-        model?: unknown;
-      };
-      if (typeof c.model === "string" && output.perModel.some((m) => m.name === c.model)) {
-        champion = c.model;
-      }
-    } catch {
-      // no champion file: keep the best by test RMSE
-    }
+    // The champion is the model with the lowest test RMSE (mean over folds): the API serves it.
+    const champion = output.summary.models[0]!.model;
+    await writeTextAtomic(
+      join(out, "champion.json"),
+      _json({
+        model: champion,
+        rmse: output.summary.models[0]!.metrics.rmse?.mean ?? null,
+        selectedBy: "lowest test RMSE in the evaluate stage",
+      }),
+    );
     const best = output.perModel.find((m) => m.name === champion)!;
     const metrics: Record<string, number> = {};
     for (const [key, s] of Object.entries(best.metrics.metrics)) {

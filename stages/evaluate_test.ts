@@ -182,7 +182,6 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
       await save(dir, fitted("baseline", f.train));
     }
     await save(join(modelsDir, "svd"), fitted("svd", folds[0]!.train, { factors: 2 }));
-    await Deno.writeTextFile(join(modelsDir, "champion.json"), JSON.stringify({ model: "svd" }));
 
     const out = join(root, "data/.metrics.tmp");
     const lines: string[] = [];
@@ -217,10 +216,13 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
     ) as EvaluationSummary;
     assert.deepEqual(summary.models.map((m) => m.model).sort(), ["baseline", "svd"]);
     assert.ok(lines.some((l) => l.includes("warning: model svd: 2 of 3 folds not trained")));
-    // headline metrics are the champion's (svd): one fold, so no CI keys
-    assert.equal(result?.metrics?.rmse, svd.metrics.rmse!.mean);
+    // headline metrics are the champion's: the lowest test RMSE, also named in champion.json
+    const champion = JSON.parse(await Deno.readTextFile(join(out, "champion.json")));
+    assert.equal(champion.model, summary.models[0]!.model);
+    const best = JSON.parse(await Deno.readTextFile(join(out, champion.model, "metrics.json")));
+    assert.equal(result?.metrics?.rmse, best.metrics.rmse!.mean);
     assert.equal(result?.metrics?.rmse_ci_low, undefined);
-    assert.match(result?.summary ?? "", /2 model\(s\) x 3 fold\(s\); svd: RMSE/);
+    assert.match(result?.summary ?? "", new RegExp(`2 model\\(s\\) x 3 fold\\(s\\); ${champion.model}: RMSE`));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
