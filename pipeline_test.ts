@@ -69,3 +69,33 @@ Deno.test("expandSweeps() makes the grid of all combinations", () => {
   assert.deepEqual(expandSweeps([]), [[]]);
   assert.throws(() => expandSweeps(["a.x="]), /no values after "="/);
 });
+
+Deno.test("pipeline --sweep runs one pipeline per combination, sharing cached stages", async () => {
+  const cwd = await Deno.makeTempDir();
+  const { code, stdout, stderr } = await pipeline(
+    cwd,
+    "--dataset",
+    "synthetic",
+    "--set",
+    "etl.synthetic.users=80",
+    "--set",
+    "etl.synthetic.movies=120",
+    "--set",
+    "train.models=[baseline,svd]",
+    "--sweep",
+    "train.factors=2,4",
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /=== sweep 2\/2: train\.factors=4 ===/);
+  // The second combination reuses etl, features and split; train and evaluate re-run.
+  const tables = stdout.split("pipeline finished");
+  assert.match(tables[1]!, /^etl\s+cached/m);
+  assert.match(tables[1]!, /^train\s+ran/m);
+  const sweep = stdout.slice(stdout.indexOf("Sweep: 2 runs"));
+  assert.match(sweep, /train\.factors=2\s+svd\s+\d\.\d{4}/);
+  assert.match(sweep, /train\.factors=4\s+svd\s+\d\.\d{4}/);
+  // Each combination is tracked: 2 models x 2 runs, svd's params say which factors it had.
+  const runs: string[] = [];
+  for await (const e of Deno.readDir(join(cwd, "runs/movie-recommender"))) runs.push(e.name);
+  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 4);
+});

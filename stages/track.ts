@@ -14,9 +14,11 @@ import { join } from "node:path";
 import { z } from "zod";
 import { flattenParams } from "../dag/params.ts";
 import type { StageOutcome } from "../dag/stage.ts";
-import type { ArtifactInput, MetricInput, RunRecord, RunStore } from "../tracking/mod.ts";
+import type { ArtifactInput, MetricInput, ModelInput, RunRecord, RunStore } from "../tracking/mod.ts";
 import { recordRun } from "../tracking/mod.ts";
-import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./report/keys.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./report/keys.ts";
+import { parseRunReportData } from "./report/run_report_data.ts";
+import { renderRunPage } from "./report/run_page.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
 import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
 
@@ -154,6 +156,50 @@ async function withStageTimings(path: string, outcomes: readonly StageOutcome[],
   return out;
 }
 
+/** One model's finished run, as {@linkcode recordModelRun} logs it. */
+interface ModelRunInput {
+  readonly runName: string;
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly params: Record<string, string>;
+  readonly metrics: MetricInput[];
+  readonly tags: Record<string, string>;
+  readonly artifacts: ArtifactInput[];
+  readonly model?: ModelInput;
+  /** The run's report data file, for the page snapshot. */
+  readonly reportData: string | undefined;
+  /** Scratch folder of this run. */
+  readonly runTmp: string;
+}
+
+/**
+ * Logs one model's run and, before ending it, a snapshot of its report page
+ * as the artifact `report.html` (so MLflow holds the page too). A page that
+ * cannot be rendered does not fail the run.
+ */
+async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<RunRecord> {
+  const run = await store.startRun({ runName: input.runName, startTime: input.startTime, tags: input.tags });
+  try {
+    await run.logParams(input.params);
+    await run.logMetrics(input.metrics);
+    for (const artifact of input.artifacts) await run.logArtifact(artifact);
+    if (input.model) await run.registerModel(input.model);
+    try {
+      const preview: RunRecord = { ...(await store.getRun(run.runId)), status: "FINISHED", endTime: input.endTime };
+      const data = input.reportData ? parseRunReportData(await Deno.readTextFile(input.reportData)) : undefined;
+      const page = join(input.runTmp, REPORT_PAGE_ARTIFACT);
+      await Deno.writeTextFile(page, await renderRunPage(preview, data));
+      await run.logArtifact({ localPath: page, artifactPath: REPORT_PAGE_ARTIFACT });
+    } catch (e) {
+      console.error(`[track] warning: run ${run.runId}: report page not attached: ${(e as Error).message}`);
+    }
+  } catch (error) {
+    await run.end("FAILED", input.endTime).catch(() => {});
+    throw error;
+  }
+  return await run.end("FINISHED", input.endTime);
+}
+
 /**
  * Records the invocation in `store`. Never throws for a tracking problem: the
  * store keeps runs locally and says what it could not sync.
@@ -199,15 +245,16 @@ export async function trackPipelineRun(store: RunStore, info: PipelineRunInfo): 
       const rmse = file.metrics.rmse?.mean;
       const dataset = tags[TAG_KEYS.datasetName] ?? "data";
       records.push(
-        await recordRun(store, {
+        await recordModelRun(store, {
           runName: `${model} on ${dataset}`,
-          status: "FINISHED",
           startTime: info.startTime,
           endTime: info.endTime,
           params: modelParams(info.params, model as ModelName),
           metrics,
           tags: { ...tags, [TAG_KEYS.model]: model },
           artifacts,
+          reportData,
+          runTmp,
           ...(typeof rmse === "number" && Number.isFinite(rmse)
             ? { model: { registeredName: tracking.registeredModel, artifactPath: "model", rmse } }
             : {}),
