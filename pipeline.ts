@@ -25,7 +25,7 @@ import {
 import { STAGES } from "./stages/mod.ts";
 import { type EvaluationSummary, formatComparisonTable } from "./stages/evaluate.ts";
 import { reportFromStore } from "./stages/report/cli.ts";
-import { trackingParams, type TrackingParams, trackPipelineRun } from "./stages/track.ts";
+import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
 import { openRunStore } from "./tracking/mod.ts";
 
@@ -81,10 +81,17 @@ async function readSummary(root: string): Promise<EvaluationSummary | undefined>
   }
 }
 
+/** A metric cell as a number for sorting; "-" (missing) sorts last. */
+function orLast(cell: string): number {
+  const n = Number(cell);
+  return Number.isFinite(n) ? n : Infinity;
+}
+
 /** A plain aligned text table. */
 function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -101,16 +108,34 @@ async function trackAndReport(
   const tracking = params.tracking as TrackingParams;
   if (!tracking.enabled) return [];
   const out: StageOutcome[] = [];
-  const store = openRunStore({ root: resolve(root, "runs"), experiment: tracking.experiment, warn: (m) => console.error(`[track] ${m}`) });
+  const store = openRunStore({
+    root: resolve(root, "runs"),
+    experiment: tracking.experiment,
+    warn: (m) => console.error(`[track] ${m}`),
+  });
   let started = performance.now();
   try {
     const records = await trackPipelineRun(store, { root, params, ...run, endTime: Date.now() });
     const unsynced = records.filter((r) => r.synced === false).length;
-    const where = Deno.env.get("MLFLOW_TRACKING_URI") ? `runs/ and MLflow${unsynced > 0 ? ` (${unsynced} unsynced: deno task runs sync)` : ""}` : "runs/";
-    out.push({ stage: "track", status: "ran", seconds: (performance.now() - started) / 1000, key: "", result: { summary: `${records.length} run(s) recorded in ${where}` } });
+    const where = Deno.env.get("MLFLOW_TRACKING_URI")
+      ? `runs/ and MLflow${unsynced > 0 ? ` (${unsynced} unsynced: deno task runs sync)` : ""}`
+      : "runs/";
+    out.push({
+      stage: "track",
+      status: "ran",
+      seconds: (performance.now() - started) / 1000,
+      key: "",
+      result: { summary: `${records.length} run(s) recorded in ${where}` },
+    });
   } catch (e) {
     console.error(`[track] failed: ${(e as Error).message}`);
-    out.push({ stage: "track", status: "failed", seconds: (performance.now() - started) / 1000, key: "", error: (e as Error).message });
+    out.push({
+      stage: "track",
+      status: "failed",
+      seconds: (performance.now() - started) / 1000,
+      key: "",
+      error: (e as Error).message,
+    });
   }
   started = performance.now();
   try {
@@ -119,10 +144,22 @@ async function trackAndReport(
       notebooksDir: resolve(root, "reports/notebooks"),
     });
     for (const w of report.warnings) console.error(`[report] warning: ${w}`);
-    out.push({ stage: "report", status: "ran", seconds: (performance.now() - started) / 1000, key: "", result: { summary: `${report.index} (${report.runPages.length} run pages)` } });
+    out.push({
+      stage: "report",
+      status: "ran",
+      seconds: (performance.now() - started) / 1000,
+      key: "",
+      result: { summary: `${report.index} (${report.runPages.length} run pages)` },
+    });
   } catch (e) {
     console.error(`[report] failed: ${(e as Error).message}`);
-    out.push({ stage: "report", status: "failed", seconds: (performance.now() - started) / 1000, key: "", error: (e as Error).message });
+    out.push({
+      stage: "report",
+      status: "failed",
+      seconds: (performance.now() - started) / 1000,
+      key: "",
+      error: (e as Error).message,
+    });
   }
   return out;
 }
@@ -208,7 +245,9 @@ async function main(args: string[]): Promise<number> {
     let allOk = true;
     const sweepRows: string[][] = [];
     for (const [i, params] of validated.entries()) {
-      if (combos.length > 1) console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      if (combos.length > 1) {
+        console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
+      }
       const startTime = Date.now();
       const started = performance.now();
       const invocationId = newRunId();
@@ -232,26 +271,47 @@ async function main(args: string[]): Promise<number> {
       const summary = evaluated && result.ok ? await readSummary(root) : undefined;
       if (summary) console.log(`\n${formatComparisonTable(summary)}`);
       if (evaluated || !result.ok) {
-        outcomes.push(...await trackAndReport(root, params, {
-          invocationId,
-          outcomes: result.outcomes,
-          ok: result.ok,
-          startTime,
-        }));
+        outcomes.push(
+          ...await trackAndReport(root, params, {
+            invocationId,
+            outcomes: result.outcomes,
+            ok: result.ok,
+            startTime,
+          }),
+        );
       }
       console.log(`\n${formatOutcomes(outcomes)}`);
-      console.log(`pipeline ${result.ok ? "finished" : "FAILED"} in ${formatSeconds((performance.now() - started) / 1000)}`);
+      console.log(
+        `pipeline ${result.ok ? "finished" : "FAILED"} in ${
+          formatSeconds((performance.now() - started) / 1000)
+        }`,
+      );
       allOk &&= result.ok;
       if (combos.length > 1 && summary) {
         for (const row of summary.models) {
           const m = (key: string) => row.metrics[key]?.mean;
-          const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(4));
-          sweepRows.push([combos[i]!.join(" "), row.model, fmt(m("rmse")), fmt(m("mae")), fmt(m("explained_variance"))]);
+          const fmt = (
+            v: number | undefined,
+          ) => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(4));
+          sweepRows.push([
+            combos[i]!.join(" "),
+            row.model,
+            fmt(m("rmse")),
+            fmt(m("mae")),
+            fmt(m("explained_variance")),
+          ]);
         }
       }
     }
     if (sweepRows.length > 0) {
-      console.log(`\nSweep: ${combos.length} runs\n${formatTable(["params", "model", "RMSE", "MAE", "EV"], sweepRows.sort((a, b) => Number(a[2]) - Number(b[2])))}`);
+      console.log(
+        `\nSweep: ${combos.length} runs\n${
+          formatTable(
+            ["params", "model", "RMSE", "MAE", "EV"],
+            sweepRows.sort((a, b) => orLast(a[2]!) - orLast(b[2]!)),
+          )
+        }`,
+      );
     }
     return allOk ? 0 : 1;
   } finally {
@@ -265,10 +325,10 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (
-      e instanceof ParamsError || e instanceof GraphError || e instanceof BusyError ||
-      e instanceof TypeError
-    ) {
+    // parseArgs reports unknown or malformed flags as TypeErrors with an ERR_PARSE_ARGS_* code.
+    const usage = e instanceof TypeError &&
+      String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
+    if (e instanceof ParamsError || e instanceof GraphError || e instanceof BusyError || usage) {
       console.error(`error: ${e.message}`);
       Deno.exit(2);
     }

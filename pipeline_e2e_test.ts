@@ -30,11 +30,14 @@ async function run(cwd: string, args: string[], env: Record<string, string> = {}
 }
 
 async function mlflowApi(uri: string, path: string, body?: unknown) {
-  const res = await fetch(`${uri}/api/2.0/mlflow/${path}`, body === undefined ? {} : {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const res = await fetch(
+    `${uri}/api/2.0/mlflow/${path}`,
+    body === undefined ? {} : {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
   const json = await res.json();
   assert.equal(res.status, 200, JSON.stringify(json));
   return json;
@@ -53,11 +56,14 @@ Deno.test({
     });
     const project = await Deno.makeTempDir({ prefix: "movierec-e2e-" });
     const experiment = `e2e-${crypto.randomUUID().slice(0, 8)}`;
+    // A registered model of its own: other tests share the MLflow server and its registry.
+    const registered = `movierec-${experiment}`;
     const env: Record<string, string> = { MLFLOW_EXPERIMENT_NAME: experiment };
     if (!mlflow.ignore) env.MLFLOW_TRACKING_URI = mlflow.uri();
     try {
       const url = `http://127.0.0.1:${server.addr.port}/ml-latest-small.zip`;
-      const first = await run(project, ["--dataset", url], env);
+      const args = ["--dataset", url, "--set", `tracking.registeredModel=${registered}`];
+      const first = await run(project, args, env);
       assert.equal(first.code, 0, first.stderr);
       assert.equal(downloads, 1);
       // The comparison table and the stage table.
@@ -67,17 +73,25 @@ Deno.test({
       }
       assert.match(first.stdout, /^track\s+ran .*6 run\(s\) recorded/m);
       assert.match(first.stdout, /^report\s+ran/m);
-      const summary = JSON.parse(await Deno.readTextFile(join(project, "data/metrics/summary.json")));
-      const rmse = Object.fromEntries(summary.models.map((m: { model: string; metrics: { rmse: { mean: number } } }) => [m.model, m.metrics.rmse.mean]));
+      const summary = JSON.parse(
+        await Deno.readTextFile(join(project, "data/metrics/summary.json")),
+      );
+      const rmse = Object.fromEntries(
+        summary.models.map((
+          m: { model: string; metrics: { rmse: { mean: number } } },
+        ) => [m.model, m.metrics.rmse.mean]),
+      );
       // Every model beats the global mean; the classic svd lands near the reference 0.936.
       for (const [model, value] of Object.entries(rmse)) {
-        if (model !== "global-mean") assert.ok((value as number) < rmse["global-mean"], `${model} beats global-mean`);
+        if (model !== "global-mean") {
+          assert.ok((value as number) < rmse["global-mean"], `${model} beats global-mean`);
+        }
       }
       assert.ok(rmse.svd > 0.9 && rmse.svd < 0.96, `svd RMSE ${rmse.svd}`);
       assert.ok(existsSync(join(project, "data/models/biased-mf/model.bin")));
       assert.ok(existsSync(join(project, "reports/index.html")));
 
-      const second = await run(project, ["--dataset", url], env);
+      const second = await run(project, args, env);
       assert.equal(second.code, 0, second.stderr);
       for (const stage of ["etl", "features", "split", "train", "evaluate"]) {
         assert.match(second.stdout, new RegExp(`^${stage}\\s+cached\\s`, "m"));
@@ -86,20 +100,36 @@ Deno.test({
 
       // Local run store: 6 runs per invocation, the second run's record says what was cached.
       const list = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--config", CONFIG, new URL("./runs.ts", import.meta.url).pathname, "list", "--json"],
+        args: [
+          "run",
+          "-A",
+          "--config",
+          CONFIG,
+          new URL("./runs.ts", import.meta.url).pathname,
+          "list",
+          "--json",
+        ],
         cwd: project,
         env,
         stdout: "piped",
       }).output();
-      const runs = JSON.parse(new TextDecoder().decode(list.stdout)) as { tags: Record<string, string>; metrics: Record<string, unknown> }[];
+      const runs = JSON.parse(new TextDecoder().decode(list.stdout)) as {
+        tags: Record<string, string>;
+        metrics: Record<string, unknown>;
+      }[];
       assert.equal(runs.length, 12);
-      const cachedRun = runs.find((r) => r.tags["pipeline.cached_stages"] === "etl,features,split,train,evaluate");
+      const cachedRun = runs.find((r) =>
+        r.tags["pipeline.cached_stages"] === "etl,features,split,train,evaluate"
+      );
       assert.ok(cachedRun, "a run records its cached stages");
       assert.ok(cachedRun.tags["stage.train.from_run"], "and which run produced them");
 
       if (!mlflow.ignore) {
         const uri = mlflow.uri();
-        const { experiment: exp } = await mlflowApi(uri, `experiments/get-by-name?experiment_name=${experiment}`);
+        const { experiment: exp } = await mlflowApi(
+          uri,
+          `experiments/get-by-name?experiment_name=${experiment}`,
+        );
         const search = await mlflowApi(uri, "runs/search", {
           experiment_ids: [exp.experiment_id],
           filter: "metrics.rmse < 1",
@@ -111,20 +141,38 @@ Deno.test({
           r.data.tags.some((t) => t.key === "model" && t.value === "biased-mf")
         );
         const runId = mf.info.run_id;
-        const history = await mlflowApi(uri, `metrics/get-history?run_id=${runId}&metric_key=validation_loss`);
+        const history = await mlflowApi(
+          uri,
+          `metrics/get-history?run_id=${runId}&metric_key=validation_loss`,
+        );
         assert.ok(history.metrics.length >= 5, "per-epoch validation loss");
         const artifacts = await mlflowApi(uri, `artifacts/list?run_id=${runId}&path=model`);
         const files = artifacts.files.map((f: { path: string }) => f.path).sort();
         assert.deepEqual(files, ["model/manifest.json", "model/model.bin"]);
-        const alias = await mlflowApi(uri, "registered-models/alias?name=movie-recommender&alias=champion");
+        const alias = await mlflowApi(
+          uri,
+          `registered-models/alias?name=${registered}&alias=champion`,
+        );
         assert.ok(Number(alias.model_version.version) >= 1);
       }
 
       // The API serves the pipeline's champion, then the registry's champion.
       const sources = [["--data-dir", join(project, "data")]];
-      if (!mlflow.ignore) sources.push(["--model", "models:/movie-recommender@champion", "--data-dir", join(project, "data")]);
+      if (!mlflow.ignore) {
+        sources.push([
+          "--model",
+          `models:/${registered}@champion`,
+          "--data-dir",
+          join(project, "data"),
+        ]);
+      }
       for (const source of sources) {
-        const server = startServer(readServerOptions(["--port", "0", "--host", "127.0.0.1", ...source], { ...env, LOG_LEVEL: "off" }));
+        const server = startServer(
+          readServerOptions(["--port", "0", "--host", "127.0.0.1", ...source], {
+            ...env,
+            LOG_LEVEL: "off",
+          }),
+        );
         try {
           assert.equal(await server.firstLoad, true, `model loads from ${source.join(" ")}`);
           const base = `http://127.0.0.1:${server.port}`;
@@ -145,12 +193,23 @@ Deno.test({
       // The fresh report in a real browser.
       if (existsSync("/usr/bin/chromium") || Deno.env.get("REQUIRE_BROWSER") === "1") {
         const browser = await new Deno.Command(Deno.execPath(), {
-          args: ["test", "-A", "--config", CONFIG, new URL("./stages/report/browser_test.ts", import.meta.url).pathname],
-          env: { REPORT_DIR: join(project, "reports"), NO_COLOR: "1", REQUIRE_BROWSER: Deno.env.get("REQUIRE_BROWSER") ?? "" },
+          args: [
+            "test",
+            "-A",
+            "--config",
+            CONFIG,
+            new URL("./stages/report/browser_test.ts", import.meta.url).pathname,
+          ],
+          env: {
+            REPORT_DIR: join(project, "reports"),
+            NO_COLOR: "1",
+            REQUIRE_BROWSER: Deno.env.get("REQUIRE_BROWSER") ?? "",
+          },
           stdout: "piped",
           stderr: "piped",
         }).output();
-        const text = new TextDecoder().decode(browser.stdout) + new TextDecoder().decode(browser.stderr);
+        const text = new TextDecoder().decode(browser.stdout) +
+          new TextDecoder().decode(browser.stderr);
         assert.equal(browser.code, 0, text);
       }
     } finally {

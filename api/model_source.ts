@@ -265,13 +265,8 @@ export async function readPopularity(
   dataDir: string,
   train: Ratings | null,
 ): Promise<PopularityTable> {
-  for (
-    const path of [
-      join(dataDir, "features", "movie_stats.parquet"),
-      join(dataDir, "processed", "features", "movie_stats.parquet"),
-    ]
-  ) {
-    if (!(await _exists(path))) continue;
+  const path = join(dataDir, "features", "movie_stats.parquet");
+  if (await _exists(path)) {
     const all = pl.readParquet(path);
     const need = ["movieId", "count", "mean", "weighted_rating"];
     const missing = need.filter((c) => !all.columns.includes(c));

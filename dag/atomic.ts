@@ -15,7 +15,7 @@ export function tempPathFor(path: string, tag = "tmp"): string {
 }
 
 /**
- * Writes bytes to `path` atomically.
+ * Writes bytes or text to `path` atomically, creating its folder.
  *
  * @example
  * ```ts
@@ -25,21 +25,24 @@ export function tempPathFor(path: string, tag = "tmp"): string {
  * if ((await Deno.readFile(`${dir}/a.bin`)).length !== 2) throw new Error("not written");
  * ```
  */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   try {
-    await Deno.writeFile(tmp, data);
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
-    throw e;
+    throw new Error(`Cannot write ${path}: ${(e as Error).message}; check the folder is writable`, {
+      cause: e,
+    });
   }
 }
 
 /** Writes text to `path` atomically. */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await writeFileAtomic(path, new TextEncoder().encode(text));
+  await writeFileAtomic(path, text);
 }
 
 /**
@@ -58,6 +61,11 @@ export async function replacePath(tmp: string, path: string): Promise<void> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  await Deno.rename(tmp, path);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    if (old) await Deno.rename(old, path).catch(() => {});
+    throw e;
+  }
   if (old) await Deno.remove(old, { recursive: true });
 }

@@ -21,6 +21,29 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Moves a dead owner's lock aside. Rename is atomic, so of two processes
+ * taking over at once only one moves the file; if what it moved is not the
+ * dead owner's lock (another process already replaced it), it is put back.
+ */
+async function takeOverStale(path: string, deadPid: number): Promise<void> {
+  const aside = `${path}.stale-${Deno.pid}`;
+  try {
+    await Deno.rename(path, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  let pid: unknown;
+  try {
+    pid = JSON.parse(await Deno.readTextFile(aside)).pid;
+  } catch { /* unreadable: treat as stale */ }
+  if (typeof pid === "number" && pid !== deadPid && alive(pid)) {
+    // A live process's fresh lock: restore it unless yet another one exists now.
+    await Deno.link(aside, path).catch(() => {});
+  }
+  await Deno.remove(aside).catch(() => {});
+}
+
 /** Options of {@linkcode acquireProcessLock}. */
 export interface ProcessLockOptions {
   /** Wait up to this many seconds for the other run instead of refusing. */
@@ -59,7 +82,7 @@ export async function acquireProcessLock(
       owner = JSON.parse(await Deno.readTextFile(path));
     } catch { /* being written right now, or garbage: treat as held briefly */ }
     if (typeof owner.pid === "number" && !alive(owner.pid)) {
-      await Deno.remove(path).catch(() => {});
+      await takeOverStale(path, owner.pid);
       continue;
     }
     const message = `Another pipeline run (pid ${owner.pid ?? "?"}, started ${

@@ -186,7 +186,9 @@ function selectStages(graph: Graph, options: RunOptions): Set<string> {
   for (const flag of ["only", "from"] as const) {
     const name = options[flag];
     if (name !== undefined && !names.includes(name)) {
-      throw new GraphError(`Unknown stage "${name}" for --${flag}: expected one of ${names.join(", ")}`);
+      throw new GraphError(
+        `Unknown stage "${name}" for --${flag}: expected one of ${names.join(", ")}`,
+      );
     }
   }
   if (options.only) return new Set([options.only]);
@@ -215,8 +217,10 @@ export async function runPipeline(
   });
   const selected = selectStages(graph, options);
   const lock: LockFile = await readLock(lockPath);
-  let lockWrites = Promise.resolve();
-  const saveLock = () => (lockWrites = lockWrites.then(() => writeLock(lockPath, lock)));
+  // Lock writes are serialized; one failed write fails the stage that asked for it, not the chain.
+  let lockWrites: Promise<void> = Promise.resolve();
+  const saveLock =
+    () => (lockWrites = lockWrites.catch(() => {}).then(() => writeLock(lockPath, lock)));
 
   // Upstream of the selection must exist already.
   for (const stage of graph.order) {
@@ -411,7 +415,7 @@ export async function runPipeline(
     }
     await Promise.race(running.values());
   }
-  await lockWrites;
+  await lockWrites.catch(() => {}); // already reported as the failing stage's error
   const ordered = order.map((s) => outcomes.get(s.name)!).filter(Boolean);
   return { ok: !failed, outcomes: ordered, plan: [], graph };
 }

@@ -254,7 +254,11 @@ Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", 
     log: quiet,
   });
   assert.equal(result.ok, true);
-  assert.deepEqual(events.slice(0, 2).sort(), ["start p", "start q"], "both started before either ended");
+  assert.deepEqual(
+    events.slice(0, 2).sort(),
+    ["start p", "start q"],
+    "both started before either ended",
+  );
 });
 
 Deno.test("acquireProcessLock() refuses a second pipeline in the same project", async () => {
@@ -276,5 +280,8 @@ Deno.test("acquireProcessLock() takes over a lock left by a dead process", async
     JSON.stringify({ pid: 999_999_999, startedAt: "then" }),
   );
   const release = await acquireProcessLock(root);
+  const owner = JSON.parse(await Deno.readTextFile(join(root, ".pipeline.running")));
+  assert.equal(owner.pid, Deno.pid, "the lock now names this process");
   release();
+  await assert.rejects(Deno.stat(join(root, ".pipeline.running")), "released");
 });

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { ArraySpec, ModelArtifact, ModelManifest } from "./model.ts";
-import type { Ratings } from "./ratings.ts";
+import { hashRatings, type Ratings } from "./ratings.ts";
 
 /** A typed array the models store. */
 export type _StoredArray = Float32Array | Int32Array;
@@ -42,14 +42,8 @@ export function _sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Content hash of a ratings table (user, movie and rating columns). */
-export function _hashRatings(ratings: Ratings): string {
-  const h = createHash("sha256");
-  for (const col of [ratings.userId, ratings.movieId, ratings.rating]) {
-    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-  }
-  return h.digest("hex");
-}
+/** Content hash of a ratings table (see {@linkcode hashRatings}). */
+export const _hashRatings: (ratings: Ratings) => string = hashRatings;
 
 /** Packs named arrays into one blob and builds the full artifact. */
 export function _packArtifact(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 
 /** Ratings in columnar form. All four arrays have the same length. */
 export interface Ratings {
@@ -86,4 +87,17 @@ export function selectRows(ratings: Ratings, rows: ArrayLike<number>): Ratings {
     out.timestamp[i] = ratings.timestamp[r]!;
   }
   return out;
+}
+
+/**
+ * Content hash (sha256, hex) of a ratings table's user, movie and rating
+ * columns: recorded in model files and checked when a model is evaluated, so
+ * a model trained on other data is refused.
+ */
+export function hashRatings(ratings: Ratings): string {
+  const h = createHash("sha256");
+  for (const col of [ratings.userId, ratings.movieId, ratings.rating]) {
+    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+  }
+  return h.digest("hex");
 }

@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
@@ -33,7 +32,7 @@ import {
 } from "../recommender/evaluation.ts";
 import type { ModelManifest, Recommender } from "../recommender/model.ts";
 import { loadModel } from "../recommender/model_registry.ts";
-import type { Ratings } from "../recommender/ratings.ts";
+import { hashRatings, type Ratings } from "../recommender/ratings.ts";
 import { _Prng } from "../recommender/_prng.ts";
 import {
   MAX_PREDICTION_SAMPLE,
@@ -445,14 +444,6 @@ function _dataSummary(
 }
 
 /** Content hash of a ratings table as the models record it (`trainDataHash`). */
-function _hashRatings(ratings: Ratings): string {
-  const h = createHash("sha256");
-  for (const col of [ratings.userId, ratings.movieId, ratings.rating]) {
-    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-  }
-  return h.digest("hex");
-}
-
 async function _exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -559,9 +550,11 @@ export const evaluateStage = defineStage({
         const loaded = await readModelFolder(dir);
         if (i === 1) manifest = loaded.manifest;
         const hash = loaded.manifest.trainDataHash;
-        if (hash && hash !== _hashRatings(folds[i - 1]!.train)) {
+        if (hash && hash !== hashRatings(folds[i - 1]!.train)) {
           throw new Error(
-            `Cannot evaluate model ${name} (${dir}): it was trained on other data than fold ${i}'s training set (data hash ${hash.slice(0, 12)}...); re-run the train stage (deno task pipeline --from train)`,
+            `Cannot evaluate model ${name} (${dir}): it was trained on other data than fold ${i}'s training set (data hash ${
+              hash.slice(0, 12)
+            }...); re-run the train stage (deno task pipeline --from train)`,
           );
         }
         perFold.push(loaded.model);

@@ -222,7 +222,10 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
     const best = JSON.parse(await Deno.readTextFile(join(out, champion.model, "metrics.json")));
     assert.equal(result?.metrics?.rmse, best.metrics.rmse!.mean);
     assert.equal(result?.metrics?.rmse_ci_low, undefined);
-    assert.match(result?.summary ?? "", new RegExp(`2 model\\(s\\) x 3 fold\\(s\\); ${champion.model}: RMSE`));
+    assert.match(
+      result?.summary ?? "",
+      new RegExp(`2 model\\(s\\) x 3 fold\\(s\\); ${champion.model}: RMSE`),
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

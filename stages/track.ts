@@ -14,9 +14,20 @@ import { join } from "node:path";
 import { z } from "zod";
 import { flattenParams } from "../dag/params.ts";
 import type { StageOutcome } from "../dag/stage.ts";
-import type { ArtifactInput, MetricInput, ModelInput, RunRecord, RunStore } from "../tracking/mod.ts";
+import type {
+  ArtifactInput,
+  MetricInput,
+  ModelInput,
+  RunRecord,
+  RunStore,
+} from "../tracking/mod.ts";
 import { recordRun } from "../tracking/mod.ts";
-import { METRIC_KEYS, REPORT_DATA_ARTIFACT, REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./report/keys.ts";
+import {
+  METRIC_KEYS,
+  REPORT_DATA_ARTIFACT,
+  REPORT_PAGE_ARTIFACT,
+  TAG_KEYS,
+} from "./report/keys.ts";
 import { parseRunReportData } from "./report/run_report_data.ts";
 import { renderRunPage } from "./report/run_page.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
@@ -49,7 +60,8 @@ export interface PipelineRunInfo {
 
 async function git(root: string, ...args: string[]): Promise<string | undefined> {
   try {
-    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" }).output();
+    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
+      .output();
     return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
   } catch {
     return undefined;
@@ -69,12 +81,15 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   const tags: Record<string, string> = {
     "pipeline.invocation": info.invocationId,
     "deno.version": Deno.version.deno,
-    [TAG_KEYS.cachedStages]: info.outcomes.filter((o) => o.status === "cached").map((o) => o.stage).join(","),
+    [TAG_KEYS.cachedStages]: info.outcomes.filter((o) => o.status === "cached").map((o) => o.stage)
+      .join(","),
   };
   const commit = await git(info.root, "rev-parse", "HEAD");
   if (commit) {
     tags[TAG_KEYS.gitCommit] = commit;
-    tags["git.dirty"] = String((await git(info.root, "status", "--porcelain", "--untracked-files=no"))?.length !== 0);
+    tags["git.dirty"] = String(
+      (await git(info.root, "status", "--porcelain", "--untracked-files=no"))?.length !== 0,
+    );
   }
   const summary = await readJson<{ dataset?: string; sha256?: string | null; variant?: string }>(
     join(info.root, "data/processed/summary.json"),
@@ -90,7 +105,10 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
 }
 
 interface MetricsFile {
-  readonly metrics: Record<string, { mean: number | null; lower: number | null; upper: number | null }>;
+  readonly metrics: Record<
+    string,
+    { mean: number | null; lower: number | null; upper: number | null }
+  >;
   readonly fitSeconds: number | null;
   readonly folds: number;
   readonly history: { epoch: number; trainLoss: number; validationLoss?: number }[];
@@ -98,21 +116,40 @@ interface MetricsFile {
 }
 
 /** Metric inputs of one model: every metric's mean, CI bounds, fit time and loss curves. */
-export function modelMetrics(file: MetricsFile, durationSeconds: number, now = Date.now()): MetricInput[] {
+export function modelMetrics(
+  file: MetricsFile,
+  durationSeconds: number,
+  now = Date.now(),
+): MetricInput[] {
   const out: MetricInput[] = [];
   for (const [key, s] of Object.entries(file.metrics)) {
-    if (s.mean !== null && Number.isFinite(s.mean)) out.push({ key, value: s.mean, timestamp: now });
+    if (s.mean !== null && Number.isFinite(s.mean)) {
+      out.push({ key, value: s.mean, timestamp: now });
+    }
     if (file.folds > 1 && s.lower !== null && s.upper !== null) {
-      out.push({ key: `${key}_ci_low`, value: s.lower, timestamp: now }, { key: `${key}_ci_high`, value: s.upper, timestamp: now });
+      out.push({ key: `${key}_ci_low`, value: s.lower, timestamp: now }, {
+        key: `${key}_ci_high`,
+        value: s.upper,
+        timestamp: now,
+      });
     }
   }
-  if (file.fitSeconds !== null) out.push({ key: "fit_seconds", value: file.fitSeconds, timestamp: now });
+  if (file.fitSeconds !== null) {
+    out.push({ key: "fit_seconds", value: file.fitSeconds, timestamp: now });
+  }
   const ratio = file.extra.explainedVarianceRatio;
-  if (typeof ratio === "number") out.push({ key: "svd_variance_explained", value: ratio, timestamp: now });
+  if (typeof ratio === "number") {
+    out.push({ key: "svd_variance_explained", value: ratio, timestamp: now });
+  }
   for (const h of file.history) {
     out.push({ key: METRIC_KEYS.trainLoss, value: h.trainLoss, step: h.epoch, timestamp: now });
     if (h.validationLoss !== undefined) {
-      out.push({ key: METRIC_KEYS.validationLoss, value: h.validationLoss, step: h.epoch, timestamp: now });
+      out.push({
+        key: METRIC_KEYS.validationLoss,
+        value: h.validationLoss,
+        step: h.epoch,
+        timestamp: now,
+      });
     }
   }
   out.push({ key: METRIC_KEYS.durationSeconds, value: durationSeconds, timestamp: now });
@@ -127,23 +164,40 @@ const CONFIG_ALIASES: Record<string, string> = {
 };
 
 /** Params of one model's run: all sections flattened, other models' sections left out, the effective config added. */
-export function modelParams(params: Readonly<Record<string, unknown>>, model: ModelName): Record<string, string> {
+export function modelParams(
+  params: Readonly<Record<string, unknown>>,
+  model: ModelName,
+): Record<string, string> {
   const train = params.train as TrainParams;
   const { models: _models, ...trainRest } = train;
   const others = new Set(train.models.filter((m) => m !== model));
-  const flat = flattenParams({ ...params, train: Object.fromEntries(Object.entries(trainRest).filter(([k]) => !others.has(k as ModelName))) });
+  const flat = flattenParams({
+    ...params,
+    train: Object.fromEntries(
+      Object.entries(trainRest).filter(([k]) => !others.has(k as ModelName)),
+    ),
+  });
   delete flat["tracking.enabled"];
   flat["train.model"] = model;
   flat["train.models"] = JSON.stringify(train.models);
   // The effective config (defaults filled in): the shorthands as train.factors etc., the rest as model.*.
-  const effective = modelConfigSchema(model).parse(modelConfig(train, model)) as Record<string, unknown>;
+  const effective = modelConfigSchema(model).parse(modelConfig(train, model)) as Record<
+    string,
+    unknown
+  >;
   for (const [key, value] of Object.entries(effective)) {
-    flat[CONFIG_ALIASES[key] ?? `model.${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+    flat[CONFIG_ALIASES[key] ?? `model.${key}`] = typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
   }
   return flat;
 }
 
-async function withStageTimings(path: string, outcomes: readonly StageOutcome[], tmpDir: string): Promise<string | undefined> {
+async function withStageTimings(
+  path: string,
+  outcomes: readonly StageOutcome[],
+  tmpDir: string,
+): Promise<string | undefined> {
   const data = await readJson<Record<string, unknown>>(path);
   if (!data) return undefined;
   data.stageTimings = outcomes.map((o) => ({
@@ -178,20 +232,32 @@ interface ModelRunInput {
  * cannot be rendered does not fail the run.
  */
 async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<RunRecord> {
-  const run = await store.startRun({ runName: input.runName, startTime: input.startTime, tags: input.tags });
+  const run = await store.startRun({
+    runName: input.runName,
+    startTime: input.startTime,
+    tags: input.tags,
+  });
   try {
     await run.logParams(input.params);
     await run.logMetrics(input.metrics);
     for (const artifact of input.artifacts) await run.logArtifact(artifact);
     if (input.model) await run.registerModel(input.model);
     try {
-      const preview: RunRecord = { ...(await store.getRun(run.runId)), status: "FINISHED", endTime: input.endTime };
-      const data = input.reportData ? parseRunReportData(await Deno.readTextFile(input.reportData)) : undefined;
+      const preview: RunRecord = {
+        ...(await store.getRun(run.runId)),
+        status: "FINISHED",
+        endTime: input.endTime,
+      };
+      const data = input.reportData
+        ? parseRunReportData(await Deno.readTextFile(input.reportData))
+        : undefined;
       const page = join(input.runTmp, REPORT_PAGE_ARTIFACT);
       await Deno.writeTextFile(page, await renderRunPage(preview, data));
       await run.logArtifact({ localPath: page, artifactPath: REPORT_PAGE_ARTIFACT });
     } catch (e) {
-      console.error(`[track] warning: run ${run.runId}: report page not attached: ${(e as Error).message}`);
+      console.error(
+        `[track] warning: run ${run.runId}: report page not attached: ${(e as Error).message}`,
+      );
     }
   } catch (error) {
     await run.end("FAILED", input.endTime).catch(() => {});
@@ -204,7 +270,10 @@ async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<Ru
  * Records the invocation in `store`. Never throws for a tracking problem: the
  * store keeps runs locally and says what it could not sync.
  */
-export async function trackPipelineRun(store: RunStore, info: PipelineRunInfo): Promise<RunRecord[]> {
+export async function trackPipelineRun(
+  store: RunStore,
+  info: PipelineRunInfo,
+): Promise<RunRecord[]> {
   const tracking = info.params.tracking as TrackingParams;
   const tags = await commonTags(info);
   const duration = (info.endTime - info.startTime) / 1000;
@@ -221,7 +290,11 @@ export async function trackPipelineRun(store: RunStore, info: PipelineRunInfo): 
         endTime: info.endTime,
         params: flattenParams(info.params as Record<string, unknown>),
         metrics: [{ key: METRIC_KEYS.durationSeconds, value: duration }],
-        tags: { ...tags, [TAG_KEYS.model]: "-", ...(failed?.error ? { "pipeline.error": failed.error.slice(0, 5000) } : {}) },
+        tags: {
+          ...tags,
+          [TAG_KEYS.model]: "-",
+          ...(failed?.error ? { "pipeline.error": failed.error.slice(0, 5000) } : {}),
+        },
         artifacts: [],
       }),
     ];
@@ -240,7 +313,11 @@ export async function trackPipelineRun(store: RunStore, info: PipelineRunInfo): 
         { localPath: metricsPath, artifactPath: "metrics.json" },
       ];
       const runTmp = await Deno.makeTempDir({ dir: tmp });
-      const reportData = await withStageTimings(join(info.root, "data/metrics", model, REPORT_DATA_ARTIFACT), info.outcomes, runTmp);
+      const reportData = await withStageTimings(
+        join(info.root, "data/metrics", model, REPORT_DATA_ARTIFACT),
+        info.outcomes,
+        runTmp,
+      );
       if (reportData) artifacts.push({ localPath: reportData, artifactPath: REPORT_DATA_ARTIFACT });
       const rmse = file.metrics.rmse?.mean;
       const dataset = tags[TAG_KEYS.datasetName] ?? "data";

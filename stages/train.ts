@@ -153,7 +153,10 @@ export async function trainModel(
   let history: readonly EpochRecord[] = [];
   let model = createModel(name, config);
   if (loop && params.validationFraction > 0) {
-    const { folds } = randomSplit(train, { testFraction: params.validationFraction, seed: params.seed });
+    const { folds } = randomSplit(train, {
+      testFraction: params.validationFraction,
+      seed: params.seed,
+    });
     const fold = folds[0]!;
     model.fit(selectRows(train, fold.train), {
       validation: selectRows(train, fold.test),
@@ -197,7 +200,10 @@ export function bestEpoch(history: readonly EpochRecord[]): number {
 async function writeModel(dir: string, artifact: ModelArtifact): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, "model.bin"), artifact.data);
-  await writeTextAtomic(join(dir, "manifest.json"), JSON.stringify(artifact.manifest, null, 2) + "\n");
+  await writeTextAtomic(
+    join(dir, "manifest.json"),
+    JSON.stringify(artifact.manifest, null, 2) + "\n",
+  );
 }
 
 async function foldDirs(splitDir: string): Promise<string[]> {
@@ -236,7 +242,10 @@ export const trainStage = defineStage({
     const lines: string[] = [];
     for (const [index, dir] of dirs.entries()) {
       const fold = index + 1;
-      const train = ratingsFromFrame(pl.readParquet(join(dir, "train.parquet")), `${dir}/train.parquet`);
+      const train = ratingsFromFrame(
+        pl.readParquet(join(dir, "train.parquet")),
+        `${dir}/train.parquet`,
+      );
       for (const name of params.models) {
         ctx.signal.throwIfAborted();
         const trained = await trainModel(name, train, params, {
@@ -246,15 +255,21 @@ export const trainStage = defineStage({
         await writeModel(target, trained.artifact);
         const last = trained.history.at(-1);
         const loss = last?.validationLoss !== undefined
-          ? `, best validation RMSE ${Math.min(...trained.history.map((h) => h.validationLoss ?? Infinity)).toFixed(4)} at epoch ${bestEpoch(trained.history)}`
+          ? `, best validation RMSE ${
+            Math.min(...trained.history.map((h) => h.validationLoss ?? Infinity)).toFixed(4)
+          } at epoch ${bestEpoch(trained.history)}`
           : "";
         progress.info(
-          `${name}${dirs.length > 1 ? ` fold ${fold}/${dirs.length}` : ""}: fit ${formatSeconds(trained.fitSeconds)} on ${train.rating.length.toLocaleString("en-US")} ratings${loss}`,
+          `${name}${dirs.length > 1 ? ` fold ${fold}/${dirs.length}` : ""}: fit ${
+            formatSeconds(trained.fitSeconds)
+          } on ${train.rating.length.toLocaleString("en-US")} ratings${loss}`,
         );
         if (fold === 1) lines.push(`${name} ${formatSeconds(trained.fitSeconds)}`);
       }
     }
     await Deno.mkdir(out, { recursive: true });
-    return { summary: `${params.models.length} models x ${dirs.length} fold(s): ${lines.join(", ")}` };
+    return {
+      summary: `${params.models.length} models x ${dirs.length} fold(s): ${lines.join(", ")}`,
+    };
   },
 });

@@ -40,6 +40,8 @@ export interface LocalRunStoreOptions {
   readonly trackSync?: boolean;
   /** Masks secrets found in param and tag values before they are written. */
   readonly redactor?: Redactor;
+  /** Where a warning about an unreadable run goes when listing. Default `console.warn`. */
+  readonly warn?: (message: string) => void;
 }
 
 /** Mutable copy of a RunRecord while a run is written. */
@@ -54,6 +56,7 @@ export class LocalRunStore implements RunStore {
   readonly registry: LocalModelRegistry;
   readonly #trackSync: boolean;
   readonly #redactor: Redactor | undefined;
+  readonly #warn: (message: string) => void;
 
   /** `root` defaults to `./runs` (resolved against the current directory). */
   constructor(root: string = "runs", options: LocalRunStoreOptions = {}) {
@@ -62,6 +65,7 @@ export class LocalRunStore implements RunStore {
     this.registry = new LocalModelRegistry(this.root);
     this.#trackSync = options.trackSync ?? false;
     this.#redactor = options.redactor;
+    this.#warn = options.warn ?? ((m) => console.warn(m));
   }
 
   /** Values with secrets masked (see {@linkcode LocalRunStoreOptions.redactor}). */
@@ -121,7 +125,14 @@ export class LocalRunStore implements RunStore {
           if (error instanceof Deno.errors.NotFound) continue;
           throw error;
         }
-        const run = decodeRunJson(text, path);
+        let run: RunRecord;
+        try {
+          run = decodeRunJson(text, path);
+        } catch (error) {
+          // One damaged run must not hide all the others (runs list, the report).
+          this.#warn(`Warning: skipping a run that cannot be read: ${(error as Error).message}`);
+          continue;
+        }
         if (options.experiment === undefined || run.experiment === options.experiment) {
           runs.push(run);
         }

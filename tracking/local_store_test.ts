@@ -206,3 +206,20 @@ Deno.test("a corrupt run.json is reported with its path", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LocalRunStore.listRuns() skips a damaged run.json with a warning naming it", async () => {
+  const root = await Deno.makeTempDir();
+  const warnings: string[] = [];
+  const store = new LocalRunStore(root, { warn: (m) => warnings.push(m) });
+  const good = await store.startRun({ runName: "good" });
+  await good.end("FINISHED");
+  const bad = await store.startRun({ runName: "bad" });
+  await bad.end("FINISHED");
+  const badPath = join(store.root, "Default", bad.runId, "run.json");
+  await Deno.writeTextFile(badPath, "{ truncated");
+  const runs = await store.listRuns();
+  assert.deepEqual(runs.map((r) => r.runName), ["good"]);
+  assert.equal(warnings.length, 1);
+  assert.ok(warnings[0]!.includes(bad.runId), warnings[0]);
+  await Deno.remove(root, { recursive: true });
+});

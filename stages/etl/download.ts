@@ -109,6 +109,8 @@ export async function fetchToFile(
   const error = lastError as Error & { cause?: { message?: string } };
   const cause = error?.cause?.message ? ` (${error.cause.message})` : "";
   throw new DownloadError(
-    `Cannot download ${url}: ${error?.message ?? lastError}${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
+    `Cannot download ${url}: ${
+      error?.message ?? lastError
+    }${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
   );
 }

@@ -7,6 +7,7 @@
  */
 import pl from "nodejs-polars";
 import { z } from "zod";
+import { _Prng } from "../../recommender/_prng.ts";
 
 /** Size and shape of the synthetic data set. */
 export const syntheticSchema = z.object({
@@ -41,23 +42,6 @@ const GENRES = [
   "Western",
 ];
 
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
 /**
  * Generates ratings and movies frames with the ETL's schema.
  *
@@ -71,14 +55,16 @@ function gaussian(random: () => number): number {
 export function generateSynthetic(
   params: SyntheticParams,
 ): { ratings: pl.DataFrame; movies: pl.DataFrame } {
-  const random = rng(params.seed);
+  const prng = new _Prng(params.seed);
+  const random = () => prng.next();
+  const gaussian = () => prng.gaussian();
   const { users, movies, factors } = params;
   const perUser = Math.min(params.ratingsPerUser, movies);
   const scale = 1 / Math.sqrt(factors);
-  const userF = Float32Array.from({ length: users * factors }, () => gaussian(random) * scale);
-  const movieF = Float32Array.from({ length: movies * factors }, () => gaussian(random) * scale);
-  const movieBias = Float32Array.from({ length: movies }, () => gaussian(random) * 0.4);
-  const userBias = Float32Array.from({ length: users }, () => gaussian(random) * 0.3);
+  const userF = Float32Array.from({ length: users * factors }, () => gaussian() * scale);
+  const movieF = Float32Array.from({ length: movies * factors }, () => gaussian() * scale);
+  const movieBias = Float32Array.from({ length: movies }, () => gaussian() * 0.4);
+  const userBias = Float32Array.from({ length: users }, () => gaussian() * 0.3);
   // Zipf-like popularity: cumulative weights 1/(rank+10).
   const cumulative = new Float64Array(movies);
   let total = 0;
@@ -106,7 +92,7 @@ export function generateSynthetic(
     for (const m of chosen) {
       let dot = 0;
       for (let f = 0; f < factors; f++) dot += userF[u * factors + f]! * movieF[m * factors + f]!;
-      const raw = 3.5 + userBias[u]! + movieBias[m]! + 1.5 * dot + params.noise * gaussian(random);
+      const raw = 3.5 + userBias[u]! + movieBias[m]! + 1.5 * dot + params.noise * gaussian();
       userId[row] = u + 1;
       movieId[row] = m + 1;
       rating[row] = Math.min(5, Math.max(0.5, Math.round(raw * 2) / 2));

@@ -87,9 +87,16 @@ export function toRunView(run: RunRecord): RunView {
   const mlflow = run.mlflowUrl ?? run.tags[TAG_KEYS.mlflowUrl];
   // The hyper-parameters that tell runs apart: the swept shorthands and the model's own section.
   const model = run.tags[TAG_KEYS.model] ?? run.params["train.model"];
-  const shown = new Set<string>([PARAM_KEYS.factors, PARAM_KEYS.regularization, PARAM_KEYS.epochs, PARAM_KEYS.learningRate]);
+  const shown = new Set<string>([
+    PARAM_KEYS.factors,
+    PARAM_KEYS.regularization,
+    PARAM_KEYS.epochs,
+    PARAM_KEYS.learningRate,
+  ]);
   const keyParams = Object.entries(run.params)
-    .filter(([k]) => shown.has(k) || (model !== undefined && k.startsWith(`${PARAM_KEYS.trainPrefix}${model}.`)))
+    .filter(([k]) =>
+      shown.has(k) || (model !== undefined && k.startsWith(`${PARAM_KEYS.trainPrefix}${model}.`))
+    )
     .map(([k, v]) => [k.slice(PARAM_KEYS.trainPrefix.length), v] as const)
     .sort((a, b) => a[0].localeCompare(b[0]));
   return {

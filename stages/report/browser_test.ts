@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { writeReports } from "./write_reports.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../../dag/atomic.ts";
 import { makeReportData, makeRun, makeRuns, NASTY_TITLE } from "./_test_fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

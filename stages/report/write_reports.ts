@@ -14,7 +14,7 @@ import { comparePagePath, runPagePath } from "./page_paths.ts";
 import { type NotebookLink, renderIndexPage } from "./index_page.ts";
 import { renderRunPage } from "./run_page.ts";
 import { renderComparePage } from "./compare_page.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../../dag/atomic.ts";
 
 /** Inputs of {@linkcode writeReports}. */
 export interface WriteReportsOptions {
