@@ -21,7 +21,20 @@ async function pipeline(cwd: string, ...args: string[]) {
 Deno.test("pipeline --help lists the flags", async () => {
   const { code, stdout } = await pipeline(await Deno.makeTempDir(), "--help");
   assert.equal(code, 0);
-  for (const flag of ["--only", "--from", "--force", "--dry-run", "--graph", "--params", "--set", "--jobs", "--dataset", "--sweep"]) {
+  for (
+    const flag of [
+      "--only",
+      "--from",
+      "--force",
+      "--dry-run",
+      "--graph",
+      "--params",
+      "--set",
+      "--jobs",
+      "--dataset",
+      "--sweep",
+    ]
+  ) {
     assert.ok(stdout.includes(flag), `help mentions ${flag}`);
   }
 });
@@ -35,7 +48,10 @@ Deno.test("pipeline --graph prints the DAG as text and Mermaid", async () => {
 
 Deno.test("pipeline refuses bad params before any stage runs", async (t) => {
   const cases: [string[], RegExp][] = [
-    [["--set", "etl.ratingScale=[5,1]"], /etl\.ratingScale: the first value must be below the second/],
+    [
+      ["--set", "etl.ratingScale=[5,1]"],
+      /etl\.ratingScale: the first value must be below the second/,
+    ],
     [["--set", "etl.downloadAttempts=0"], /etl\.downloadAttempts: Too small/],
     [["--set", "nosuch.key=1"], /Unknown params section "nosuch": expected one of etl/],
     [["--set", "novalue"], /expected key=value/],
@@ -57,15 +73,26 @@ Deno.test("pipeline refuses bad params before any stage runs", async (t) => {
 Deno.test("pipeline refuses to run while another pipeline holds the project", async () => {
   const cwd = await Deno.makeTempDir();
   // A live process (this test) holds the lock.
-  await Deno.writeTextFile(join(cwd, ".pipeline.running"), JSON.stringify({ pid: Deno.pid, startedAt: "now" }));
+  await Deno.writeTextFile(
+    join(cwd, ".pipeline.running"),
+    JSON.stringify({ pid: Deno.pid, startedAt: "now" }),
+  );
   const { code, stderr } = await pipeline(cwd, "--dataset", "synthetic");
   assert.equal(code, 2);
-  assert.match(stderr, new RegExp(`Another pipeline run \\(pid ${Deno.pid}, started now\\) is using this project: wait for it`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `Another pipeline run \\(pid ${Deno.pid}, started now\\) is using this project: wait for it`,
+    ),
+  );
   await assert.rejects(Deno.stat(join(cwd, "data")));
 });
 
 Deno.test("expandSweeps() makes the grid of all combinations", () => {
-  assert.deepEqual(expandSweeps(["a.x=1,2", "b.y=p,q"]), [["a.x=1", "b.y=p"], ["a.x=1", "b.y=q"], ["a.x=2", "b.y=p"], ["a.x=2", "b.y=q"]]);
+  assert.deepEqual(expandSweeps(["a.x=1,2", "b.y=p,q"]), [["a.x=1", "b.y=p"], ["a.x=1", "b.y=q"], [
+    "a.x=2",
+    "b.y=p",
+  ], ["a.x=2", "b.y=q"]]);
   assert.deepEqual(expandSweeps([]), [[]]);
   assert.throws(() => expandSweeps(["a.x="]), /no values after "="/);
 });

@@ -19,7 +19,8 @@ const { values, positionals } = parseArgs({
   options: { reps: { type: "string", default: "3" } },
   allowPositionals: true,
 });
-const zip = positionals[0] ?? new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
+const zip = positionals[0] ??
+  new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 const reps = Number(values.reps);
 const PIPELINE = new URL("../pipeline.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -42,10 +43,13 @@ async function runOnce(cwd: string): Promise<Timing> {
   const wall = (performance.now() - started) / 1000;
   const text = new TextDecoder().decode(out.stdout);
   if (out.code !== 0) throw new Error(`pipeline failed:\n${new TextDecoder().decode(out.stderr)}`);
-  const seconds = (s: string) => s.endsWith("ms") ? Number(s.slice(0, -2)) / 1000 : Number(s.replace(/s$/, ""));
+  const seconds = (s: string) =>
+    s.endsWith("ms") ? Number(s.slice(0, -2)) / 1000 : Number(s.replace(/s$/, ""));
   const total = /pipeline finished in ([\d.]+m?s)/.exec(text)?.[1];
   const stages: Record<string, number> = {};
-  for (const m of text.matchAll(/^(\w+)\s+(ran|cached)\s+([\d.]+s)/gm)) stages[m[1]!] = seconds(m[3]!);
+  for (const m of text.matchAll(/^(\w+)\s+(ran|cached)\s+([\d.]+s)/gm)) {
+    stages[m[1]!] = seconds(m[3]!);
+  }
   return { wall, pipeline: total ? seconds(total) : NaN, stages };
 }
 
@@ -56,11 +60,17 @@ for (let i = 0; i < reps; i++) {
   cold.push(await runOnce(dir));
   warm.push(await runOnce(dir));
   await Deno.remove(dir, { recursive: true });
-  console.error(`rep ${i + 1}/${reps}: cold ${cold.at(-1)!.wall.toFixed(2)} s wall, cached ${warm.at(-1)!.pipeline.toFixed(3)} s pipeline`);
+  console.error(
+    `rep ${i + 1}/${reps}: cold ${cold.at(-1)!.wall.toFixed(2)} s wall, cached ${
+      warm.at(-1)!.pipeline.toFixed(3)
+    } s pipeline`,
+  );
 }
 const best = (xs: Timing[]) => xs.reduce((a, b) => (b.wall < a.wall ? b : a));
 const b1 = best(cold), b2 = best(warm);
-const machine = `${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; Deno ${Deno.version.deno}`;
+const machine = `${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, load average ${
+  os.loadavg().map((l) => l.toFixed(1)).join(" ")
+}; Deno ${Deno.version.deno}`;
 const md = `# Pipeline benchmark
 
 Machine: ${machine}. Data: ${zip.split("/").pop()} (100,836 ratings), default params (random 80/20
@@ -70,13 +80,22 @@ each repetition, tracking to the local store. Best of ${reps} by wall time.
 | run | process wall time | pipeline time (printed) |
 |---|---|---|
 | cold (etl -> evaluate, track, report) | ${b1.wall.toFixed(2)} s | ${b1.pipeline.toFixed(2)} s |
-| second run (every stage cached, track, report) | ${b2.wall.toFixed(2)} s | ${b2.pipeline.toFixed(3)} s |
+| second run (every stage cached, track, report) | ${b2.wall.toFixed(2)} s | ${
+  b2.pipeline.toFixed(3)
+} s |
 
-Stage times of the best cold run: ${Object.entries(b1.stages).map(([s, t]) => `${s} ${t.toFixed(2)} s`).join(", ")}.
+Stage times of the best cold run: ${
+  Object.entries(b1.stages).map(([s, t]) => `${s} ${t.toFixed(2)} s`).join(", ")
+}.
 
-Stage times of the best cached run: ${Object.entries(b2.stages).map(([s, t]) => `${s} ${t.toFixed(3)} s`).join(", ")}.
+Stage times of the best cached run: ${
+  Object.entries(b2.stages).map(([s, t]) => `${s} ${t.toFixed(3)} s`).join(", ")
+}.
 `;
 const dir = new URL("../reports/bench/", import.meta.url).pathname;
 await writeTextAtomic(join(dir, "pipeline.md"), md);
-await writeTextAtomic(join(dir, "pipeline.json"), JSON.stringify({ machine, reps, cold, warm }, null, 2) + "\n");
+await writeTextAtomic(
+  join(dir, "pipeline.json"),
+  JSON.stringify({ machine, reps, cold, warm }, null, 2) + "\n",
+);
 console.log(md);
