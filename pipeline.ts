@@ -46,7 +46,8 @@ Options:
   --params FILE            params file (default params.yaml)
   --set KEY=VALUE          override a param, e.g. --set train.factors=50 (repeatable)
   --sweep KEY=V1,V2,...    one run per value; several --sweep flags make a grid
-  --jobs N                 run up to N independent stages at once (default 1)
+  --jobs N                 run up to N independent stages at once, each in its own
+                           worker thread (default 1: in-process, one at a time)
   --wait SECONDS           if another pipeline is running here, wait for it
   -h, --help               show this help
 
@@ -256,6 +257,7 @@ async function main(args: string[]): Promise<number> {
         params,
         runId: invocationId,
         jobs,
+        workers: jobs > 1,
         force: values.force,
         dryRun: values["dry-run"],
         signal: controller.signal,

@@ -16,8 +16,9 @@ import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { hashCode, hashJson, hashPath } from "./hash.ts";
 import { type LockEntry, type LockFile, readLock, writeLock } from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
-import { createProgress, formatSeconds } from "./progress.ts";
-import type { Stage, StageOutcome } from "./stage.ts";
+import { createProgress, formatSeconds, type Progress } from "./progress.ts";
+import type { Stage, StageOutcome, StageResult } from "./stage.ts";
+import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
@@ -43,6 +44,12 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** Aborts the run (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Run each stage in its own Web Worker, so that independent CPU-bound
+   * stages (`jobs` > 1) really run at once. The stage must be exported by the
+   * module its `code` names. Default false (in-process).
+   */
+  readonly workers?: boolean;
 }
 
 /** One stage's decision before running. */
@@ -61,6 +68,48 @@ export interface PipelineResult {
   /** Decisions of a dry run (empty otherwise). */
   readonly plan: readonly Decision[];
   readonly graph: Graph;
+}
+
+/** Runs a stage in a Web Worker (see `_stage_worker.ts`), relaying its progress. */
+function runInWorker(
+  stage: Stage,
+  context: WorkerRequest["context"],
+  progress: Progress,
+  signal: AbortSignal | undefined,
+): Promise<StageResult | undefined> {
+  const worker = new Worker(new URL("./_stage_worker.ts", import.meta.url), { type: "module" });
+  return new Promise<StageResult | undefined>((resolve, reject) => {
+    const stop = () => {
+      worker.terminate();
+      reject(signal?.reason ?? new Error("Interrupted"));
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+    const finish = () => {
+      signal?.removeEventListener("abort", stop);
+      worker.terminate();
+    };
+    worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+      const m = event.data;
+      if (m.type === "info") progress.info(m.message);
+      else if (m.type === "warn") progress.warn(m.message);
+      else if (m.type === "update") progress.update(m.done, m.total, m.unit);
+      else if (m.type === "done") {
+        finish();
+        resolve(m.result);
+      } else {
+        finish();
+        reject(new Error(m.message));
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      finish();
+      reject(new Error(`Stage "${stage.name}" crashed in its worker: ${event.message}`));
+    };
+    worker.postMessage(
+      { moduleUrl: stage.code, stage: stage.name, context } satisfies WorkerRequest,
+    );
+  });
 }
 
 /** Temporary outputs of stages running right now, for cleanup on Ctrl-C. */
@@ -314,16 +363,21 @@ export async function runPipeline(
         tmpOuts[out] = tempPathFor(abs, `tmp-${stage.name}`);
         activeTemps.add(tmpOuts[out]!);
       }
-      const result = await stage.run({
+      const context = {
         params: options.params[stage.name],
         allParams: options.params,
         inputs,
         outputs: tmpOuts,
         root,
-        progress,
-        signal: options.signal ?? new AbortController().signal,
         history: [...outcomes.values()],
-      });
+      };
+      const result = options.workers
+        ? await runInWorker(stage, context, progress, options.signal)
+        : await stage.run({
+          ...context,
+          progress,
+          signal: options.signal ?? new AbortController().signal,
+        });
       options.signal?.throwIfAborted();
       for (const out of stage.outs) {
         if (!(await exists(tmpOuts[out]!))) {

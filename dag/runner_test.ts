@@ -285,3 +285,81 @@ Deno.test("acquireProcessLock() takes over a lock left by a dead process", async
   release();
   await assert.rejects(Deno.stat(join(root, ".pipeline.running")), "released");
 });
+
+Deno.test("runPipeline() with workers runs CPU-bound stages in parallel threads", async () => {
+  const root = await Deno.makeTempDir();
+  const stageMod = new URL("./stage.ts", import.meta.url).href;
+  const module = join(root, "busy_stages.ts");
+  await Deno.writeTextFile(
+    module,
+    `
+import { z } from "zod";
+import { defineStage } from "${stageMod}";
+const busy = (name: string) => defineStage({
+  name, description: "spins the CPU", deps: [], outs: [\`out/\${name}.json\`],
+  params: z.object({}), code: import.meta.url,
+  async run(ctx) {
+    const start = Date.now();
+    let x = 0;
+    while (Date.now() - start < 400) x += Math.sqrt(x + 1); // no await: blocks its thread
+    ctx.progress.info(\`\${name} spun \${x > 0}\`);
+    await Deno.writeTextFile(ctx.outputs[\`out/\${name}.json\`], JSON.stringify({ start, end: Date.now() }));
+  },
+});
+export const left = busy("left");
+export const right = busy("right");
+`,
+  );
+  const mod = await import(`file://${module}`);
+  const lines: string[] = [];
+  const result = await runPipeline([mod.left, mod.right], {
+    root,
+    params: { left: {}, right: {} },
+    runId: "r",
+    jobs: 2,
+    workers: true,
+    log: (l) => lines.push(l),
+  });
+  assert.equal(result.ok, true, lines.join("\n"));
+  const l = JSON.parse(await Deno.readTextFile(join(root, "out/left.json")));
+  const r = JSON.parse(await Deno.readTextFile(join(root, "out/right.json")));
+  // Each stage blocks its own thread; in one thread the second would start after the first ended.
+  assert.ok(l.start < r.end && r.start < l.end, `overlap: ${JSON.stringify({ l, r })}`);
+  assert.ok(
+    lines.some((x) => x.includes("[left] left spun true")),
+    "progress relayed from the worker",
+  );
+});
+
+Deno.test("runPipeline() with workers reports a stage's error and keeps nothing", async () => {
+  const root = await Deno.makeTempDir();
+  const stageMod = new URL("./stage.ts", import.meta.url).href;
+  const module = join(root, "failing_stage.ts");
+  await Deno.writeTextFile(
+    module,
+    `
+import { z } from "zod";
+import { defineStage } from "${stageMod}";
+export const broken = defineStage({
+  name: "broken", description: "fails", deps: [], outs: ["out/x.txt"],
+  params: z.object({}), code: import.meta.url,
+  async run(ctx) {
+    await Deno.writeTextFile(ctx.outputs["out/x.txt"], "partial");
+    throw new Error("Cannot read ratings.csv: line 3 is bad");
+  },
+});
+`,
+  );
+  const mod = await import(`file://${module}`);
+  const result = await runPipeline([mod.broken], {
+    root,
+    params: { broken: {} },
+    runId: "r",
+    jobs: 2,
+    workers: true,
+    log: quiet,
+  });
+  assert.equal(result.ok, false);
+  assert.equal(result.outcomes[0]!.error, "Cannot read ratings.csv: line 3 is bad");
+  await assert.rejects(Deno.stat(join(root, "out/x.txt")));
+});

@@ -121,6 +121,7 @@ function _plotPoints(
           Plot.groupX({ y: "mean" }, {
             x: "x",
             y: "value",
+            z: "model",
             stroke: "model",
             strokeOpacity: 0.7,
             strokeWidth: 1.5,

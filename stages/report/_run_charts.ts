@@ -41,7 +41,7 @@ export function renderLossChart(run: RunRecord): string | undefined {
     y: { label: "↑ Loss", grid: true, nice: true, zero: false },
     color: { domain: ["training", "validation"], range: [PALETTE[0], PALETTE[2]], legend: true },
     marks: [
-      Plot.line(rows, { x: "epoch", y: "loss", stroke: "series", strokeWidth: 2 }),
+      Plot.line(rows, { x: "epoch", y: "loss", z: "series", stroke: "series", strokeWidth: 2 }),
       Plot.dot(rows, {
         x: "epoch",
         y: "loss",
