@@ -118,9 +118,11 @@ async function trackAndReport(
   try {
     const records = await trackPipelineRun(store, { root, params, ...run, endTime: Date.now() });
     const unsynced = records.filter((r) => r.synced === false).length;
-    const where = Deno.env.get("MLFLOW_TRACKING_URI")
-      ? `runs/ and MLflow${unsynced > 0 ? ` (${unsynced} unsynced: deno task runs sync)` : ""}`
-      : "runs/";
+    const where = !Deno.env.get("MLFLOW_TRACKING_URI")
+      ? "runs/"
+      : unsynced === 0
+      ? "runs/ and MLflow"
+      : `runs/; ${unsynced} not in MLflow yet (push them with deno task runs sync)`;
     out.push({
       stage: "track",
       status: "ran",

@@ -12,6 +12,7 @@
  * @module
  */
 import type { LocalRunStore } from "./local_store.ts";
+import { MlflowError } from "./mlflow_error.ts";
 import type { MlflowRunStore } from "./mlflow_store.ts";
 import type { Redactor } from "./redactor.ts";
 import type {
@@ -48,6 +49,8 @@ export class SyncingRunStore implements RunStore {
   readonly mlflow: MlflowRunStore;
   readonly #warn: (message: string) => void;
   readonly #redact: (text: string) => string;
+  /** Set when a push found the server unreachable: later pushes are skipped (marked unsynced). */
+  #unreachable: string | undefined;
 
   constructor(local: LocalRunStore, mlflow: MlflowRunStore, options: SyncingRunStoreOptions = {}) {
     this.local = local;
@@ -88,6 +91,13 @@ export class SyncingRunStore implements RunStore {
    * MLflow fault: it warns and returns the unsynced record.
    */
   async push(record: RunRecord): Promise<RunRecord> {
+    if (this.#unreachable !== undefined) {
+      // The server did not answer an earlier push of this store: do not wait through the retries again.
+      return await this.local.patchRun(record.runId, {
+        synced: false,
+        syncError: this.#unreachable,
+      });
+    }
     try {
       const pushed = await this.mlflow.pushRun(record, this.local.artifactsDir(record));
       return await this.local.patchRun(record.runId, {
@@ -99,6 +109,13 @@ export class SyncingRunStore implements RunStore {
       });
     } catch (error) {
       const message = this.#redact(error instanceof Error ? error.message : String(error));
+      if (error instanceof MlflowError && error.status === undefined) {
+        this.#unreachable = message;
+        this.#warn(
+          `Warning: MLflow did not answer, so no further runs are pushed in this process; ` +
+            `they are kept in ${this.local.root} as unsynced`,
+        );
+      }
       this.#warn(
         `Warning: run ${record.runId} was not pushed to MLflow: ${message}. ` +
           `It is kept in ${this.local.root}; push it later with \`deno task runs sync\``,

@@ -328,3 +328,39 @@ Deno.test("secrets in the token, the URI and basic auth never appear in run reco
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("after MLflow did not answer once, later runs are kept unsynced without waiting through retries again", async () => {
+  // A TCP server that accepts and drops every connection: MLflow "does not answer".
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })();
+  const root = await Deno.makeTempDir({ prefix: "sync_down_" });
+  const warnings: string[] = [];
+  const store = openRunStore({
+    root,
+    env: { MLFLOW_TRACKING_URI: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}` },
+    client: { retries: 2, backoffMs: 1 },
+    warn: (m) => warnings.push(m),
+  });
+  try {
+    const { input } = await fixture();
+    const first = await recordRun(store, input(0.9));
+    const afterFirst = connections;
+    const second = await recordRun(store, input(0.8));
+    assert.equal(first.synced, false);
+    assert.equal(second.synced, false);
+    assert.ok(afterFirst >= 3, `the first push tried and retried (${afterFirst} connections)`);
+    assert.equal(connections, afterFirst, "the second push did not try again");
+    assert.ok(warnings.some((w) => w.includes("no further runs are pushed in this process")));
+    assert.equal((await store.listRuns()).filter((r) => r.synced === false).length, 2);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    await Deno.remove(root, { recursive: true });
+  }
+});
