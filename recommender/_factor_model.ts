@@ -18,6 +18,7 @@ import type { Ratings } from "./ratings.ts";
 import type { FactorView } from "./factor_view.ts";
 import { Vocabulary } from "./vocabulary.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
+import type { _RawScoring } from "./_raw_scoring.ts";
 import { _ArtifactReader, _hashRatings, _packArtifact } from "./_artifact.ts";
 
 /** Training ratings encoded to dense indices, with the basic statistics. */
@@ -62,7 +63,8 @@ export function _encodeTrain(train: Ratings, model: string): _EncodedTrain {
 }
 
 /** Base class of the factor models; subclasses implement `fit` and set the scorer. */
-export abstract class _FactorModel<C extends Record<string, unknown>> implements Recommender {
+export abstract class _FactorModel<C extends Record<string, unknown>>
+  implements Recommender, _RawScoring {
   abstract readonly name: string;
   readonly config: C;
   history: EpochRecord[] = [];
@@ -97,6 +99,21 @@ export abstract class _FactorModel<C extends Record<string, unknown>> implements
 
   similar(movieId: number, k: number): ScoredMovie[] | null {
     return this._fitted.similar(movieId, k);
+  }
+
+  /** The item ids {@linkcode rawScores} scores, ascending. */
+  rawItemIds(): Int32Array {
+    return this._fitted.p.items.ids;
+  }
+
+  /** Raw (unclipped) scores of every item for a user (see {@linkcode _RawScoring}). */
+  rawScores(userId: number, out: Float32Array): boolean {
+    return this._fitted.rawScores(userId, out);
+  }
+
+  /** Dense indices of the items the user rated in training. */
+  seenItems(userId: number): Int32Array {
+    return this._fitted.seenItems(userId);
   }
 
   /** Read-only factors for fold-in and explanations; null before fit. */

@@ -100,6 +100,43 @@ export class _FactorScorer {
     return this.#base[u]! + this.#itemBias[i]! + _dot(P, u * k, Q, i * k, k);
   }
 
+  /**
+   * Writes the raw (unclipped) score of `userId` for every item into `out`;
+   * an unknown user gets predict()'s fallback (`mu + b_i` for biased models,
+   * the global mean otherwise). Returns whether the user is known.
+   */
+  rawScores(userId: number, out: Float32Array): boolean {
+    const nI = this.p.items.size;
+    if (out.length < nI) {
+      throw new RangeError(
+        `Cannot score items: the output buffer holds ${out.length} values, need ${nI}`,
+      );
+    }
+    const u = this.p.users.indexOf(userId);
+    const bias = this.#itemBias;
+    if (u < 0) {
+      const mu = this.p.globalMean;
+      if (this.#biased) {
+        for (let i = 0; i < nI; i++) out[i] = mu + bias[i]!;
+      } else out.fill(mu, 0, nI);
+      return false;
+    }
+    const kf = this.p.k;
+    const P = this.p.userFactors;
+    const Q = this.p.itemFactors;
+    const base = this.#base[u]!;
+    const pu = u * kf;
+    for (let i = 0; i < nI; i++) out[i] = base + bias[i]! + _dot(P, pu, Q, i * kf, kf);
+    return true;
+  }
+
+  /** Dense indices, ascending, of the items `userId` rated in training (empty when unknown). */
+  seenItems(userId: number): Int32Array {
+    const u = this.p.users.indexOf(userId);
+    if (u < 0) return this.p.seenIndices.subarray(0, 0);
+    return this.p.seenIndices.subarray(this.p.seenIndptr[u]!, this.p.seenIndptr[u + 1]!);
+  }
+
   /** Clips a rating to the scale. */
   clip(r: number): number {
     const [lo, hi] = this.p.ratingScale;

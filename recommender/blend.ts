@@ -27,6 +27,7 @@ import { TopK } from "./top_k.ts";
 import { _ArtifactReader, _hashRatings, _manifestSchema, _packArtifact } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { _Prng } from "./_prng.ts";
+import { _hasRawScoring, type _RawScoring } from "./_raw_scoring.ts";
 
 /** The member factory the registry provides (avoids an import cycle). */
 export interface BlendFactory {
@@ -75,6 +76,8 @@ export class Blend implements Recommender {
   #hash: string | undefined;
   #extra: Record<string, unknown> = {};
   readonly #top = new TopK();
+  /** Ranking buffers and member alignment, built on the first recommend() after fit/load. */
+  #plan: _RankPlan | null | undefined;
 
   constructor(config: z.input<typeof blendConfigSchema>, factory: BlendFactory) {
     this.config = _parseConfig(blendConfigSchema, config, "blend");
@@ -165,6 +168,7 @@ export class Blend implements Recommender {
         'Cannot fit model "blend" with refit false: not supported yet, set refit to true',
       );
     }
+    this.#plan = undefined;
     this.#hash = _hashRatings(train);
     this.#extra = {
       weights: Array.from(this.#weights),
@@ -199,8 +203,74 @@ export class Blend implements Recommender {
     return { userId, movieId, rating: this.#clip(p), scorer: scorer ?? "global-mean" };
   }
 
+  /**
+   * Top-`k` movies by the blend of the members' RAW (unclipped) scores,
+   * `w0 + sum_m w_m raw_m`: ranking on clipped predictions would tie every
+   * good movie at the top of the scale. The first member decides who is an
+   * unknown user and which movies are candidates (its items, minus the seen
+   * ones when `excludeSeen`, minus those `filter` rejects); ties go to the
+   * lower movie id. Only the returned scores are clipped to the scale.
+   */
   recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
     const members = this.#fitted();
+    const plan = this.#plan ?? (this.#plan = _rankPlan(members));
+    if (plan === null) return this.#recommendByPredict(members, userId, k, options);
+    const { ids, acc, buf } = plan;
+    const nI = ids.length;
+    const w = this.#weights;
+    const lead = plan.members[0]!.raw!;
+    if (!lead.rawScores(userId, buf)) return { ok: false, reason: "unknown-user" };
+    const w0 = w[0]!;
+    const w1 = w[1]!;
+    for (let i = 0; i < nI; i++) acc[i] = w0 + w1 * buf[i]!;
+    for (let m = 1; m < members.length; m++) {
+      const pm = plan.members[m]!;
+      const wm = w[m + 1]!;
+      if (pm.raw && pm.map === null) {
+        pm.raw.rawScores(userId, buf);
+        for (let i = 0; i < nI; i++) acc[i] = acc[i]! + wm * buf[i]!;
+      } else if (pm.raw && pm.map) {
+        pm.raw.rawScores(userId, buf);
+        const map = pm.map;
+        for (let i = 0; i < nI; i++) {
+          const x = map[i]!;
+          const r = x >= 0 ? buf[x]! : members[m]!.predict(userId, ids[i]!).rating;
+          acc[i] = acc[i]! + wm * r;
+        }
+      } else {
+        // a member without a raw path: its (clipped) predictions
+        for (let i = 0; i < nI; i++) {
+          acc[i] = acc[i]! + wm * members[m]!.predict(userId, ids[i]!).rating;
+        }
+      }
+    }
+    const seen = (options.excludeSeen ?? true) ? lead.seenItems(userId) : plan.noSeen;
+    const filter = options.filter;
+    const top = this.#top;
+    top.reset(Math.max(0, Math.min(k, nI)));
+    let sp = 0;
+    const spEnd = seen.length;
+    for (let i = 0; i < nI; i++) {
+      while (sp < spEnd && seen[sp]! < i) sp++;
+      if (sp < spEnd && seen[sp] === i) continue;
+      if (filter && !filter(ids[i]!)) continue;
+      top.push(i, acc[i]!);
+    }
+    const { indices, scores } = top.drain();
+    const out: ScoredMovie[] = new Array(indices.length);
+    for (let j = 0; j < indices.length; j++) {
+      out[j] = { movieId: ids[indices[j]!]!, score: this.#clip(scores[j]!) };
+    }
+    return { ok: true, items: out, scorer: "model" };
+  }
+
+  /** The ranking of members without a raw path: the blend of their clipped predictions. */
+  #recommendByPredict(
+    members: Recommender[],
+    userId: number,
+    k: number,
+    options: RecommendOptions,
+  ): Recommendations {
     // the first member gives the candidates (unseen, filtered); the blend re-scores them
     const candidates = members[0]!.recommend(userId, Number.MAX_SAFE_INTEGER, options);
     if (!candidates.ok) return candidates;
@@ -289,4 +359,54 @@ export class Blend implements Recommender {
     b.#extra = extra;
     return b;
   }
+}
+
+/** One member's raw path in the blend's ranking. */
+interface _RankMember {
+  /** Its raw path, or null (its clipped predictions are used). */
+  readonly raw: _RawScoring | null;
+  /** Candidate index -> the member's item index (-1: not its item); null when identical. */
+  readonly map: Int32Array | null;
+}
+
+/** The reused buffers of {@linkcode Blend.recommend}. */
+interface _RankPlan {
+  /** Candidate movie ids (the first member's items), ascending. */
+  readonly ids: Int32Array;
+  /** Blended raw score per candidate. */
+  readonly acc: Float32Array;
+  /** One member's raw scores (sized for the largest member). */
+  readonly buf: Float32Array;
+  readonly members: readonly _RankMember[];
+  readonly noSeen: Int32Array;
+}
+
+/** Aligns the members' items to the first member's; null when the first has no raw path. */
+function _rankPlan(members: readonly Recommender[]): _RankPlan | null {
+  const lead = members[0];
+  if (!lead || !_hasRawScoring(lead)) return null;
+  const ids = lead.rawItemIds();
+  let size = ids.length;
+  const out: _RankMember[] = members.map((m) => {
+    if (!_hasRawScoring(m)) return { raw: null, map: null };
+    const own = m.rawItemIds();
+    size = Math.max(size, own.length);
+    let same = own.length === ids.length;
+    for (let i = 0; same && i < ids.length; i++) same = own[i] === ids[i];
+    if (same) return { raw: m, map: null };
+    // both ascending: merge
+    const map = new Int32Array(ids.length).fill(-1);
+    for (let i = 0, x = 0; i < ids.length; i++) {
+      while (x < own.length && own[x]! < ids[i]!) x++;
+      if (x < own.length && own[x] === ids[i]) map[i] = x;
+    }
+    return { raw: m, map };
+  });
+  return {
+    ids,
+    acc: new Float32Array(ids.length),
+    buf: new Float32Array(size),
+    members: out,
+    noSeen: new Int32Array(0),
+  };
 }

@@ -23,6 +23,7 @@ import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader, _checkIndices, _packArtifact } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { Vocabulary } from "./vocabulary.ts";
+import type { _RawScoring } from "./_raw_scoring.ts";
 
 /** Config of {@linkcode Popularity} (that of the popular list). */
 export const popularityConfigSchema = popularConfigSchema;
@@ -41,7 +42,7 @@ export const popularityConfigSchema = popularConfigSchema;
  * if (!r.ok || r.items[0]!.movieId !== 10) throw new Error("expected movie 10 first");
  * ```
  */
-export class Popularity implements Recommender {
+export class Popularity implements Recommender, _RawScoring {
   readonly name = "popularity";
   readonly config: z.output<typeof popularityConfigSchema>;
   readonly history: readonly EpochRecord[] = [];
@@ -52,6 +53,10 @@ export class Popularity implements Recommender {
   #seenIndices: Int32Array = new Int32Array(0);
   #scale: readonly [number, number] = [0.5, 5];
   #hash: string | undefined;
+  /** Dense item index of each popular-list position (-1 when not in the vocabulary). */
+  #rankItem: Int32Array = new Int32Array(0);
+  /** Raw score of each dense item (its weighted rating, the global mean when unlisted). */
+  #raw: Float32Array = new Float32Array(0);
 
   constructor(config: z.input<typeof popularityConfigSchema> = {}) {
     this.config = _parseConfig(popularityConfigSchema, config, "popularity");
@@ -75,6 +80,19 @@ export class Popularity implements Recommender {
     this.#seenIndices = seen.seenIndices;
     this.#scale = d.ratingScale;
     this.#hash = d.hash;
+    this.#index();
+  }
+
+  /** Builds the list-position -> dense-item map and the raw scores (after fit or load). */
+  #index(): void {
+    const list = this.list;
+    const items = this.#items!;
+    this.#rankItem = Int32Array.from(list.movieIds, (id) => items.indexOf(id));
+    this.#raw = new Float32Array(items.size).fill(list.globalMean);
+    for (let j = 0; j < this.#rankItem.length; j++) {
+      const i = this.#rankItem[j]!;
+      if (i >= 0) this.#raw[i] = list.scores[j]!;
+    }
   }
 
   predict(userId: number, movieId: number): Prediction {
@@ -90,15 +108,56 @@ export class Popularity implements Recommender {
   recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
     const list = this.list;
     const u = this.#users!.indexOf(userId);
-    const seen = new Set<number>();
+    // the user's seen items: a sorted slice of dense indices, searched in place (no per-call set)
+    let lo = 0, hi = 0;
     if (u >= 0 && (options.excludeSeen ?? true)) {
-      for (let p = this.#seenIndptr[u]!; p < this.#seenIndptr[u + 1]!; p++) {
-        seen.add(this.#items!.idAt(this.#seenIndices[p]!));
-      }
+      lo = this.#seenIndptr[u]!;
+      hi = this.#seenIndptr[u + 1]!;
     }
+    const seen = this.#seenIndices;
+    const rankItem = this.#rankItem;
+    const ids = list.movieIds;
+    const scores = list.scores;
     const filter = options.filter;
-    const items = list.top(k, (id) => !seen.has(id) && (!filter || filter(id)));
+    const items: ScoredMovie[] = [];
+    for (let j = 0; j < ids.length && items.length < k; j++) {
+      if (hi > lo && _sortedHas(seen, lo, hi, rankItem[j]!)) continue;
+      const id = ids[j]!;
+      if (filter && !filter(id)) continue;
+      items.push({ movieId: id, score: scores[j]! });
+    }
     return { ok: true, items, scorer: "popularity" };
+  }
+
+  /** The item ids {@linkcode rawScores} scores, ascending. */
+  rawItemIds(): Int32Array {
+    return this.#fittedItems().ids;
+  }
+
+  #fittedItems(): Vocabulary {
+    if (!this.#list || !this.#items) {
+      throw new Error('Model "popularity" is not fitted: call fit() or load() first');
+    }
+    return this.#items;
+  }
+
+  /** Writes every item's weighted rating (unclipped) into `out`; it answers every user. */
+  rawScores(_userId: number, out: Float32Array): boolean {
+    this.#fittedItems();
+    if (out.length < this.#raw.length) {
+      throw new RangeError(
+        `Cannot score items: the output buffer holds ${out.length} values, need ${this.#raw.length}`,
+      );
+    }
+    out.set(this.#raw);
+    return true;
+  }
+
+  /** Dense indices, ascending, of the items the user rated in training (empty when unknown). */
+  seenItems(userId: number): Int32Array {
+    const u = this.#users?.indexOf(userId) ?? -1;
+    if (u < 0) return this.#seenIndices.subarray(0, 0);
+    return this.#seenIndices.subarray(this.#seenIndptr[u]!, this.#seenIndptr[u + 1]!);
   }
 
   similar(movieId: number, _k: number): ScoredMovie[] | null {
@@ -149,8 +208,30 @@ export class Popularity implements Recommender {
       throw new RangeError('Cannot load model: array "seenIndptr" does not match "seenIndices"');
     }
     _checkIndices("seenIndices", m.#seenIndices, m.#items.size);
+    for (let u = 0; u < m.#users.size; u++) {
+      for (let p = m.#seenIndptr[u]! + 1; p < m.#seenIndptr[u + 1]!; p++) {
+        if (m.#seenIndices[p]! < m.#seenIndices[p - 1]!) {
+          throw new RangeError(
+            `Cannot load model: array "seenIndices" is not sorted in row ${u}`,
+          );
+        }
+      }
+    }
     m.#scale = [r.manifest.ratingScale[0], r.manifest.ratingScale[1]];
     m.#hash = r.manifest.trainDataHash;
+    m.#index();
     return m;
   }
+}
+
+/** True when `x` occurs in the ascending slice `a[lo..hi)` (binary search). */
+function _sortedHas(a: Int32Array, lo: number, hi: number, x: number): boolean {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = a[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
 }
