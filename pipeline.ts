@@ -27,7 +27,7 @@ import { type EvaluationSummary, formatComparisonTable } from "./stages/evaluate
 import { reportFromStore } from "./stages/report/cli.ts";
 import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
-import { openRunStore } from "./tracking/mod.ts";
+import { openRunStore, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -260,6 +260,7 @@ async function main(args: string[]): Promise<number> {
         runId: invocationId,
         jobs,
         workers: jobs > 1,
+        redact: redactUri,
         force: values.force,
         dryRun: values["dry-run"],
         signal: controller.signal,

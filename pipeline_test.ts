@@ -126,3 +126,64 @@ Deno.test("pipeline --sweep runs one pipeline per combination, sharing cached st
   for await (const e of Deno.readDir(join(cwd, "runs/movie-recommender"))) runs.push(e.name);
   assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 4);
 });
+
+Deno.test({
+  name: "a secret in the dataset URL never reaches the output, the lock file, runs or reports",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { zipSync } = await import("fflate");
+    const enc = new TextEncoder();
+    const ratings = ["userId,movieId,rating,timestamp"];
+    for (let u = 1; u <= 30; u++) {
+      for (let m = 1; m <= 12; m++) {
+        if ((u * m) % 3 !== 0) ratings.push(`${u},${m},${1 + ((u + m) % 9) / 2},${1000 + u * m}`);
+      }
+    }
+    const movies = [
+      "movieId,title,genres",
+      ...Array.from({ length: 12 }, (_, i) => `${i + 1},Film ${i + 1} (2001),Drama`),
+    ];
+    const zip = zipSync({
+      "ml-x/ratings.csv": enc.encode(ratings.join("\n") + "\n"),
+      "ml-x/movies.csv": enc.encode(movies.join("\n") + "\n"),
+    });
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req) =>
+        new URL(req.url).searchParams.get("token") === "s3cretvalue42"
+          ? new Response(zip)
+          : new Response("forbidden", { status: 403 }),
+    );
+    try {
+      const cwd = await Deno.makeTempDir();
+      const url = `http://127.0.0.1:${server.addr.port}/ml-x.zip?token=s3cretvalue42`;
+      const run = await pipeline(cwd, "--dataset", url, "--set", "train.models=[baseline]");
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(!(run.stdout + run.stderr).includes("s3cretvalue42"), "not in the console output");
+      const dry = await pipeline(
+        cwd,
+        "--dataset",
+        url,
+        "--set",
+        "train.models=[global-mean]",
+        "--dry-run",
+      );
+      assert.ok(!(dry.stdout + dry.stderr).includes("s3cretvalue42"), "not in --dry-run reasons");
+      const leaks: string[] = [];
+      const walk = async (dir: string) => {
+        for await (const e of Deno.readDir(dir)) {
+          const path = join(dir, e.name);
+          if (e.isDirectory) await walk(path);
+          else if (!path.endsWith(".zip") && !path.endsWith(".parquet") && !path.endsWith(".bin")) {
+            if ((await Deno.readTextFile(path)).includes("s3cretvalue42")) leaks.push(path);
+          }
+        }
+      };
+      await walk(cwd);
+      assert.deepEqual(leaks, []);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});

@@ -50,6 +50,8 @@ export interface RunOptions {
    * module its `code` names. Default false (in-process).
    */
   readonly workers?: boolean;
+  /** Masks secrets in param values written to the lock file (e.g. a password in a URL). */
+  readonly redact?: (value: string) => string;
 }
 
 /** One stage's decision before running. */
@@ -110,6 +112,16 @@ function runInWorker(
       { moduleUrl: stage.code, stage: stage.name, context } satisfies WorkerRequest,
     );
   });
+}
+
+/** A copy of a JSON value with every string passed through `redact`. */
+function redactStrings(value: unknown, redact: (s: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
+  }
+  return value;
 }
 
 /** Temporary outputs of stages running right now, for cleanup on Ctrl-C. */
@@ -194,12 +206,17 @@ async function reasonsToRun(
   root: string,
   entry: LockEntry | undefined,
   parts: KeyParts,
+  redact?: (value: string) => string,
 ): Promise<string[]> {
   if (!entry) return ["never ran (no lock entry)"];
   const reasons: string[] = [];
   if (entry.code !== parts.code) reasons.push("code changed");
   if (entry.paramsHash !== parts.paramsHash) {
-    const diff = paramDiff(entry.params, parts.params, stage.name);
+    // The lock holds redacted values; compare like with like and never print a secret.
+    const current = redact
+      ? redactStrings(parts.params, redact) as Record<string, unknown>
+      : parts.params;
+    const diff = paramDiff(entry.params, current, stage.name);
     reasons.push(`params changed (${diff.join(", ") || "section changed"})`);
   }
   for (const [dep, h] of Object.entries(parts.deps)) {
@@ -303,7 +320,13 @@ export async function runPipeline(
         };
       } else {
         const parts = await computeKey(stage, root, options.params[stage.name]);
-        const reasons = await reasonsToRun(stage, root, lock.stages[stage.name], parts);
+        const reasons = await reasonsToRun(
+          stage,
+          root,
+          lock.stages[stage.name],
+          parts,
+          options.redact,
+        );
         if (options.force) reasons.unshift("--force");
         decision = reasons.length > 0
           ? { stage: stage.name, run: true, reasons, key: parts.key }
@@ -337,7 +360,7 @@ export async function runPipeline(
       const entry = lock.stages[stage.name];
       const reasons = stage.always
         ? ["always runs"]
-        : await reasonsToRun(stage, root, entry, parts);
+        : await reasonsToRun(stage, root, entry, parts, options.redact);
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
         log(
@@ -398,7 +421,9 @@ export async function runPipeline(
         lock.stages[stage.name] = {
           key: parts.key,
           code: parts.code,
-          params: parts.params,
+          params: options.redact
+            ? redactStrings(parts.params, options.redact) as Record<string, unknown>
+            : parts.params,
           paramsHash: parts.paramsHash,
           deps: parts.deps,
           ...(parts.extra !== undefined ? { extra: parts.extra } : {}),

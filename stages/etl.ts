@@ -12,6 +12,7 @@ import { hashFile, sha256 } from "../dag/hash.ts";
 import type { Progress } from "../dag/progress.ts";
 import { formatCount } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
+import { redactUri } from "../tracking/redactor.ts";
 import { fetchToFile, verifySha256 } from "./etl/download.ts";
 import { type MovieLensFrames, openZip, readMovieLensZip } from "./etl/movielens.ts";
 import { resolveSource, type Source } from "./etl/source.ts";
@@ -141,9 +142,9 @@ async function obtainZip(
   const metaPath = `${rawPath}.json`;
   let cachedUrl: string | undefined;
   try {
-    cachedUrl = JSON.parse(await Deno.readTextFile(metaPath)).url;
+    cachedUrl = JSON.parse(await Deno.readTextFile(metaPath)).urlSha256;
   } catch { /* no record: download */ }
-  if (cachedUrl === source.url && await isIntactZip(rawPath, expected)) {
+  if (cachedUrl === sha256(source.url) && await isIntactZip(rawPath, expected)) {
     progress.info(`using ${rawPath} (already downloaded, intact)`);
     return { bytes: await Deno.readFile(rawPath), label: rawPath };
   }
@@ -155,7 +156,12 @@ async function obtainZip(
   });
   await writeTextAtomic(
     metaPath,
-    JSON.stringify({ url: source.url, sha256: sha256(bytes) }, null, 2) + "\n",
+    // The URL is kept redacted (it may carry a password); its hash identifies it.
+    JSON.stringify(
+      { url: redactUri(source.url), urlSha256: sha256(source.url), sha256: sha256(bytes) },
+      null,
+      2,
+    ) + "\n",
   );
   return { bytes, label: rawPath };
 }
@@ -226,7 +232,7 @@ export const etlStage = defineStage({
     const summary = summarize(frames, {
       dataset: source.name,
       source: source.kind === "url"
-        ? source.url
+        ? redactUri(source.url)
         : source.kind === "file"
         ? resolve(source.path)
         : "synthetic",

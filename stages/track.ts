@@ -21,7 +21,7 @@ import type {
   RunRecord,
   RunStore,
 } from "../tracking/mod.ts";
-import { recordRun } from "../tracking/mod.ts";
+import { recordRun, redactUri } from "../tracking/mod.ts";
 import {
   METRIC_KEYS,
   REPORT_DATA_ARTIFACT,
@@ -210,6 +210,11 @@ async function withStageTimings(
   return out;
 }
 
+/** Param values with URL passwords and secret query values masked (e.g. `etl.dataset`). */
+function redactValues(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, redactUri(v)]));
+}
+
 /** One model's finished run, as {@linkcode recordModelRun} logs it. */
 interface ModelRunInput {
   readonly runName: string;
@@ -288,7 +293,7 @@ export async function trackPipelineRun(
         status: "FAILED",
         startTime: info.startTime,
         endTime: info.endTime,
-        params: flattenParams(info.params as Record<string, unknown>),
+        params: redactValues(flattenParams(info.params as Record<string, unknown>)),
         metrics: [{ key: METRIC_KEYS.durationSeconds, value: duration }],
         tags: {
           ...tags,
@@ -326,7 +331,7 @@ export async function trackPipelineRun(
           runName: `${model} on ${dataset}`,
           startTime: info.startTime,
           endTime: info.endTime,
-          params: modelParams(info.params, model as ModelName),
+          params: redactValues(modelParams(info.params, model as ModelName)),
           metrics,
           tags: { ...tags, [TAG_KEYS.model]: model },
           artifacts,

@@ -6,6 +6,7 @@
  */
 import { writeFileAtomic } from "../../dag/atomic.ts";
 import { sha256 } from "../../dag/hash.ts";
+import { redactUri } from "../../tracking/redactor.ts";
 import type { Progress } from "../../dag/progress.ts";
 import { formatCount } from "../../dag/progress.ts";
 
@@ -38,11 +39,12 @@ export function verifySha256(data: Uint8Array, expected: string | undefined, wha
 }
 
 async function fetchOnce(url: string, options: DownloadOptions): Promise<Uint8Array> {
+  const shown = redactUri(url);
   const response = await fetch(url, options.signal ? { signal: options.signal } : {});
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const error = new DownloadError(
-      `Cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
+      `Cannot download ${shown}: HTTP ${response.status} ${response.statusText}`,
     );
     (error as { retryable?: boolean }).retryable = response.status >= 500 ||
       response.status === 429;
@@ -58,7 +60,7 @@ async function fetchOnce(url: string, options: DownloadOptions): Promise<Uint8Ar
   }
   if (total > 0 && received !== total) {
     throw new DownloadError(
-      `Cannot download ${url}: connection closed after ${formatCount(received)} of ${
+      `Cannot download ${shown}: connection closed after ${formatCount(received)} of ${
         formatCount(total)
       } bytes`,
     );
@@ -87,10 +89,10 @@ export async function fetchToFile(
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       options.progress?.info(
-        `downloading ${url}${attempt > 1 ? ` (attempt ${attempt}/${attempts})` : ""}`,
+        `downloading ${redactUri(url)}${attempt > 1 ? ` (attempt ${attempt}/${attempts})` : ""}`,
       );
       const data = await fetchOnce(url, options);
-      verifySha256(data, options.sha256, url);
+      verifySha256(data, options.sha256, redactUri(url));
       await writeFileAtomic(path, data);
       options.progress?.info(`saved ${formatCount(data.length)} bytes to ${path}`);
       return data;
@@ -109,7 +111,7 @@ export async function fetchToFile(
   const error = lastError as Error & { cause?: { message?: string } };
   const cause = error?.cause?.message ? ` (${error.cause.message})` : "";
   throw new DownloadError(
-    `Cannot download ${url}: ${
+    `Cannot download ${redactUri(url)}: ${
       error?.message ?? lastError
     }${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
   );

@@ -5,6 +5,7 @@
  * @module
  */
 import { escapeHtml } from "./_html.ts";
+import { pageKeyMeta } from "./_page_key.ts";
 
 /** Inputs of {@linkcode renderPage}. */
 export interface PageOptions {
@@ -19,6 +20,8 @@ export interface PageOptions {
   readonly scripts?: readonly string[];
   /** When the page was generated (shown in the footer). */
   readonly generatedAt?: Date;
+  /** Content key of the page (hex), embedded as `<meta name="report-key">` for incremental builds. */
+  readonly reportKey?: string;
 }
 
 const CSS = `
@@ -112,7 +115,11 @@ export function renderPage(options: PageOptions): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+${
+    options.reportKey
+      ? `${pageKeyMeta(escapeHtml(options.reportKey))}\n`
+      : ""
+  }<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)}</title>
 <style>${CSS}</style>
 </head>

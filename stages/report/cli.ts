@@ -17,7 +17,8 @@ import { LocalRunStore, openRunStore, type RunRecord, type RunStore } from "../.
 import { REPORT_DATA_ARTIFACT } from "./keys.ts";
 import { parseRunReportData, type RunReportData } from "./run_report_data.ts";
 import type { NotebookLink } from "./index_page.ts";
-import { writeReports, type WriteReportsResult } from "./write_reports.ts";
+import { type RunDataSource, writeReports, type WriteReportsResult } from "./write_reports.ts";
+import { sha256Hex } from "./_page_key.ts";
 
 const USAGE =
   `Usage: deno task report [--out DIR] [--runs-root DIR] [--experiment NAME] [--compare A B]
@@ -34,14 +35,27 @@ Writes the HTML experiment report (index, one page per run, compare pages).
  * Returns undefined when the run has none; throws when it is invalid.
  */
 export async function readReportData(artifactsDir: string): Promise<RunReportData | undefined> {
-  let text: string;
+  const source = await reportDataSource(artifactsDir);
+  return source ? await source.load() : undefined;
+}
+
+/**
+ * A run's `report_data.json` for an incremental build: its bytes are read and
+ * hashed (the fingerprint), and parsed only when {@linkcode RunDataSource.load}
+ * is called. Undefined when the run has none.
+ */
+export async function reportDataSource(artifactsDir: string): Promise<RunDataSource | undefined> {
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(join(artifactsDir, REPORT_DATA_ARTIFACT));
+    bytes = await Deno.readFile(join(artifactsDir, REPORT_DATA_ARTIFACT));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  return parseRunReportData(text);
+  return {
+    fingerprint: sha256Hex(bytes),
+    load: () => parseRunReportData(new TextDecoder().decode(bytes)),
+  };
 }
 
 /** Notebook files (`.ipynb`, `.html`) in `dir`, linked relative to `outDir`. */
@@ -70,7 +84,9 @@ export interface ReportFromStoreOptions {
 
 /**
  * Writes the report for every run of `store`. Report data is read from the
- * local store's artifacts (runs only in MLflow get pages without it).
+ * local store's artifacts (runs only in MLflow get pages without it). Only
+ * pages whose content changed are rendered (see {@linkcode writeReports});
+ * the result's `written` and `skipped` say how many.
  */
 export async function reportFromStore(
   store: RunStore,
@@ -89,9 +105,9 @@ export async function reportFromStore(
     outDir,
     compare: options.compare,
     notebooks: await listNotebooks(options.notebooksDir ?? "notebooks", outDir),
-    runData: (runId) => {
+    runDataSource: (runId) => {
       const run = byId.get(runId);
-      return run && local ? readReportData(local.artifactsDir(run)) : undefined;
+      return run && local ? reportDataSource(local.artifactsDir(run)) : undefined;
     },
   });
 }
@@ -140,7 +156,9 @@ export async function main(args: readonly string[]): Promise<number> {
     });
     for (const w of result.warnings) console.warn(`Warning: ${w}`);
     console.log(
-      `Report: ${result.index} (${result.runPages.length} run pages, ${result.comparePages.length} compare pages)`,
+      `Report: ${result.index} (${result.runPages.length} run pages, ${result.comparePages.length} compare pages; ` +
+        `${result.written} written, ${result.skipped} up to date` +
+        `${result.removed.length > 0 ? `, ${result.removed.length} of deleted runs removed` : ""})`,
     );
     if (result.comparePage) console.log(`Compare: ${result.comparePage}`);
     return 0;

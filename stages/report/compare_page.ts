@@ -18,6 +18,8 @@ export interface ComparePageOptions {
   /** Path from the page to the report root. Default `"../"` (pages live in `compare/`). */
   readonly root?: string;
   readonly generatedAt?: Date;
+  /** Content key embedded in the page (see `writeReports`); none by default. */
+  readonly reportKey?: string;
 }
 
 /** One metric of two runs. */
@@ -140,5 +142,6 @@ ${paramTable}`;
     body,
     root,
     generatedAt: options.generatedAt,
+    reportKey: options.reportKey,
   });
 }

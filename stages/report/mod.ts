@@ -39,6 +39,7 @@ export {
 } from "./compare_page.ts";
 export { renderEmptyPage } from "./empty_page.ts";
 export {
+  type RunDataSource,
   writeReports,
   type WriteReportsOptions,
   type WriteReportsResult,
@@ -47,6 +48,7 @@ export { comparePagePath, fileSafeId, runPagePath } from "./page_paths.ts";
 export {
   listNotebooks,
   readReportData,
+  reportDataSource,
   reportFromStore,
   type ReportFromStoreOptions,
 } from "./cli.ts";

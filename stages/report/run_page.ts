@@ -26,6 +26,8 @@ export interface RunPageOptions {
   /** True when this is the best run. */
   readonly isBest?: boolean;
   readonly generatedAt?: Date;
+  /** Content key embedded in the page (see `writeReports`); none by default. */
+  readonly reportKey?: string;
 }
 
 function _facts(rows: readonly (readonly [string, string])[]): string {
@@ -172,5 +174,6 @@ ${paramsTable}`;
     body,
     root: "../",
     generatedAt: options.generatedAt,
+    reportKey: options.reportKey,
   });
 }

@@ -4,27 +4,53 @@
  * run of that model, plus any pair asked for). Every file is written
  * atomically.
  *
+ * The build is incremental: each run and compare page carries a content key
+ * (`<meta name="report-key">`, a hash of everything the page shows plus the
+ * generator's own code version). A page whose file already holds the key it
+ * would get now is neither rendered nor written. The index is always written.
+ * Pages of runs that no longer exist are deleted.
+ *
  * @module
  */
 import { join } from "node:path";
 import type { RunRecord } from "../../tracking/types.ts";
 import type { RunReportData } from "./run_report_data.ts";
 import { bestRun, toRunView } from "./_run_view.ts";
-import { comparePagePath, runPagePath } from "./page_paths.ts";
+import { comparePagePath, fileSafeId, runPagePath } from "./page_paths.ts";
 import { type NotebookLink, renderIndexPage } from "./index_page.ts";
 import { renderRunPage } from "./run_page.ts";
 import { renderComparePage } from "./compare_page.ts";
+import { pageKey, readPageKey, sha256Hex } from "./_page_key.ts";
+import { stableJson } from "./_stable_json.ts";
 import { writeFileAtomic } from "../../dag/atomic.ts";
+
+/**
+ * A run's report data, read lazily: a cheap fingerprint that changes whenever
+ * the data does (e.g. a hash of the file's bytes), and the parsed data, loaded
+ * only when the run's page has to be rendered again.
+ */
+export interface RunDataSource {
+  readonly fingerprint: string;
+  readonly load: () => RunReportData | undefined | Promise<RunReportData | undefined>;
+}
 
 /** Inputs of {@linkcode writeReports}. */
 export interface WriteReportsOptions {
   readonly runs: readonly RunRecord[];
   /** Folder to write into. Default `reports`. */
   readonly outDir?: string;
-  /** A run's report data (its `report_data.json` artifact), when it has one. */
+  /**
+   * A run's report data (its `report_data.json` artifact), when it has one.
+   * Called for every run (the page key hashes the data); prefer
+   * {@linkcode WriteReportsOptions.runDataSource}, which is used instead when given.
+   */
   readonly runData?: (
     runId: string,
   ) => RunReportData | undefined | Promise<RunReportData | undefined>;
+  /** A run's report data, read lazily (see {@linkcode RunDataSource}); undefined when it has none. */
+  readonly runDataSource?: (
+    runId: string,
+  ) => RunDataSource | undefined | Promise<RunDataSource | undefined>;
   readonly notebooks?: readonly NotebookLink[];
   /** Also write the compare page of this pair (A is the baseline). */
   readonly compare?: readonly [string, string];
@@ -32,20 +58,33 @@ export interface WriteReportsOptions {
   readonly pageSize?: number;
   /** Runs shown on the over-time charts. Default 100. */
   readonly latestN?: number;
-  /** Shown in page footers. Default now. */
+  /** Shown in page footers (of the pages written by this build). Default now. */
   readonly generatedAt?: Date;
 }
 
 /** What {@linkcode writeReports} wrote (absolute or `outDir`-joined paths). */
 export interface WriteReportsResult {
   readonly index: string;
+  /** Every run's page, whether written by this build or already up to date. */
   readonly runPages: readonly string[];
+  /** Every best-vs-other compare page, whether written by this build or already up to date. */
   readonly comparePages: readonly string[];
   /** The on-demand compare page, when `compare` was given. */
   readonly comparePage?: string;
+  /** Run and compare pages rendered and written by this build (the index not counted). */
+  readonly written: number;
+  /** Run and compare pages left as they were because their content key had not changed. */
+  readonly skipped: number;
+  /** Pages deleted because their run no longer exists. */
+  readonly removed: readonly string[];
   /** Problems that did not stop the report (e.g. unreadable report data). */
   readonly warnings: readonly string[];
 }
+
+/** Names the writer gives run pages (see `fileSafeId`); temp files start with a dot. */
+const _RUN_PAGE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.html$/;
+/** Names the writer gives compare pages: `<id>_vs_<id>.html`. */
+const _COMPARE_PAGE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*_vs_[A-Za-z0-9_-][A-Za-z0-9._-]*\.html$/;
 
 /**
  * For each finished run, the best run of its model it is compared against
@@ -66,8 +105,34 @@ function _bestOfModel(runs: readonly RunRecord[]): Map<string, string> {
   return pairs;
 }
 
+/** Files of `dir` (not folders); none when it does not exist. */
+async function _listFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) if (entry.isFile) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}
+
+/** The pair of current runs a compare page's file name stands for, if any. */
+function _comparePair(
+  name: string,
+  idOfFile: ReadonlyMap<string, string>,
+): [string, string] | undefined {
+  const stem = name.slice(0, -".html".length);
+  for (let at = stem.indexOf("_vs_"); at >= 0; at = stem.indexOf("_vs_", at + 1)) {
+    const a = idOfFile.get(stem.slice(0, at));
+    const b = idOfFile.get(stem.slice(at + 4));
+    if (a !== undefined && b !== undefined) return [a, b];
+  }
+  return undefined;
+}
+
 /**
- * Writes the report for `runs` into `outDir`.
+ * Writes the report for `runs` into `outDir`, rendering only the pages whose
+ * content changed since the last build.
  *
  * @throws {Error} When `compare` names a run that is not in `runs`, or a file cannot be written.
  */
@@ -88,43 +153,118 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
   const warnings: string[] = [];
   const baselineOf = _bestOfModel(runs);
   const overallBest = bestRun(runs.map(toRunView));
+  let written = 0;
+  let skipped = 0;
+
+  /** Writes the compare page of (a, b) unless its file is up to date; returns its path. */
+  const writeCompare = async (a: string, b: string): Promise<string> => {
+    const path = join(outDir, comparePagePath(a, b));
+    const runA = byId.get(a)!;
+    const runB = byId.get(b)!;
+    const key = await pageKey({ page: "compare", a: runA, b: runB });
+    if ((await readPageKey(path)) === key) {
+      skipped++;
+    } else {
+      await writeFileAtomic(
+        path,
+        renderComparePage(runA, runB, { generatedAt, reportKey: key }),
+      );
+      written++;
+    }
+    return path;
+  };
 
   const comparePages: string[] = [];
+  const wanted = new Set<string>();
   for (const [runId, baselineId] of baselineOf) {
-    const path = join(outDir, comparePagePath(baselineId, runId));
-    await writeFileAtomic(
-      path,
-      renderComparePage(byId.get(baselineId)!, byId.get(runId)!, { generatedAt }),
-    );
-    comparePages.push(path);
+    comparePages.push(await writeCompare(baselineId, runId));
+    wanted.add(comparePagePath(baselineId, runId));
   }
   let comparePage: string | undefined;
   if (options.compare) {
     const [a, b] = options.compare;
-    comparePage = join(outDir, comparePagePath(a, b));
-    await writeFileAtomic(
-      comparePage,
-      renderComparePage(byId.get(a)!, byId.get(b)!, { generatedAt }),
-    );
+    if (!wanted.has(comparePagePath(a, b))) {
+      comparePage = await writeCompare(a, b);
+      wanted.add(comparePagePath(a, b));
+    } else {
+      comparePage = join(outDir, comparePagePath(a, b));
+    }
+  }
+
+  // Compare pages asked for in earlier builds: kept up to date while both runs exist, else deleted.
+  const removed: string[] = [];
+  const idOfFile = new Map(runs.map((r) => [fileSafeId(r.runId), r.runId]));
+  for (const name of await _listFiles(join(outDir, "compare"))) {
+    if (!_COMPARE_PAGE_NAME.test(name) || wanted.has(`compare/${name}`)) continue;
+    const pair = _comparePair(name, idOfFile);
+    if (pair && comparePagePath(pair[0], pair[1]) === `compare/${name}`) {
+      await writeCompare(pair[0], pair[1]);
+    } else {
+      const path = join(outDir, "compare", name);
+      await Deno.remove(path);
+      removed.push(path);
+    }
   }
 
   const runPages: string[] = [];
   for (const run of runs) {
-    let data: RunReportData | undefined;
-    try {
-      data = await options.runData?.(run.runId);
-    } catch (error) {
+    // How the data is fingerprinted and loaded: lazily from a source, or eagerly from runData.
+    let fingerprint: string | null = null;
+    let load: (() => RunReportData | undefined | Promise<RunReportData | undefined>) | undefined;
+    let dataFailed = false;
+    const dataWarning = (error: unknown) => {
+      dataFailed = true;
       warnings.push(`Run ${run.runId}: report data left out: ${(error as Error).message}`);
+    };
+    try {
+      if (options.runDataSource) {
+        const source = await options.runDataSource(run.runId);
+        if (source) {
+          fingerprint = source.fingerprint;
+          load = source.load;
+        }
+      } else if (options.runData) {
+        const data = await options.runData(run.runId);
+        if (data) {
+          fingerprint = sha256Hex(stableJson(data));
+          load = () => data;
+        }
+      }
+    } catch (error) {
+      dataWarning(error);
     }
     const baseline = baselineOf.get(run.runId);
-    const html = await renderRunPage(run, data, {
-      compareHref: baseline ? `../${comparePagePath(baseline, run.runId)}` : undefined,
-      isBest: overallBest?.id === run.runId,
-      generatedAt,
-    });
+    const compareHref = baseline ? `../${comparePagePath(baseline, run.runId)}` : undefined;
+    const isBest = overallBest?.id === run.runId;
     const path = join(outDir, runPagePath(run.runId));
-    await writeFileAtomic(path, html);
     runPages.push(path);
+    const key = await pageKey({ page: "run", run, data: fingerprint, compareHref, isBest });
+    // A page whose data could not be read carries no key, so it is retried (and warned) next time.
+    if (!dataFailed && (await readPageKey(path)) === key) {
+      skipped++;
+      continue;
+    }
+    let data: RunReportData | undefined;
+    try {
+      data = await load?.();
+    } catch (error) {
+      dataWarning(error);
+    }
+    const html = await renderRunPage(run, data, {
+      compareHref,
+      isBest,
+      generatedAt,
+      reportKey: dataFailed ? undefined : key,
+    });
+    await writeFileAtomic(path, html);
+    written++;
+  }
+  const pageNames = new Set(runs.map((r) => runPagePath(r.runId)));
+  for (const name of await _listFiles(join(outDir, "runs"))) {
+    if (!_RUN_PAGE_NAME.test(name) || pageNames.has(`runs/${name}`)) continue;
+    const path = join(outDir, "runs", name);
+    await Deno.remove(path);
+    removed.push(path);
   }
 
   const index = join(outDir, "index.html");
@@ -141,5 +281,14 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
       },
     }),
   );
-  return { index, runPages, comparePages, comparePage, warnings };
+  return {
+    index,
+    runPages,
+    comparePages,
+    comparePage,
+    written,
+    skipped,
+    removed,
+    warnings,
+  };
 }
