@@ -40,7 +40,8 @@ Options:
                            "synthetic" (same as --set etl.dataset=...)
   --only STAGE             run just this stage (its inputs must exist)
   --from STAGE             run this stage and everything downstream of it
-  --force                  run the selected stages even when cached
+  --force                  run the selected stages even when cached (or in the run cache)
+  --no-run-cache           do not restore outputs from .cache/runs (earlier runs' outputs)
   --dry-run                show each stage and why it would run or be skipped
   --graph                  print the DAG as text and as a Mermaid flowchart
   --params FILE            params file (default params.yaml)
@@ -179,6 +180,7 @@ async function main(args: string[]): Promise<number> {
       only: { type: "string" },
       from: { type: "string" },
       force: { type: "boolean", default: false },
+      "no-run-cache": { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
       graph: { type: "boolean", default: false },
       params: { type: "string", default: "params.yaml" },
@@ -260,6 +262,7 @@ async function main(args: string[]): Promise<number> {
         runId: invocationId,
         jobs,
         workers: jobs > 1,
+        ...(values["no-run-cache"] ? {} : { runCache: resolve(root, ".cache/runs") }),
         redact: redactUri,
         force: values.force,
         dryRun: values["dry-run"],

@@ -121,10 +121,29 @@ Deno.test("pipeline --sweep runs one pipeline per combination, sharing cached st
   const sweep = stdout.slice(stdout.indexOf("Sweep: 2 runs"));
   assert.match(sweep, /train\.factors=2\s+svd\s+\d\.\d{4}/);
   assert.match(sweep, /train\.factors=4\s+svd\s+\d\.\d{4}/);
+  // Running the same sweep again restores train and evaluate from the run cache for both values.
+  const again = await pipeline(
+    cwd,
+    "--dataset",
+    "synthetic",
+    "--set",
+    "etl.synthetic.users=80",
+    "--set",
+    "etl.synthetic.movies=120",
+    "--set",
+    "train.models=[baseline,svd]",
+    "--sweep",
+    "train.factors=2,4",
+  );
+  assert.equal(again.code, 0, again.stderr);
+  const [firstCombo, secondCombo] = again.stdout.split("pipeline finished");
+  assert.match(firstCombo!, /^train\s+restored/m);
+  assert.match(secondCombo!, /^train\s+restored/m);
+  assert.match(secondCombo!, /^evaluate\s+restored/m);
   // Each combination is tracked: 2 models x 2 runs, svd's params say which factors it had.
   const runs: string[] = [];
   for await (const e of Deno.readDir(join(cwd, "runs/movie-recommender"))) runs.push(e.name);
-  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 4);
+  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 8);
 });
 
 Deno.test({

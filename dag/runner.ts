@@ -16,6 +16,7 @@ import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { hashCode, hashJson, hashPath } from "./hash.ts";
 import { type LockEntry, type LockFile, readLock, writeLock } from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
+import { RunCache } from "./run_cache.ts";
 import { createProgress, formatSeconds, type Progress } from "./progress.ts";
 import type { Stage, StageOutcome, StageResult } from "./stage.ts";
 import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
@@ -50,6 +51,12 @@ export interface RunOptions {
    * module its `code` names. Default false (in-process).
    */
   readonly workers?: boolean;
+  /**
+   * Folder of the run cache (e.g. `<root>/.cache/runs`): a stage whose key
+   * matches an earlier successful run gets its outputs restored from there
+   * instead of running. Unset: no run cache.
+   */
+  readonly runCache?: string;
   /** Masks secrets in param values written to the lock file (e.g. a password in a URL). */
   readonly redact?: (value: string) => string;
 }
@@ -304,6 +311,8 @@ export async function runPipeline(
     }
   }
 
+  const runCache = options.runCache ? new RunCache(options.runCache) : undefined;
+
   if (options.dryRun) {
     const plan: Decision[] = [];
     const willRun = new Set<string>();
@@ -328,6 +337,9 @@ export async function runPipeline(
           options.redact,
         );
         if (options.force) reasons.unshift("--force");
+        else if (reasons.length > 0 && runCache && await runCache.lookup(stage.name, parts.key)) {
+          reasons.push("outputs for this key are in the run cache: would restore, not run");
+        }
         decision = reasons.length > 0
           ? { stage: stage.name, run: true, reasons, key: parts.key }
           : {
@@ -377,7 +389,6 @@ export async function runPipeline(
         });
         return;
       }
-      log(`[${stage.name}] running: ${reasons.join("; ")}`);
       await removeStaleTemps(root, stage.outs);
       const inputs = Object.fromEntries(stage.deps.map((d) => [d, resolve(root, d)]));
       for (const out of stage.outs) {
@@ -386,21 +397,38 @@ export async function runPipeline(
         tmpOuts[out] = tempPathFor(abs, `tmp-${stage.name}`);
         activeTemps.add(tmpOuts[out]!);
       }
-      const context = {
-        params: options.params[stage.name],
-        allParams: options.params,
-        inputs,
-        outputs: tmpOuts,
-        root,
-        history: [...outcomes.values()],
-      };
-      const result = options.workers
-        ? await runInWorker(stage, context, progress, options.signal)
-        : await stage.run({
-          ...context,
-          progress,
-          signal: options.signal ?? new AbortController().signal,
-        });
+      const cached = runCache && !options.force && !stage.always
+        ? await runCache.lookup(stage.name, parts.key)
+        : undefined;
+      let result: StageResult | undefined | void;
+      if (cached) {
+        log(
+          `[${stage.name}] restoring from the run cache (${reasons.join("; ")}; key ${
+            parts.key.slice(0, 12)
+          } was computed by run ${cached.runId.slice(0, 8)})`,
+        );
+        for (const [i, out] of stage.outs.entries()) {
+          await runCache!.restore(cached, i, tmpOuts[out]!);
+        }
+        result = cached.result;
+      } else {
+        log(`[${stage.name}] running: ${reasons.join("; ")}`);
+        const context = {
+          params: options.params[stage.name],
+          allParams: options.params,
+          inputs,
+          outputs: tmpOuts,
+          root,
+          history: [...outcomes.values()],
+        };
+        result = options.workers
+          ? await runInWorker(stage, context, progress, options.signal)
+          : await stage.run({
+            ...context,
+            progress,
+            signal: options.signal ?? new AbortController().signal,
+          });
+      }
       options.signal?.throwIfAborted();
       for (const out of stage.outs) {
         if (!(await exists(tmpOuts[out]!))) {
@@ -428,11 +456,19 @@ export async function runPipeline(
           deps: parts.deps,
           ...(parts.extra !== undefined ? { extra: parts.extra } : {}),
           outs,
-          runId: options.runId,
+          runId: cached?.runId ?? options.runId,
           ranAt: new Date().toISOString(),
           seconds: Number(seconds().toFixed(3)),
         };
         await saveLock();
+        if (runCache && !cached && stage.outs.length > 0) {
+          await runCache.save(
+            stage.name,
+            parts.key,
+            { runId: options.runId, result: result ?? undefined },
+            stage.outs.map((o) => resolve(root, o)),
+          ).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
+        }
       }
       const took = seconds();
       log(
@@ -442,10 +478,10 @@ export async function runPipeline(
       );
       outcomes.set(stage.name, {
         stage: stage.name,
-        status: "ran",
+        status: cached ? "restored" : "ran",
         seconds: took,
         key: parts.key,
-        producedBy: options.runId,
+        producedBy: cached?.runId ?? options.runId,
         ...(result ? { result } : {}),
       });
     } catch (e) {
@@ -506,7 +542,7 @@ export function formatOutcomes(outcomes: readonly StageOutcome[]): string {
     o.status,
     formatSeconds(o.seconds),
     o.key.slice(0, 12),
-    o.status === "cached"
+    o.status === "cached" || o.status === "restored"
       ? `from run ${o.producedBy?.slice(0, 8)}`
       : o.result?.summary ?? o.error ?? "",
   ]);

@@ -363,3 +363,56 @@ export const broken = defineStage({
   assert.equal(result.outcomes[0]!.error, "Cannot read ratings.csv: line 3 is bad");
   await assert.rejects(Deno.stat(join(root, "out/x.txt")));
 });
+
+Deno.test("runPipeline() restores outputs from the run cache when a param goes back to an earlier value", async () => {
+  const root = await Deno.makeTempDir();
+  const stages = makeStages(root);
+  const runCache = join(root, ".cache/runs");
+  await runPipeline(stages, { root, params: params(), runId: "r1", runCache, log: quiet });
+  const original = await Deno.readTextFile(join(root, "out/c.txt"));
+  await runPipeline(stages, { root, params: params({ b: 2 }), runId: "r2", runCache, log: quiet });
+  await ran(root);
+  const { plan } = await runPipeline(stages, {
+    root,
+    params: params(),
+    runId: "r3",
+    runCache,
+    dryRun: true,
+    log: quiet,
+  });
+  assert.match(
+    plan.find((d) => d.stage === "b")!.reasons.join(";"),
+    /in the run cache: would restore/,
+  );
+  const back = await runPipeline(stages, {
+    root,
+    params: params(),
+    runId: "r3",
+    runCache,
+    log: quiet,
+  });
+  assert.deepEqual(await ran(root), [], "nothing recomputed");
+  assert.deepEqual(statuses(back.outcomes), ["a:cached", "b:restored", "c:restored", "d:cached"]);
+  assert.equal(back.outcomes.find((o) => o.stage === "b")!.producedBy, "r1");
+  assert.equal(await Deno.readTextFile(join(root, "out/c.txt")), original);
+  // The restored outputs are recorded like a run: the next run is all cached.
+  const again = await runPipeline(stages, {
+    root,
+    params: params(),
+    runId: "r4",
+    runCache,
+    log: quiet,
+  });
+  assert.deepEqual(statuses(again.outcomes), ["a:cached", "b:cached", "c:cached", "d:cached"]);
+  // --force ignores the run cache.
+  await runPipeline(stages, {
+    root,
+    params: params({ b: 2 }),
+    runId: "r5",
+    runCache,
+    force: true,
+    only: "b",
+    log: quiet,
+  });
+  assert.deepEqual(await ran(root), ["b"]);
+});

@@ -33,7 +33,7 @@ import {
 import type { ModelManifest, Recommender } from "../recommender/model.ts";
 import { loadModel } from "../recommender/model_registry.ts";
 import { hashRatings, type Ratings } from "../recommender/ratings.ts";
-import { _Prng } from "../recommender/_prng.ts";
+import { Prng } from "../recommender/prng.ts";
 import {
   MAX_PREDICTION_SAMPLE,
   type RunReportData,
@@ -341,7 +341,7 @@ function _pickSampleUsers(train: Ratings, test: Ratings, count: number, seed: nu
   const pool = candidates.length >= count
     ? candidates
     : [...new Set(test.userId)].filter((u) => liked.has(u));
-  const order = new _Prng(seed).shuffle(Int32Array.from(pool));
+  const order = new Prng(seed).shuffle(Int32Array.from(pool));
   return Array.from(order.subarray(0, count)).sort((a, b) => a - b);
 }
 
@@ -399,7 +399,7 @@ function _similarMovieIds(
 function _sample(test: Ratings, predicted: Float32Array, count: number, seed: number) {
   const n = test.rating.length;
   const idx = Int32Array.from({ length: n }, (_, i) => i);
-  if (count < n) new _Prng(seed).shuffle(idx);
+  if (count < n) new Prng(seed).shuffle(idx);
   const chosen = Array.from(idx.subarray(0, Math.min(count, n))).sort((a, b) => a - b);
   return chosen
     .filter((i) => Number.isFinite(predicted[i]!))

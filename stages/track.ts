@@ -81,7 +81,9 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   const tags: Record<string, string> = {
     "pipeline.invocation": info.invocationId,
     "deno.version": Deno.version.deno,
-    [TAG_KEYS.cachedStages]: info.outcomes.filter((o) => o.status === "cached").map((o) => o.stage)
+    [TAG_KEYS.cachedStages]: info.outcomes.filter((o) =>
+      o.status === "cached" || o.status === "restored"
+    ).map((o) => o.stage)
       .join(","),
   };
   const commit = await git(info.root, "rev-parse", "HEAD");
@@ -99,7 +101,9 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   for (const o of info.outcomes) {
     tags[`stage.${o.stage}.status`] = o.status;
     if (o.key) tags[`stage.${o.stage}.key`] = o.key;
-    if (o.status === "cached" && o.producedBy) tags[`stage.${o.stage}.from_run`] = o.producedBy;
+    if ((o.status === "cached" || o.status === "restored") && o.producedBy) {
+      tags[`stage.${o.stage}.from_run`] = o.producedBy;
+    }
   }
   return tags;
 }
@@ -202,9 +206,10 @@ async function withStageTimings(
   if (!data) return undefined;
   data.stageTimings = outcomes.map((o) => ({
     stage: o.stage,
-    status: o.status === "cached" ? "cached" : "ran",
+    status: o.status,
     seconds: Number(o.seconds.toFixed(3)),
-  })).filter((_, i) => outcomes[i]!.status === "ran" || outcomes[i]!.status === "cached");
+    ...(o.status !== "ran" && o.producedBy ? { cachedFrom: o.producedBy } : {}),
+  }));
   const out = join(tmpDir, REPORT_DATA_ARTIFACT);
   await Deno.writeTextFile(out, JSON.stringify(data));
   return out;

@@ -7,7 +7,7 @@
  */
 import pl from "nodejs-polars";
 import { z } from "zod";
-import { _Prng } from "../../recommender/_prng.ts";
+import { Prng } from "../../recommender/prng.ts";
 
 /** Size and shape of the synthetic data set. */
 export const syntheticSchema = z.object({
@@ -55,7 +55,7 @@ const GENRES = [
 export function generateSynthetic(
   params: SyntheticParams,
 ): { ratings: pl.DataFrame; movies: pl.DataFrame } {
-  const prng = new _Prng(params.seed);
+  const prng = new Prng(params.seed);
   const random = () => prng.next();
   const gaussian = () => prng.gaussian();
   const { users, movies, factors } = params;

@@ -1,0 +1,107 @@
+/**
+ * The run cache (DVC's run-cache): the outputs of every successful stage run,
+ * kept under `.cache/runs/<stage>/<key>/` by cache key. When a stage's key
+ * matches an earlier run (say a sweep goes back to `train.factors=20`), its
+ * outputs are restored from here instead of computed again. Files are
+ * hard-linked (outputs are always replaced by rename, never modified in
+ * place), so keeping them costs little space. The newest `keep` entries per
+ * stage are kept.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { StageResult } from "./stage.ts";
+
+/** A cached run of a stage. */
+export interface CachedRun {
+  readonly runId: string;
+  readonly result?: StageResult;
+  /** Folder holding the outputs, `outs/<i>` for the stage's i-th out. */
+  readonly dir: string;
+}
+
+/** Copies a file or folder, hard-linking files (copying when links are not possible). */
+async function linkTree(from: string, to: string): Promise<void> {
+  const info = await Deno.stat(from);
+  if (info.isFile) {
+    try {
+      await Deno.link(from, to);
+    } catch {
+      await Deno.copyFile(from, to);
+    }
+    return;
+  }
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    await linkTree(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/** The run cache of one project. */
+export class RunCache {
+  readonly #dir: string;
+  readonly #keep: number;
+
+  /** `dir` is usually `<root>/.cache/runs`; `keep` entries are kept per stage. */
+  constructor(dir: string, keep = 20) {
+    this.#dir = dir;
+    this.#keep = keep;
+  }
+
+  /** The cached run of `stage` with `key`, if there is a complete one. */
+  async lookup(stage: string, key: string): Promise<CachedRun | undefined> {
+    const dir = join(this.#dir, stage, key);
+    try {
+      const meta = JSON.parse(await Deno.readTextFile(join(dir, "meta.json")));
+      return { runId: String(meta.runId), ...(meta.result ? { result: meta.result } : {}), dir };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Restores the i-th output of a cached run to `target` (a temporary path). */
+  async restore(run: CachedRun, index: number, target: string): Promise<void> {
+    await linkTree(join(run.dir, "outs", String(index)), target);
+  }
+
+  /**
+   * Keeps a finished run's outputs (`outs` in the stage's order). Written to a
+   * temporary folder and renamed, so a half-saved entry is never found.
+   */
+  async save(
+    stage: string,
+    key: string,
+    run: { runId: string; result?: StageResult | undefined },
+    outs: readonly string[],
+  ): Promise<void> {
+    const final = join(this.#dir, stage, key);
+    if (await this.lookup(stage, key)) return;
+    const tmp = join(this.#dir, stage, `.tmp-${key}-${Deno.pid}`);
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await Deno.mkdir(join(tmp, "outs"), { recursive: true });
+    try {
+      for (const [i, out] of outs.entries()) await linkTree(out, join(tmp, "outs", String(i)));
+      await Deno.writeTextFile(
+        join(tmp, "meta.json"),
+        JSON.stringify({ runId: run.runId, result: run.result, savedAt: new Date().toISOString() }),
+      );
+      await Deno.rename(tmp, final);
+    } catch (e) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw e;
+    }
+    await this.#prune(stage);
+  }
+
+  /** Drops the oldest entries of a stage beyond `keep`. */
+  async #prune(stage: string): Promise<void> {
+    const entries: { path: string; mtime: number }[] = [];
+    for await (const e of Deno.readDir(join(this.#dir, stage))) {
+      if (!e.isDirectory || e.name.startsWith(".")) continue;
+      const path = join(this.#dir, stage, e.name);
+      entries.push({ path, mtime: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
+    }
+    entries.sort((a, b) => b.mtime - a.mtime);
+    for (const old of entries.slice(this.#keep)) await Deno.remove(old.path, { recursive: true });
+  }
+}
