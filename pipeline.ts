@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import {
   acquireProcessLock,
   applyOverrides,
@@ -153,7 +153,11 @@ async function trackAndReport(
       status: "ran",
       seconds: (performance.now() - started) / 1000,
       key: "",
-      result: { summary: `${report.index} (${report.runPages.length} run pages)` },
+      result: {
+        summary: `${
+          relative(root, report.index)
+        } (${report.runPages.length} run pages: ${report.written} written, ${report.skipped} up to date)`,
+      },
     });
   } catch (e) {
     console.error(`[report] failed: ${(e as Error).message}`);
