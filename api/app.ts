@@ -421,7 +421,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
       const m = _model(holder);
       const genre = _genre(m, q.genre);
       const pop = m.popularity;
-      const items = m.popularRows(q.k, genre).map((p) => {
+      const items = m.popularPositions(q.k, genre).map((p) => {
         const movieId = pop.movieIds[p]!;
         const movie = m.catalog.get(movieId);
         return {
@@ -429,8 +429,8 @@ export function createApp(options: AppOptions): Hono<_Env> {
           title: movie?.title ?? null,
           year: movie?.year ?? null,
           genres: movie?.genres ?? [],
-          score: Math.round(pop.weighted[p]! * 1e6) / 1e6,
-          count: pop.counts[p]!,
+          score: Math.round(pop.scores[p]! * 1e6) / 1e6,
+          count: pop.votes[p]!,
           mean: Math.round(pop.means[p]! * 1e6) / 1e6,
         };
       });

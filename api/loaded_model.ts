@@ -2,9 +2,12 @@
  * Everything one served model answers with, precomputed at load so that a
  * request does no more than a scan over the item factors: the model and its
  * factor view, the catalog, the popular list, per-user seen items (sorted
- * Int32Array rows of a CSR), per-genre item bitmaps, id -> row tables, and a
- * reusable top-k heap. A `LoadedModel` is immutable once built; hot reload
- * builds a new one and swaps the reference.
+ * Int32Array rows of a CSR), per-genre item bitmaps, id -> row tables, a
+ * reusable score buffer and top-k heap. Scoring and ranking are the
+ * recommender core's (the model's `rawScores`, {@linkcode ItemScorer},
+ * {@linkcode rankScores}, the model's `similar`): what is served is what is
+ * evaluated. A `LoadedModel` is immutable once built; hot reload builds a new
+ * one and swaps the reference.
  *
  * @module
  */
@@ -18,11 +21,12 @@ import type {
 } from "../recommender/model.ts";
 import type { Ratings } from "../recommender/ratings.ts";
 import { TopK } from "../recommender/top_k.ts";
+import { ItemScorer } from "../recommender/item_scorer.ts";
+import { rankScores } from "../recommender/rank_scores.ts";
+import type { PopularList } from "../recommender/popular.ts";
 import { foldIn, type UserRatings } from "../recommender/fold_in.ts";
 import { explain, type Explanation } from "../recommender/explain.ts";
 import type { Catalog } from "./catalog.ts";
-import type { PopularityTable } from "./popularity.ts";
-import { _WasmScores } from "./_wasm_scores.ts";
 
 /** Where the served model came from, for /health and /metrics. */
 export interface ModelInfo {
@@ -41,7 +45,7 @@ export interface LoadedModelInputs {
   readonly model: Recommender;
   readonly manifest: ModelManifest;
   readonly catalog: Catalog;
-  readonly popularity: PopularityTable;
+  readonly popularity: PopularList;
   /** The model's training ratings: seen items and explanations. */
   readonly train: Ratings | null;
   readonly info: ModelInfo;
@@ -76,26 +80,47 @@ function _rowOf(table: Int32Array | Map<number, number>, id: number): number {
   return table.get(id) ?? -1;
 }
 
+/** The model's raw (unclipped) all-items scoring, which its own `recommend` ranks on. */
+interface _RawScores {
+  rawItemIds(): Int32Array;
+  rawScores(userId: number, out: Float32Array): boolean;
+}
+
+/**
+ * The model's raw scoring when it ranks exactly the rows of `view` (the
+ * factor models); null otherwise (e.g. a blend, whose view is one member's).
+ */
+function _rawScoring(model: Recommender, view: FactorView | null): _RawScores | null {
+  const m = model as Partial<_RawScores>;
+  if (!view || typeof m.rawScores !== "function" || typeof m.rawItemIds !== "function") {
+    return null;
+  }
+  const ids = m.rawItemIds.call(model);
+  if (ids.length !== view.itemIds.length) return null;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== view.itemIds[i]) return null;
+  return m as _RawScores;
+}
+
 /** A loaded model with its precomputed serving structures. */
 export class LoadedModel {
   readonly info: ModelInfo;
   readonly manifest: ModelManifest;
   readonly model: Recommender;
   readonly catalog: Catalog;
-  readonly popularity: PopularityTable;
+  readonly popularity: PopularList;
   /** The factor view, or null for models without factors (baselines). */
   readonly view: FactorView | null;
   readonly #userRow: Int32Array | Map<number, number>;
   readonly #itemRow: Int32Array | Map<number, number>;
-  readonly #base: Float32Array; // per user row: userMean or globalMean + userBias
-  readonly #itemBias: Float32Array;
+  readonly #raw: _RawScores | null; // the model's own scoring of the view's item rows
+  readonly #items: ItemScorer | null; // the core's scorer of the view (fold-in)
+  readonly #scores: Float32Array; // one score per item row, reused by every request
   readonly #seenPtr: Int32Array | null; // per user row (CSR over item rows, sorted)
   readonly #seenItems: Int32Array | null;
   readonly #seenRatings: Float32Array | null;
   readonly #genreItems: Map<string, Uint8Array>; // genre -> 1 per item row of that genre
   readonly #genreCatalog: Map<string, Uint8Array>; // genre -> 1 per catalog row
   readonly #top = new TopK();
-  readonly #wasm: _WasmScores | null;
 
   /** Validates the pieces against each other and precomputes (O(ratings + items)). */
   constructor(inputs: LoadedModelInputs) {
@@ -113,22 +138,9 @@ export class LoadedModel {
     const nU = userIds.length, nI = itemIds.length;
     this.#userRow = _denseRows(userIds);
     this.#itemRow = _denseRows(itemIds);
-    this.#base = new Float32Array(nU);
-    if (this.view) {
-      const v = this.view;
-      for (let u = 0; u < nU; u++) {
-        this.#base[u] = v.userMean ? v.userMean[u]! : v.globalMean + (v.userBias?.[u] ?? 0);
-      }
-    }
-    this.#itemBias = this.view?.itemBias ?? new Float32Array(nI);
-    this.#wasm = this.view
-      ? _WasmScores.create(
-        this.view.itemFactors,
-        this.view.k,
-        this.view.itemBias,
-        this.view.itemNorms,
-      )
-      : null;
+    this.#raw = _rawScoring(inputs.model, this.view);
+    this.#items = this.view ? ItemScorer.of(this.view) : null; // built now, not on a request
+    this.#scores = new Float32Array(nI);
 
     // Seen items per user row, sorted by item row, with the ratings.
     if (this.view && inputs.train) {
@@ -214,18 +226,21 @@ export class LoadedModel {
   ): RankedAnswer {
     const v = this.view;
     const u = v ? _rowOf(this.#userRow, userId) : -1;
-    if (v && u >= 0 && (this.#seenPtr || !options.excludeSeen)) {
-      const from = options.excludeSeen ? this.#seenPtr![u]! : 0;
-      const to = options.excludeSeen ? this.#seenPtr![u + 1]! : 0;
-      const items = this.#rank(v.userFactors, u * v.k, this.#base[u]!, k, {
-        seen: this.#seenItems,
-        from,
-        to,
-        genre: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+    const raw = this.#raw;
+    if (v && raw && u >= 0 && (this.#seenPtr || !options.excludeSeen)) {
+      raw.rawScores(userId, this.#scores);
+      const items = rankScores(this.#scores, this.#top, {
+        k,
+        itemIds: v.itemIds,
+        ...(options.excludeSeen
+          ? { skip: this.#seenItems!.subarray(this.#seenPtr![u]!, this.#seenPtr![u + 1]!) }
+          : {}),
+        allow: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+        clip: v.ratingScale,
       });
       return { scorer: "model", fallback: false, items };
     }
-    // Models without a factor view (or without training ratings) rank themselves.
+    // Models without their own factor scoring (or without training ratings) rank themselves.
     const keep = options.genre === null ? undefined : this.#catalogGenreFilter(options.genre);
     const r = this.model.recommend(userId, k, {
       excludeSeen: options.excludeSeen,
@@ -262,40 +277,20 @@ export class LoadedModel {
       };
     }
     const rated = options.excludeRated ? Int32Array.from(folded.itemIndices).sort() : null;
-    const items = this.#rank(folded.factors, 0, folded.base, k, {
-      seen: rated,
-      from: 0,
-      to: rated ? rated.length : 0,
-      genre: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+    this.#items!.scores({ vector: folded.factors, base: folded.base }, this.#scores);
+    const items = rankScores(this.#scores, this.#top, {
+      k,
+      itemIds: v.itemIds,
+      ...(rated ? { skip: rated } : {}),
+      allow: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+      clip: v.ratingScale,
     });
     return { scorer: "model", fallback: false, items, unknownMovieIds: folded.unknownMovieIds };
   }
 
   /** The `k` most similar movies by cosine of item factors; null for a movie the model lacks. */
   similar(movieId: number, k: number): ScoredMovie[] | null {
-    const v = this.view;
-    if (!v) return this.model.similar(movieId, k);
-    const i = _rowOf(this.#itemRow, movieId);
-    if (i < 0) return null;
-    const kf = v.k, q = v.itemFactors, norms = v.itemNorms, nI = v.itemIds.length;
-    const top = this.#top;
-    top.reset(Math.max(0, Math.min(k, nI - 1)));
-    if (this.#wasm) {
-      const cos = this.#wasm.cosines(i);
-      for (let j = 0; j < nI; j++) {
-        if (j !== i && cos[j]! > top.threshold) top.push(j, cos[j]!);
-      }
-      return this.#drain(v.itemIds, false);
-    }
-    const ni = norms[i]!;
-    const qi = i * kf;
-    for (let j = 0; j < nI; j++) {
-      if (j === i) continue;
-      const d = ni * norms[j]!;
-      const s = d > 0 ? _dot(q, qi, q, j * kf, kf) / d : 0;
-      if (s > top.threshold) top.push(j, s);
-    }
-    return this.#drain(v.itemIds, false);
+    return this.model.similar(movieId, k);
   }
 
   /** The model's prediction, clipped to the scale, with its scorer. */
@@ -328,9 +323,12 @@ export class LoadedModel {
     return this.#popular(k, genre === null ? undefined : this.#catalogGenreFilter(genre));
   }
 
-  /** Weighted-rating position data of the popular list (for /popular). */
-  popularRows(k: number, genre: string | null): number[] {
-    return this.popularity.top(k, genre === null ? undefined : this.#catalogGenreFilter(genre));
+  /** Positions in the popular list of its first `k` movies, optionally of one genre (for /popular). */
+  popularPositions(k: number, genre: string | null): number[] {
+    return this.popularity.topPositions(
+      k,
+      genre === null ? undefined : this.#catalogGenreFilter(genre),
+    );
   }
 
   #catalogGenreFilter(genre: string): (movieId: number) => boolean {
@@ -350,70 +348,6 @@ export class LoadedModel {
   ): RankedAnswer {
     const skip = exclude && exclude.length > 0 ? new Set(Array.from(exclude)) : null;
     const test = skip ? (id: number) => !skip.has(id) && (keep ? keep(id) : true) : keep;
-    const rows = this.popularity.top(k, test);
-    return {
-      scorer: "popularity",
-      fallback: true,
-      items: rows.map((p) => ({
-        movieId: this.popularity.movieIds[p]!,
-        score: this.popularity.weighted[p]!,
-      })),
-    };
+    return { scorer: "popularity", fallback: true, items: this.popularity.top(k, test) };
   }
-
-  /** Scans all items for one user vector; `seen[from..to)` are sorted item rows to skip. */
-  #rank(
-    p: Float32Array,
-    po: number,
-    base: number,
-    k: number,
-    o: { seen: Int32Array | null; from: number; to: number; genre: Uint8Array | null },
-  ): ScoredMovie[] {
-    const v = this.view!;
-    const kf = v.k, q = v.itemFactors, bias = this.#itemBias, nI = v.itemIds.length;
-    const seen = o.seen, genre = o.genre;
-    let sp = o.from;
-    const end = o.to;
-    const top = this.#top;
-    top.reset(Math.max(0, Math.min(k, nI)));
-    let next = sp < end ? seen![sp]! : nI; // next item row to skip
-    const scores = this.#wasm ? this.#wasm.scores(p, po) : null;
-    for (let i = 0; i < nI; i++) {
-      if (i === next) {
-        while (sp < end && seen![sp]! <= i) sp++; // duplicates are skipped together
-        next = sp < end ? seen![sp]! : nI;
-        continue;
-      }
-      if (genre !== null && genre[i] === 0) continue;
-      const s = scores !== null ? scores[i]! : bias[i]! + _dot(p, po, q, i * kf, kf);
-      if (s > top.threshold) top.push(i, s);
-    }
-    return this.#drain(v.itemIds, true, base);
-  }
-
-  #drain(itemIds: Int32Array, clip: boolean, base = 0): ScoredMovie[] {
-    const { indices, scores } = this.#top.drain();
-    const [lo, hi] = this.view!.ratingScale;
-    const out: ScoredMovie[] = new Array(indices.length);
-    for (let j = 0; j < indices.length; j++) {
-      let s = scores[j]! + base;
-      if (clip) s = s < lo ? lo : s > hi ? hi : s;
-      out[j] = { movieId: itemIds[indices[j]!]!, score: s };
-    }
-    return out;
-  }
-}
-
-/** Dot product of `k` floats at `a[ao..]` and `b[bo..]`, unrolled by 4. */
-function _dot(a: Float32Array, ao: number, b: Float32Array, bo: number, k: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  let f = 0;
-  for (; f + 4 <= k; f += 4) {
-    s0 += a[ao + f]! * b[bo + f]!;
-    s1 += a[ao + f + 1]! * b[bo + f + 1]!;
-    s2 += a[ao + f + 2]! * b[bo + f + 2]!;
-    s3 += a[ao + f + 3]! * b[bo + f + 3]!;
-  }
-  for (; f < k; f++) s0 += a[ao + f]! * b[bo + f]!;
-  return s0 + s1 + s2 + s3;
 }

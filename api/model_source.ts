@@ -28,7 +28,6 @@ import { loadModel as registryLoadModel } from "../recommender/model_registry.ts
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
-import { PopularityTable } from "./popularity.ts";
 import { LoadedModel } from "./loaded_model.ts";
 
 /** A model source. `dataDir` holds the catalog, features and split. */
@@ -264,7 +263,7 @@ export async function readTrain(path: string): Promise<Ratings | null> {
 export async function readPopularity(
   dataDir: string,
   train: Ratings | null,
-): Promise<PopularityTable> {
+): Promise<PopularList> {
   const path = join(dataDir, "features", "movie_stats.parquet");
   if (await _exists(path)) {
     const all = pl.readParquet(path);
@@ -279,7 +278,7 @@ export async function readPopularity(
     }
     // Movies nobody rated have no mean (null): they are never "popular".
     const df = all.filter(pl.col("count").gt(0).and(pl.col("mean").isNotNull()));
-    return PopularityTable.fromColumns({
+    return PopularList.fromColumns({
       movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
       count: df.getColumn("count").cast(pl.Int32).toTypedArray(),
       mean: df.getColumn("mean").cast(pl.Float64).toTypedArray(),
@@ -299,18 +298,8 @@ export async function readPopularity(
 }
 
 /** The popular list computed from ratings with `recommender/popular.ts` (weighted rating). */
-export function popularityFromRatings(train: Ratings): PopularityTable {
-  const list = PopularList.fromRatings(train);
-  const sums = new Map<number, number>();
-  for (let e = 0; e < train.rating.length; e++) {
-    sums.set(train.movieId[e]!, (sums.get(train.movieId[e]!) ?? 0) + train.rating[e]!);
-  }
-  return PopularityTable.fromColumns({
-    movieId: list.movieIds,
-    count: list.votes,
-    mean: Array.from(list.movieIds, (id, j) => (sums.get(id) ?? 0) / Math.max(1, list.votes[j]!)),
-    weightedRating: list.scores,
-  });
+export function popularityFromRatings(train: Ratings): PopularList {
+  return PopularList.fromRatings(train);
 }
 
 /** Loads the model of `source` and everything served with it. Throws on any defect. */

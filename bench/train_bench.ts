@@ -19,7 +19,7 @@ import { randomSplit } from "../recommender/splits/random_split.ts";
 import { createModel } from "../recommender/model_registry.ts";
 import { _sgdEpochJs } from "../recommender/biased_mf.ts";
 import { _instantiateWasmSgd } from "../recommender/_wasm_sgd.ts";
-import { _Prng } from "../recommender/_prng.ts";
+import { Prng } from "../recommender/prng.ts";
 import { Vocabulary } from "../recommender/vocabulary.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));
@@ -92,7 +92,7 @@ function naiveEpoch(
 /** Best-of-`reps` rating-updates per second of each kernel, 5 epochs at k = 100. */
 function kernelThroughput(train: Ratings): Record<string, number> {
   const users = Vocabulary.fromIds(train.userId), items = Vocabulary.fromIds(train.movieId);
-  const rng = new _Prng(1);
+  const rng = new Prng(1);
   const order = rng.shuffle(Int32Array.from({ length: train.rating.length }, (_, e) => e));
   const sh = selectRows(train, order);
   const u = users.encode(sh.userId), i = items.encode(sh.movieId), r = sh.rating;

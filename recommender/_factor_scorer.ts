@@ -1,13 +1,18 @@
 /**
  * The scoring, ranking and similarity shared by every factor model (svd,
  * biased-mf, als, svd++, and the bias-only baseline as k = 0): predictions are
- * `base_u + itemBias_i + p_u . q_i`, clipped to the rating scale.
+ * `base_u + itemBias_i + p_u . q_i`, clipped to the rating scale. The
+ * all-items passes (recommend, rawScores, similar) go through
+ * {@linkcode ItemScorer} (WebAssembly SIMD when available) and
+ * {@linkcode rankScores}, the same pieces the API serves with.
  *
  * @module
  */
 import type { FactorView } from "./factor_view.ts";
 import type { Prediction, Recommendations, RecommendOptions, ScoredMovie } from "./model.ts";
 import { TopK } from "./top_k.ts";
+import { _dot, ItemScorer } from "./item_scorer.ts";
+import { rankScores } from "./rank_scores.ts";
 import { Vocabulary } from "./vocabulary.ts";
 import { _ArtifactReader, _checkIndices, type _StoredArray } from "./_artifact.ts";
 import type { Ratings } from "./ratings.ts";
@@ -44,6 +49,9 @@ export class _FactorScorer {
   readonly #itemNorms: Float32Array;
   readonly #top = new TopK();
   readonly #biased: boolean;
+  #view: FactorView | null = null;
+  #buf: Float32Array | null = null;
+  readonly #one = new Int32Array(1);
 
   constructor(p: _FactorParams) {
     const nU = p.users.size;
@@ -121,12 +129,10 @@ export class _FactorScorer {
       } else out.fill(mu, 0, nI);
       return false;
     }
-    const kf = this.p.k;
-    const P = this.p.userFactors;
-    const Q = this.p.itemFactors;
-    const base = this.#base[u]!;
-    const pu = u * kf;
-    for (let i = 0; i < nI; i++) out[i] = base + bias[i]! + _dot(P, pu, Q, i * kf, kf);
+    ItemScorer.of(this.factors()).scores(
+      { vector: this.p.userFactors, offset: u * this.p.k, base: this.#base[u]! },
+      out,
+    );
     return true;
   }
 
@@ -171,66 +177,39 @@ export class _FactorScorer {
   recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
     const u = this.p.users.indexOf(userId);
     if (u < 0) return { ok: false, reason: "unknown-user" };
-    const excludeSeen = options.excludeSeen ?? true;
-    const filter = options.filter;
-    const nI = this.p.items.size;
-    const kf = this.p.k;
-    const P = this.p.userFactors;
-    const Q = this.p.itemFactors;
-    const ids = this.p.items.ids;
-    const bias = this.#itemBias;
-    const base = this.#base[u]!;
-    const seen = this.p.seenIndices;
-    let sp = this.p.seenIndptr[u]!;
-    const spEnd = this.p.seenIndptr[u + 1]!;
-    const top = this.#top;
-    top.reset(Math.max(0, Math.min(k, nI)));
-    const pu = u * kf;
-    for (let i = 0; i < nI; i++) {
-      if (excludeSeen) {
-        while (sp < spEnd && seen[sp]! < i) sp++;
-        if (sp < spEnd && seen[sp] === i) continue;
-      }
-      if (filter && !filter(ids[i]!)) continue;
-      top.push(i, base + bias[i]! + _dot(P, pu, Q, i * kf, kf));
-    }
-    const { indices, scores } = top.drain();
-    const items: ScoredMovie[] = new Array(indices.length);
-    for (let j = 0; j < indices.length; j++) {
-      items[j] = { movieId: ids[indices[j]!]!, score: this.clip(scores[j]!) };
-    }
+    const buf = this.#buf ?? (this.#buf = new Float32Array(this.p.items.size));
+    this.rawScores(userId, buf);
+    const items = rankScores(buf, this.#top, {
+      k,
+      itemIds: this.p.items.ids,
+      ...((options.excludeSeen ?? true) ? { skip: this.seenItems(userId) } : {}),
+      ...(options.filter ? { filter: options.filter } : {}),
+      clip: this.p.ratingScale,
+    });
     return { ok: true, items, scorer: "model" };
   }
 
   similar(movieId: number, k: number): ScoredMovie[] | null {
     const i = this.p.items.indexOf(movieId);
     if (i < 0) return null;
-    const kf = this.p.k;
-    if (kf === 0) return [];
-    const Q = this.p.itemFactors;
-    const norms = this.#itemNorms;
-    const ni = norms[i]!;
-    const nI = this.p.items.size;
-    const top = this.#top;
-    top.reset(Math.max(0, Math.min(k, nI - 1)));
-    for (let j = 0; j < nI; j++) {
-      if (j === i) continue;
-      const d = ni * norms[j]!;
-      top.push(j, d > 0 ? _dot(Q, i * kf, Q, j * kf, kf) / d : 0);
-    }
-    const { indices, scores } = top.drain();
-    const ids = this.p.items.ids;
-    const out: ScoredMovie[] = new Array(indices.length);
-    for (let j = 0; j < indices.length; j++) {
-      out[j] = { movieId: ids[indices[j]!]!, score: scores[j]! };
-    }
-    return out;
+    if (this.p.k === 0) return [];
+    this.#one[0] = i;
+    return rankScores(ItemScorer.of(this.factors()).cosines(i), this.#top, {
+      k,
+      itemIds: this.p.items.ids,
+      skip: this.#one,
+    });
   }
 
-  /** The read-only factor view (arrays are shared, not copied: do not write to them). */
+  /**
+   * The read-only factor view (arrays are shared, not copied: do not write to
+   * them). The same object on every call, so {@linkcode ItemScorer.of} finds
+   * the scorer this model ranks with.
+   */
   factors(): FactorView {
+    if (this.#view) return this.#view;
     const p = this.p;
-    return {
+    return this.#view = {
       k: p.k,
       userIds: p.users.ids,
       itemIds: p.items.ids,
@@ -306,18 +285,4 @@ export class _FactorScorer {
       regularization,
     });
   }
-}
-
-/** Dot product of `k` floats at `a[ao..]` and `b[bo..]`, unrolled by 4. */
-export function _dot(a: Float32Array, ao: number, b: Float32Array, bo: number, k: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  let f = 0;
-  for (; f + 4 <= k; f += 4) {
-    s0 += a[ao + f]! * b[bo + f]!;
-    s1 += a[ao + f + 1]! * b[bo + f + 1]!;
-    s2 += a[ao + f + 2]! * b[bo + f + 2]!;
-    s3 += a[ao + f + 3]! * b[bo + f + 3]!;
-  }
-  for (; f < k; f++) s0 += a[ao + f]! * b[bo + f]!;
-  return s0 + s1 + s2 + s3;
 }

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { type Ratings, ratingsFromColumns, selectRows } from "./ratings.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 
 /** Path of the shared MovieLens zip (next to the checkout). */
 export const _ZIP_PATH = fileURLToPath(
@@ -48,7 +48,7 @@ export function _randomSplit(
   seed: number,
 ): { train: Ratings; test: Ratings } {
   const n = ratings.rating.length;
-  const order = new _Prng(seed).shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const order = new Prng(seed).shuffle(Int32Array.from({ length: n }, (_, i) => i));
   const nTest = Math.round(n * testFraction);
   return {
     test: selectRows(ratings, order.subarray(0, nTest)),

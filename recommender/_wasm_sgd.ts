@@ -1,7 +1,7 @@
 /**
  * A WebAssembly SIMD kernel for one biased-MF SGD epoch, assembled here from
- * opcodes (no toolchain): a tiny assembler writes the module bytes, which
- * `WebAssembly.Module` compiles once per process.
+ * opcodes with the shared assembler (`_wasm_module.ts`); `WebAssembly.Module`
+ * compiles it once per process.
  *
  * The exported function
  * `epoch(n, uPtr, iPtr, rPtr, pPtr, qPtr, buPtr, biPtr, kp, mu, lr, reg, regBias) -> sse`
@@ -16,147 +16,15 @@
  * @module
  */
 
-const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
-
-/** Unsigned LEB128. */
-function _uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (32-bit). */
-function _sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function _vec(items: number[][]): number[] {
-  return [..._uleb(items.length), ...items.flat()];
-}
-
-function _section(id: number, body: number[]): number[] {
-  return [id, ..._uleb(body.length), ...body];
-}
-
-function _name(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [..._uleb(b.length), ...b];
-}
-
-/** A minimal instruction emitter. */
-class _Asm {
-  readonly bytes: number[] = [];
-  #op(...b: number[]): this {
-    this.bytes.push(...b);
-    return this;
-  }
-  get(i: number) {
-    return this.#op(0x20, ..._uleb(i));
-  }
-  set(i: number) {
-    return this.#op(0x21, ..._uleb(i));
-  }
-  tee(i: number) {
-    return this.#op(0x22, ..._uleb(i));
-  }
-  i32c(v: number) {
-    return this.#op(0x41, ..._sleb(v));
-  }
-  f32c(v: number) {
-    const b = new Uint8Array(Float32Array.of(v).buffer);
-    return this.#op(0x43, ...b);
-  }
-  f64c(v: number) {
-    const b = new Uint8Array(Float64Array.of(v).buffer);
-    return this.#op(0x44, ...b);
-  }
-  i32load(offset = 0) {
-    return this.#op(0x28, 2, ..._uleb(offset));
-  }
-  f32load(offset = 0) {
-    return this.#op(0x2a, 2, ..._uleb(offset));
-  }
-  f32store(offset = 0) {
-    return this.#op(0x38, 2, ..._uleb(offset));
-  }
-  i32add() {
-    return this.#op(0x6a);
-  }
-  i32mul() {
-    return this.#op(0x6c);
-  }
-  i32shl() {
-    return this.#op(0x74);
-  }
-  i32ltS() {
-    return this.#op(0x48);
-  }
-  i32eqz() {
-    return this.#op(0x45);
-  }
-  f32add() {
-    return this.#op(0x92);
-  }
-  f32sub() {
-    return this.#op(0x93);
-  }
-  f32mul() {
-    return this.#op(0x94);
-  }
-  f64add() {
-    return this.#op(0xa0);
-  }
-  f64promote() {
-    return this.#op(0xbb);
-  }
-  block() {
-    return this.#op(0x02, 0x40);
-  }
-  loop() {
-    return this.#op(0x03, 0x40);
-  }
-  brIf(depth: number) {
-    return this.#op(0x0d, ..._uleb(depth));
-  }
-  end() {
-    return this.#op(0x0b);
-  }
-  #simd(op: number, ...rest: number[]) {
-    return this.#op(0xfd, ..._uleb(op), ...rest);
-  }
-  v128load(offset = 0) {
-    return this.#simd(0x00, 4, ..._uleb(offset));
-  }
-  v128store(offset = 0) {
-    return this.#simd(0x0b, 4, ..._uleb(offset));
-  }
-  f32x4splat() {
-    return this.#simd(0x13);
-  }
-  f32x4extract(lane: number) {
-    return this.#simd(0x1f, lane);
-  }
-  f32x4add() {
-    return this.#simd(0xe4);
-  }
-  f32x4mul() {
-    return this.#simd(0xe6);
-  }
-}
+import {
+  _Asm,
+  _F32 as F32,
+  _F64 as F64,
+  _I32 as I32,
+  _lazyModule,
+  _singleFunctionModule,
+  _V128 as V128,
+} from "./_wasm_module.ts";
 
 // parameter indices
 const N = 0, UP = 1, IP = 2, RP = 3, PP = 4, QP = 5, BUP = 6, BIP = 7, KP = 8;
@@ -226,31 +94,19 @@ function _epochBody(): number[] {
   a.end(); // block
   a.get(SSE);
   a.end(); // function
-  const locals = _vec([[8, I32], [4, F32], [1, F64], [6, V128]]);
-  const body = [...locals, ...a.bytes];
-  return [..._uleb(body.length), ...body];
+  return a.bytes;
 }
 
 /** The module's bytes (exported for tests that validate them). */
 export function _sgdModuleBytes(): Uint8Array<ArrayBuffer> {
-  const params = [I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
-  const type = [0x60, ..._uleb(params.length), ...params, 1, F64];
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ..._section(1, _vec([type])),
-    ..._section(2, _vec([[..._name("env"), ..._name("memory"), 0x02, 0x00, ..._uleb(1)]])),
-    ..._section(3, _vec([[0]])),
-    ..._section(7, _vec([[..._name("epoch"), 0x00, 0]])),
-    ..._section(10, _vec([_epochBody()])),
-  ];
-  return Uint8Array.from(bytes);
+  return _singleFunctionModule({
+    memory: "memory",
+    name: "epoch",
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32],
+    results: [F64],
+    locals: [[8, I32], [4, F32], [1, F64], [6, V128]],
+    code: _epochBody(),
+  });
 }
 
 /** The kernel bound to one memory. */
@@ -273,20 +129,14 @@ export interface _WasmSgd {
   ): number;
 }
 
-let _module: WebAssembly.Module | null | undefined;
+const _module = _lazyModule(_sgdModuleBytes);
 
 /** Instantiates the kernel over a fresh memory of at least `bytes` bytes; null without SIMD. */
 export function _instantiateWasmSgd(bytes: number): _WasmSgd | null {
-  if (_module === undefined) {
-    try {
-      _module = new WebAssembly.Module(_sgdModuleBytes());
-    } catch {
-      _module = null;
-    }
-  }
-  if (_module === null) return null;
+  const module = _module();
+  if (module === null) return null;
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
-  const instance = new WebAssembly.Instance(_module, { env: { memory } });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
   const epoch = instance.exports.epoch as _WasmSgd["epoch"];
   return { memory, epoch };
 }

@@ -17,7 +17,7 @@ import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 
 /** Config of {@linkcode ALS}. */
 export const alsConfigSchema = z.object({
@@ -70,7 +70,7 @@ export class ALS extends _FactorModel<AlsConfig> {
     const byItem = transposeCsr(byUser);
     const P = new Float32Array(nU * k), Q = new Float32Array(nI * k);
     const bu = new Float32Array(nU), bi = new Float32Array(nI);
-    const rng = new _Prng(c.seed);
+    const rng = new Prng(c.seed);
     for (let j = 0; j < Q.length; j++) Q[j] = rng.gaussian() * c.initStd;
     const mu = d.globalMean;
     const work = _alsWorkspace(k);

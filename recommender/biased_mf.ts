@@ -14,7 +14,7 @@ import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 import { _instantiateWasmSgd } from "./_wasm_sgd.ts";
 
 /** Config of {@linkcode BiasedMF}. */
@@ -99,7 +99,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     const U = new Int32Array(buffer, offU, n);
     const I = new Int32Array(buffer, offI, n);
     const R = new Float32Array(buffer, offR, n);
-    const rng = new _Prng(c.seed);
+    const rng = new Prng(c.seed);
     for (let u = 0; u < nU; u++) {
       for (let f = 0; f < k; f++) P[u * kp + f] = rng.gaussian() * c.initStd;
     }

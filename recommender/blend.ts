@@ -26,7 +26,7 @@ import { selectRows } from "./ratings.ts";
 import { TopK } from "./top_k.ts";
 import { _ArtifactReader, _hashRatings, _manifestSchema, _packArtifact } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 import { _hasRawScoring, type _RawScoring } from "./_raw_scoring.ts";
 
 /** The member factory the registry provides (avoids an import cycle). */
@@ -109,7 +109,7 @@ export class Blend implements Recommender {
     const c = this.config;
     const n = train.rating.length;
     if (n < 2) throw new RangeError('Cannot fit model "blend": need at least 2 training ratings');
-    const order = new _Prng(c.seed).shuffle(Int32Array.from({ length: n }, (_, e) => e));
+    const order = new Prng(c.seed).shuffle(Int32Array.from({ length: n }, (_, e) => e));
     const nHold = Math.max(1, Math.round(n * c.holdoutFraction));
     const holdout = selectRows(train, order.subarray(0, nHold));
     const fitPart = selectRows(train, order.subarray(nHold));

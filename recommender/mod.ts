@@ -10,6 +10,9 @@ export type { FactorView } from "./factor_view.ts";
 export { Vocabulary } from "./vocabulary.ts";
 export { buildCsr, type CsrMatrix, transposeCsr } from "./csr.ts";
 export { TopK } from "./top_k.ts";
+export { Prng } from "./prng.ts";
+export { ItemScorer, type UserVector } from "./item_scorer.ts";
+export { rankScores, type RankScoresOptions } from "./rank_scores.ts";
 export { type PopularConfig, popularConfigSchema, PopularList, weightedRating } from "./popular.ts";
 export {
   type ServedPrediction,

@@ -2,6 +2,8 @@
  * The popular list for cold start: movies ranked by the IMDB weighted rating
  * `WR = v/(v+m) R + m/(v+m) C` (v = number of ratings of the movie, R = its
  * mean rating, C = the mean of all ratings, m = the prior's weight in votes).
+ * Order: weighted rating descending, ties by vote count descending, then
+ * movie id ascending (one rule for the models, the fallback and the API).
  *
  * @module
  */
@@ -39,7 +41,20 @@ export function weightedRating(
   return (v / (v + m)) * R + (m / (v + m)) * C;
 }
 
-/** Movies ranked by weighted rating, best first. */
+/** Plain columns of movie statistics (e.g. `movie_stats.parquet`), for {@linkcode PopularList.fromColumns}. */
+export interface PopularColumns {
+  readonly movieId: ArrayLike<number>;
+  /** Number of ratings. */
+  readonly count: ArrayLike<number>;
+  /** Mean rating. */
+  readonly mean: ArrayLike<number>;
+  readonly weightedRating: ArrayLike<number>;
+}
+
+/**
+ * Movies ranked by weighted rating, best first; ties by vote count
+ * (descending), then movie id (ascending).
+ */
 export class PopularList {
   /** Movie ids, best first. */
   readonly movieIds: Int32Array;
@@ -47,6 +62,8 @@ export class PopularList {
   readonly scores: Float32Array;
   /** Number of ratings of each entry of `movieIds`. */
   readonly votes: Int32Array;
+  /** Mean rating of each entry of `movieIds` (NaN when the list was built without them). */
+  readonly means: Float32Array;
   /** The prior weight used. */
   readonly m: number;
   /** The mean of all ratings (the prior's mean C). */
@@ -57,12 +74,14 @@ export class PopularList {
     movieIds: Int32Array,
     scores: Float32Array,
     votes: Int32Array,
+    means: Float32Array,
     m: number,
     globalMean: number,
   ) {
     this.movieIds = movieIds;
     this.scores = scores;
     this.votes = votes;
+    this.means = means;
     this.m = m;
     this.globalMean = globalMean;
     this.#rank = new Map();
@@ -116,13 +135,56 @@ export class PopularList {
       const a = sums.get(ids[j]!)!;
       wr[j] = weightedRating({ votes: a.v, mean: a.s / a.v, m, globalMean: C });
     }
-    const order = Array.from(ids.keys()).sort((a, b) => wr[b]! - wr[a]! || ids[a]! - ids[b]!);
+    const order = _rankOrder(ids, votes, wr);
     return new PopularList(
       Int32Array.from(order, (j) => ids[j]!),
       Float32Array.from(order, (j) => wr[j]!),
       Int32Array.from(order, (j) => votes[j]!),
+      Float32Array.from(order, (j) => sums.get(ids[j]!)!.s / votes[j]!),
       m,
       C,
+    );
+  }
+
+  /**
+   * Ranks precomputed movie statistics (the features stage's
+   * `movie_stats.parquet`); rows whose id or weighted rating is not finite
+   * are dropped. `globalMean` is the vote-weighted mean of the means; `m`
+   * is not in the columns: pass it when known (NaN otherwise).
+   *
+   * @example
+   * ```ts
+   * import { PopularList } from "./popular.ts";
+   * const list = PopularList.fromColumns({
+   *   movieId: [1, 2, 3], count: [5, 9, 2], mean: [4, 4, 3], weightedRating: [3.8, 3.8, NaN],
+   * });
+   * if (list.movieIds.join() !== "2,1") throw new Error(`unexpected order ${list.movieIds.join()}`);
+   * ```
+   */
+  static fromColumns(columns: PopularColumns, options: { m?: number } = {}): PopularList {
+    const c = columns;
+    const keep: number[] = [];
+    let votesSum = 0, meanSum = 0;
+    for (let r = 0; r < c.movieId.length; r++) {
+      if (!Number.isFinite(c.weightedRating[r]!) || !Number.isFinite(c.movieId[r]!)) continue;
+      keep.push(r);
+      const v = c.count[r]!, mean = c.mean[r]!;
+      if (v > 0 && Number.isFinite(mean)) {
+        votesSum += v;
+        meanSum += v * mean;
+      }
+    }
+    const ids = Int32Array.from(keep, (r) => c.movieId[r]!);
+    const votes = Int32Array.from(keep, (r) => c.count[r]!);
+    const wr = Float64Array.from(keep, (r) => c.weightedRating[r]!);
+    const order = _rankOrder(ids, votes, wr);
+    return new PopularList(
+      Int32Array.from(order, (j) => ids[j]!),
+      Float32Array.from(order, (j) => wr[j]!),
+      Int32Array.from(order, (j) => votes[j]!),
+      Float32Array.from(order, (j) => c.mean[keep[j]!]!),
+      options.m ?? NaN,
+      votesSum > 0 ? meanSum / votesSum : NaN,
     );
   }
 
@@ -132,6 +194,8 @@ export class PopularList {
       movieIds: Int32Array;
       scores: Float32Array;
       votes: Int32Array;
+      /** Mean rating per entry; NaN when omitted. */
+      means?: Float32Array;
       m: number;
       globalMean: number;
     },
@@ -141,7 +205,13 @@ export class PopularList {
         `Cannot build popular list: ${a.movieIds.length} movie ids but ${a.scores.length} scores and ${a.votes.length} vote counts`,
       );
     }
-    return new PopularList(a.movieIds, a.scores, a.votes, a.m, a.globalMean);
+    const means = a.means ?? new Float32Array(a.movieIds.length).fill(NaN);
+    if (means.length !== a.movieIds.length) {
+      throw new RangeError(
+        `Cannot build popular list: ${a.movieIds.length} movie ids but ${means.length} means`,
+      );
+    }
+    return new PopularList(a.movieIds, a.scores, a.votes, means, a.m, a.globalMean);
   }
 
   /** Number of movies ranked. */
@@ -155,6 +225,15 @@ export class PopularList {
     return j === undefined ? undefined : this.scores[j];
   }
 
+  /** Positions (0 = best) of the `k` best movies for which `keep` (when given) returns true. */
+  topPositions(k: number, keep?: (movieId: number) => boolean): number[] {
+    const out: number[] = [];
+    for (let j = 0; j < this.movieIds.length && out.length < k; j++) {
+      if (!keep || keep(this.movieIds[j]!)) out.push(j);
+    }
+    return out;
+  }
+
   /** The `k` best movies for which `keep` (when given) returns true. */
   top(k: number, keep?: (movieId: number) => boolean): ScoredMovie[] {
     const out: ScoredMovie[] = [];
@@ -165,4 +244,11 @@ export class PopularList {
     }
     return out;
   }
+}
+
+/** Row order: weighted rating descending, then votes descending, then id ascending. */
+function _rankOrder(ids: Int32Array, votes: Int32Array, wr: Float64Array): number[] {
+  return Array.from(ids.keys()).sort((a, b) =>
+    wr[b]! - wr[a]! || votes[b]! - votes[a]! || ids[a]! - ids[b]!
+  );
 }

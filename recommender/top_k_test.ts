@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { TopK } from "./top_k.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 
 Deno.test("TopK selection equals a full sort on random data", () => {
-  const rng = new _Prng(7);
+  const rng = new Prng(7);
   const top = new TopK();
   for (const [n, k] of [[1000, 10], [50, 50], [50, 80], [500, 1], [300, 0]] as const) {
     // few distinct values so ties are common

@@ -17,7 +17,7 @@ import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
-import { _Prng } from "./_prng.ts";
+import { Prng } from "./prng.ts";
 
 /** Config of {@linkcode TruncatedSVD}. */
 export const truncatedSvdConfigSchema = z.object({
@@ -139,7 +139,7 @@ function _randomizedSvd(
   const { k, l } = opts;
   const nR = X.nRows;
   const nC = X.nCols;
-  const rng = new _Prng(opts.seed);
+  const rng = new Prng(opts.seed);
   const omega = new Float64Array(nC * l);
   for (let j = 0; j < omega.length; j++) omega[j] = rng.gaussian();
   // Y = X Omega, then power iterations Y = X (X^T Q) with re-orthonormalization

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { _Prng } from "../_prng.ts";
+import { Prng } from "../prng.ts";
 import { type Ratings, ratingsFromColumns } from "../ratings.ts";
 
 /** Builds `users` users with varied counts; timestamps fall on a coarse grid so they tie. */
 export function _testRatings(users = 60, seed = 3): Ratings {
-  const rng = new _Prng(seed);
+  const rng = new Prng(seed);
   const userId: number[] = [];
   const movieId: number[] = [];
   const rating: number[] = [];

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { _Prng } from "../_prng.ts";
+import { Prng } from "../prng.ts";
 import { type Ratings, ratingsLength } from "../ratings.ts";
 import { _checkSeed } from "./_check.ts";
 import { makeFold, type Split, type SplitFold } from "./fold.ts";
@@ -45,7 +45,7 @@ export function kFoldSplit(ratings: Ratings, options: KFoldSplitOptions = {}): S
   _checkSeed("kfold", seed);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  new _Prng(seed).shuffle(order);
+  new Prng(seed).shuffle(order);
   const folds: SplitFold[] = [];
   for (let f = 0; f < k; f++) {
     const start = Math.floor((f * n) / k);

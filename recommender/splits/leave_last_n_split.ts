@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { _Prng } from "../_prng.ts";
+import { Prng } from "../prng.ts";
 import { type Ratings, ratingsLength } from "../ratings.ts";
 import { _checkSeed } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
@@ -54,7 +54,7 @@ export function leaveLastNSplit(ratings: Ratings, options: LeaveLastNSplitOption
   const total = ratingsLength(ratings);
   const tieBreak = new Int32Array(total);
   for (let i = 0; i < total; i++) tieBreak[i] = i;
-  new _Prng(seed).shuffle(tieBreak);
+  new Prng(seed).shuffle(tieBreak);
   const users = ratings.userId;
   const ts = ratings.timestamp;
   const order = new Int32Array(total);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { _Prng } from "../_prng.ts";
+import { Prng } from "../prng.ts";
 import { type Ratings, ratingsLength } from "../ratings.ts";
 import { _checkFraction, _checkSeed, _testCount } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
@@ -39,7 +39,7 @@ export function randomSplit(ratings: Ratings, options: RandomSplitOptions = {}):
   const nTest = _testCount("random", n, testFraction);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  new _Prng(seed).shuffle(order);
+  new Prng(seed).shuffle(order);
   return {
     kind: "random",
     ratings,

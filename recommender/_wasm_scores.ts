@@ -1,186 +1,67 @@
 /**
  * A WebAssembly SIMD kernel that scores every item for one user vector:
  * `out[i] = bias[i] + u . q_i`, four floats per instruction with two
- * accumulators. The module is assembled here from opcodes (no toolchain) and
- * compiled once per process; each loaded model gets its own memory holding
+ * accumulators. The module is assembled here from opcodes with the shared
+ * assembler (`_wasm_module.ts`) and compiled once per process; each loaded model gets its own memory holding
  * the item factors (row stride padded to a multiple of 8 floats), a
  * row-normalized copy for cosine similarity, the item biases, and the user
  * and output buffers, all allocated once at load: a request allocates nothing.
  *
  * @module
  */
-
-function _uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function _section(id: number, body: number[]): number[] {
-  return [id, ..._uleb(body.length), ...body];
-}
-
-function _str(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [..._uleb(b.length), ...b];
-}
+import { _Asm, _I32, _lazyModule, _singleFunctionModule, _V128 } from "./_wasm_module.ts";
 
 // params: u, q, bias, out, n, rowBytes ; locals: i, f, off (i32), acc0, acc1 (v128)
 const U = 0, Q = 1, BIAS = 2, OUT = 3, N = 4, ROW = 5, I = 6, F = 7, OFF = 8, A0 = 9, A1 = 10;
 
 function _body(): number[] {
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const i32c = (v: number) => [0x41, ..._uleb(v)]; // small non-negative constants only
-  const simd = (op: number, ...rest: number[]) => [0xfd, ..._uleb(op), ...rest];
-  const v128load = (offset: number) => simd(0x00, 4, ..._uleb(offset));
-  const f32x4add = simd(0xe4), f32x4mul = simd(0xe6);
-  const extract = (lane: number) => simd(0x1f, lane);
-  const zero = [...[0x43, 0, 0, 0, 0], ...simd(0x13)]; // f32.const 0; f32x4.splat
-  const code: number[] = [
-    ...i32c(0),
-    ...set(I),
-    0x02,
-    0x40, // block
-    ...get(N),
-    0x45,
-    0x0d,
-    0, // if n == 0 break
-    0x03,
-    0x40, // loop items
-    ...zero,
-    ...set(A0),
-    ...zero,
-    ...set(A1),
-    ...i32c(0),
-    ...set(F),
-    0x03,
-    0x40, // loop factors, 8 floats per step
-    ...get(A0),
-    ...get(U),
-    ...get(F),
-    0x6a,
-    ...v128load(0),
-    ...get(Q),
-    ...get(F),
-    0x6a,
-    ...v128load(0),
-    ...f32x4mul,
-    ...f32x4add,
-    ...set(A0),
-    ...get(A1),
-    ...get(U),
-    ...get(F),
-    0x6a,
-    ...v128load(16),
-    ...get(Q),
-    ...get(F),
-    0x6a,
-    ...v128load(16),
-    ...f32x4mul,
-    ...f32x4add,
-    ...set(A1),
-    ...get(F),
-    ...i32c(32),
-    0x6a,
-    ...set(F),
-    ...get(F),
-    ...get(ROW),
-    0x49,
-    0x0d,
-    0, // br_if f <u row
-    0x0b, // end loop factors
-    ...get(A0),
-    ...get(A1),
-    ...f32x4add,
-    ...set(A0),
-    // out[i] = bias[i] + (a0 + a1) + (a2 + a3)
-    ...get(I),
-    ...i32c(2),
-    0x74,
-    ...set(OFF),
-    ...get(OUT),
-    ...get(OFF),
-    0x6a,
-    ...get(BIAS),
-    ...get(OFF),
-    0x6a,
-    0x2a,
-    2,
-    0, // f32.load
-    ...get(A0),
-    ...extract(0),
-    ...get(A0),
-    ...extract(1),
-    0x92,
-    ...get(A0),
-    ...extract(2),
-    ...get(A0),
-    ...extract(3),
-    0x92,
-    0x92,
-    0x92,
-    0x38,
-    2,
-    0, // f32.store
-    ...get(Q),
-    ...get(ROW),
-    0x6a,
-    ...set(Q),
-    ...get(I),
-    ...i32c(1),
-    0x6a,
-    ...set(I),
-    ...get(I),
-    ...get(N),
-    0x49,
-    0x0d,
-    0, // br_if i <u n
-    0x0b, // end loop items
-    0x0b, // end block
-    0x0b, // end function
-  ];
-  const locals = [2, 3, 0x7f, 2, 0x7b];
-  const body = [...locals, ...code];
-  return [..._uleb(body.length), ...body];
-}
-
-function _moduleBytes(): Uint8Array {
-  const i32 = 0x7f;
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ..._section(1, [1, 0x60, 6, i32, i32, i32, i32, i32, i32, 0]),
-    ..._section(2, [1, ..._str("env"), ..._str("mem"), 0x02, 0x00, 1]),
-    ..._section(3, [1, 0]),
-    ..._section(7, [1, ..._str("scores"), 0x00, 0]),
-    ..._section(10, [1, ..._body()]),
-  ]);
-}
-
-let _module: WebAssembly.Module | null | undefined;
-
-function _compiled(): WebAssembly.Module | null {
-  if (_module === undefined) {
-    try {
-      _module = new WebAssembly.Module(_moduleBytes() as Uint8Array<ArrayBuffer>);
-    } catch {
-      _module = null; // no WebAssembly SIMD: callers use the JS loop
-    }
+  const a = new _Asm();
+  a.i32c(0).set(I);
+  a.block().get(N).i32eqz().brIf(0); // n == 0: nothing to do
+  a.loop(); // items
+  {
+    a.f32c(0).f32x4splat().set(A0);
+    a.f32c(0).f32x4splat().set(A1);
+    a.i32c(0).set(F);
+    a.loop(); // factors, 8 floats per step
+    a.get(A0).get(U).get(F).i32add().v128load(0).get(Q).get(F).i32add().v128load(0)
+      .f32x4mul().f32x4add().set(A0);
+    a.get(A1).get(U).get(F).i32add().v128load(16).get(Q).get(F).i32add().v128load(16)
+      .f32x4mul().f32x4add().set(A1);
+    a.get(F).i32c(32).i32add().set(F);
+    a.get(F).get(ROW).i32ltU().brIf(0);
+    a.end();
+    a.get(A0).get(A1).f32x4add().set(A0);
+    // out[i] = bias[i] + ((a0 + a1) + (a2 + a3))
+    a.get(I).i32c(2).i32shl().set(OFF);
+    a.get(OUT).get(OFF).i32add();
+    a.get(BIAS).get(OFF).i32add().f32load();
+    a.get(A0).f32x4extract(0).get(A0).f32x4extract(1).f32add();
+    a.get(A0).f32x4extract(2).get(A0).f32x4extract(3).f32add();
+    a.f32add().f32add().f32store();
+    a.get(Q).get(ROW).i32add().set(Q);
+    a.get(I).i32c(1).i32add().set(I);
+    a.get(I).get(N).i32ltU().brIf(0);
   }
-  return _module;
+  a.end(); // loop items
+  a.end(); // block
+  a.end(); // function
+  return a.bytes;
 }
+
+/** The module's bytes (exported for tests that validate them). */
+export function _scoresModuleBytes(): Uint8Array<ArrayBuffer> {
+  return _singleFunctionModule({
+    memory: "mem",
+    name: "scores",
+    params: [_I32, _I32, _I32, _I32, _I32, _I32],
+    results: [],
+    locals: [[3, _I32], [2, _V128]],
+    code: _body(),
+  });
+}
+
+const _compiled = _lazyModule(_scoresModuleBytes);
 
 type _ScoresFn = (
   u: number,
@@ -203,6 +84,7 @@ export class _WasmScores {
   readonly #zeros: number;
   readonly #u: number;
   readonly #uView: Float32Array;
+  readonly #all: Float32Array;
   readonly #outPtr: number;
   readonly #out: Float32Array;
 
@@ -227,6 +109,7 @@ export class _WasmScores {
     this.#zeros = layout.zeros;
     this.#u = layout.u;
     this.#uView = new Float32Array(memory.buffer, layout.u, layout.kp);
+    this.#all = new Float32Array(memory.buffer); // the memory never grows: views stay valid
     this.#outPtr = layout.out;
     this.#out = new Float32Array(memory.buffer, layout.out, layout.n);
   }
@@ -275,7 +158,8 @@ export class _WasmScores {
    * from `offset`. The returned array is reused by the next call.
    */
   scores(vector: Float32Array, offset: number): Float32Array {
-    this.#uView.set(vector.subarray(offset, offset + this.#k));
+    const u = this.#uView;
+    for (let f = 0, k = this.#k; f < k; f++) u[f] = vector[offset + f]!;
     this.#fn(this.#u, this.#q, this.#bias, this.#outPtr, this.#n, this.#kp * 4);
     return this.#out;
   }
@@ -283,8 +167,7 @@ export class _WasmScores {
   /** Cosine of item `i` with every item (normalized rows, no bias). Reused like {@linkcode scores}. */
   cosines(i: number): Float32Array {
     const row = (this.#qn >> 2) + i * this.#kp;
-    const all = new Float32Array(this.#uView.buffer);
-    this.#uView.set(all.subarray(row, row + this.#kp));
+    this.#all.copyWithin(this.#u >> 2, row, row + this.#kp);
     this.#fn(this.#u, this.#qn, this.#zeros, this.#outPtr, this.#n, this.#kp * 4);
     return this.#out;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { _WasmScores } from "./_wasm_scores.ts";
+import { _scoresModuleBytes, _WasmScores } from "./_wasm_scores.ts";
 
 Deno.test("_WasmScores scores and cosines match a plain loop for odd factor counts", () => {
   for (const k of [1, 7, 8, 13, 100]) {
@@ -34,4 +34,8 @@ Deno.test("_WasmScores scores and cosines match a plain loop for odd factor coun
 
 Deno.test("_WasmScores is not built for a model without factors", () => {
   assert.equal(_WasmScores.create(new Float32Array(0), 0, undefined, new Float32Array(3)), null);
+});
+
+Deno.test("_scoresModuleBytes() is a valid WebAssembly module", () => {
+  assert.ok(WebAssembly.validate(_scoresModuleBytes()));
 });
