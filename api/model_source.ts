@@ -29,6 +29,7 @@ import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
 import { LoadedModel } from "./loaded_model.ts";
+import { pathExists } from "../dag/path_exists.ts";
 
 /** A model source. `dataDir` holds the catalog, features and split. */
 export type ModelSource =
@@ -216,18 +217,9 @@ async function _artifactFromMlflow(
   };
 }
 
-async function _exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Reads the movie catalog `movies.parquet`. */
 export async function readCatalog(path: string): Promise<Catalog> {
-  if (!(await _exists(path))) {
+  if (!(await pathExists(path))) {
     throw new Error(
       `Cannot read the movie catalog: ${path} does not exist: run deno task pipeline (etl stage) or pass --data-dir`,
     );
@@ -255,7 +247,7 @@ export async function readCatalog(path: string): Promise<Catalog> {
 
 /** Reads the training ratings, or null when the file is absent. */
 export async function readTrain(path: string): Promise<Ratings | null> {
-  if (!(await _exists(path))) return null;
+  if (!(await pathExists(path))) return null;
   return ratingsFromFrame(pl.readParquet(path), path);
 }
 
@@ -265,7 +257,7 @@ export async function readPopularity(
   train: Ratings | null,
 ): Promise<PopularList> {
   const path = join(dataDir, "features", "movie_stats.parquet");
-  if (await _exists(path)) {
+  if (await pathExists(path)) {
     const all = pl.readParquet(path);
     const need = ["movieId", "count", "mean", "weighted_rating"];
     const missing = need.filter((c) => !all.columns.includes(c));

@@ -20,6 +20,7 @@ import { RunCache } from "./run_cache.ts";
 import { createProgress, formatSeconds, type Progress } from "./progress.ts";
 import type { Stage, StageOutcome, StageResult } from "./stage.ts";
 import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
+import { pathExists } from "./path_exists.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
@@ -154,16 +155,6 @@ interface KeyParts {
   readonly paramsHash: string;
   readonly deps: Record<string, string>;
   readonly extra?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 async function computeKey(stage: Stage, root: string, section: unknown): Promise<KeyParts> {
@@ -302,7 +293,7 @@ export async function runPipeline(
       if (selected.has(up)) continue;
       const upStage = graph.order.find((s) => s.name === up)!;
       for (const out of upStage.outs) {
-        if (!(await exists(resolve(root, out)))) {
+        if (!(await pathExists(resolve(root, out)))) {
           throw new GraphError(
             `Stage "${stage.name}" needs "${out}" from stage "${up}", which has not run: run the pipeline without --only/--from first`,
           );
@@ -431,7 +422,7 @@ export async function runPipeline(
       }
       options.signal?.throwIfAborted();
       for (const out of stage.outs) {
-        if (!(await exists(tmpOuts[out]!))) {
+        if (!(await pathExists(tmpOuts[out]!))) {
           throw new Error(
             `Stage "${stage.name}" finished without writing its declared output "${out}"`,
           );

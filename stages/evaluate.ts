@@ -41,6 +41,7 @@ import {
 } from "./report/run_report_data.ts";
 import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
+import { pathExists } from "../dag/path_exists.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -444,15 +445,6 @@ function _dataSummary(
 }
 
 /** Content hash of a ratings table as the models record it (`trainDataHash`). */
-async function _exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 /** Reads and loads one saved model folder (`manifest.json` + `model.bin`). */
 export async function readModelFolder(
@@ -475,7 +467,8 @@ async function _modelNames(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     if (
-      e.isDirectory && !e.name.startsWith(".") && await _exists(join(dir, e.name, "manifest.json"))
+      e.isDirectory && !e.name.startsWith(".") &&
+      await pathExists(join(dir, e.name, "manifest.json"))
     ) {
       names.push(e.name);
     }
@@ -510,8 +503,8 @@ export const evaluateStage = defineStage({
 
     // Folds: folds/1..K when present, else the single train/test pair.
     const foldDirs: string[] = [];
-    if (await _exists(join(splitDir, "folds"))) {
-      for (let i = 1; await _exists(join(splitDir, "folds", String(i), "test.parquet")); i++) {
+    if (await pathExists(join(splitDir, "folds"))) {
+      for (let i = 1; await pathExists(join(splitDir, "folds", String(i), "test.parquet")); i++) {
         foldDirs.push(join(splitDir, "folds", String(i)));
       }
     }
@@ -543,7 +536,7 @@ export const evaluateStage = defineStage({
       let manifest: ModelManifest | undefined;
       for (let i = 1; i <= folds.length; i++) {
         const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
-        if (i > 1 && !(await _exists(join(dir, "manifest.json")))) {
+        if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
           perFold.push(null);
           continue;
         }

@@ -47,6 +47,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import { defineStage } from "../dag/stage.ts";
 import { formatCount } from "../dag/progress.ts";
+import { pathExists } from "../dag/path_exists.ts";
 
 /** The `features` params section. */
 export const featuresParams = z.object({
@@ -234,16 +235,6 @@ function _movieGenres(movies: pl.DataFrame, tags: pl.DataFrame | undefined): pl.
   );
 }
 
-async function _exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** The `features` stage. */
 export const featuresStage = defineStage({
   name: "features",
@@ -259,7 +250,7 @@ export const featuresStage = defineStage({
     const features = buildFeatures({
       ratings: pl.readParquet(join(dir, "ratings.parquet")),
       movies: pl.readParquet(join(dir, "movies.parquet")),
-      ...(await _exists(tagsPath) ? { tags: pl.readParquet(tagsPath) } : {}),
+      ...(await pathExists(tagsPath) ? { tags: pl.readParquet(tagsPath) } : {}),
     }, ctx.params);
     await Deno.mkdir(out, { recursive: true });
     features.userStats.writeParquet(join(out, "user_stats.parquet"));
