@@ -51,6 +51,8 @@ export interface RunningServer {
   readonly holder: ModelHolder;
   /** The server's log (JSON lines). */
   readonly logger: JsonLogger;
+  /** Reloads the model (SIGHUP) and counts the attempt in `/metrics`, like `POST /admin/reload`. */
+  reload(): ReturnType<ModelHolder["reload"]>;
   /** Resolves once the first model load ended (true when it succeeded). */
   readonly firstLoad: Promise<boolean>;
   /** Stops accepting, finishes in-flight requests, flushes logs. */
@@ -169,6 +171,11 @@ export function startServer(options: ServerOptions): RunningServer {
     holder,
     logger,
     firstLoad,
+    async reload() {
+      const r = await holder.reload();
+      metrics.observeReload(r.ok ? "ok" : "failed");
+      return r;
+    },
     async shutdown() {
       logger.info("shutting down: finishing requests in flight");
       await server.shutdown();
@@ -204,7 +211,7 @@ if (import.meta.main) {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGHUP", () => {
-    running.holder.reload().then((r) => {
+    running.reload().then((r) => {
       if (r.ok) {
         logger.info("model reloaded (SIGHUP)", {
           model: r.model.info.name,

@@ -89,6 +89,9 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   const commit = await git(info.root, "rev-parse", "HEAD");
   if (commit) {
     tags[TAG_KEYS.gitCommit] = commit;
+    tags["mlflow.source.git.commit"] = commit; // shown by the MLflow UI
+    tags["mlflow.source.name"] = "deno task pipeline";
+    tags["mlflow.source.type"] = "LOCAL";
     tags["git.dirty"] = String(
       (await git(info.root, "status", "--porcelain", "--untracked-files=no"))?.length !== 0,
     );
