@@ -17,6 +17,7 @@ import type { StageOutcome } from "../dag/stage.ts";
 import type {
   ArtifactInput,
   MetricInput,
+  MetricPoint,
   ModelInput,
   RunRecord,
   RunStore,
@@ -256,10 +257,26 @@ async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<Ru
     for (const artifact of input.artifacts) await run.logArtifact(artifact);
     if (input.model) await run.registerModel(input.model);
     try {
+      // The record as it will read once ended, built from what was just logged (no re-read).
+      const metrics: Record<string, MetricPoint[]> = {};
+      for (const m of input.metrics) {
+        (metrics[m.key] ??= []).push({
+          value: m.value,
+          step: m.step ?? 0,
+          timestamp: m.timestamp ?? input.endTime,
+        });
+      }
       const preview: RunRecord = {
-        ...(await store.getRun(run.runId)),
+        runId: run.runId,
+        experiment: run.experiment,
+        runName: input.runName,
         status: "FINISHED",
+        startTime: input.startTime,
         endTime: input.endTime,
+        params: input.params,
+        metrics,
+        tags: input.tags,
+        artifacts: input.artifacts.map((a) => a.artifactPath),
       };
       const data = input.reportData
         ? parseRunReportData(await Deno.readTextFile(input.reportData))

@@ -128,7 +128,13 @@ export function bestRun(views: readonly RunView[]): RunView | undefined {
     const rmse = v.metrics[METRIC_KEYS.rmse]?.value;
     if (v.status !== "FINISHED" || rmse === undefined) continue;
     const bestRmse = best?.metrics[METRIC_KEYS.rmse]?.value;
-    if (bestRmse === undefined || rmse < bestRmse) best = v;
+    // Ties go to the earliest run, so re-running the same thing does not move "best" (and
+    // re-render every page that links to it).
+    if (
+      bestRmse === undefined || rmse < bestRmse ||
+      (rmse === bestRmse && (v.startTime < best!.startTime ||
+        (v.startTime === best!.startTime && v.id < best!.id)))
+    ) best = v;
   }
   return best;
 }
