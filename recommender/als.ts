@@ -18,6 +18,8 @@ import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { Prng } from "./prng.ts";
+import { _biasedFactorRmse } from "./_biased_rmse.ts";
+import { _choleskyInPlace, _choleskySolveInPlace } from "./_cholesky.ts";
 
 /** Config of {@linkcode ALS}. */
 export const alsConfigSchema = z.object({
@@ -86,9 +88,9 @@ export class ALS extends _FactorModel<AlsConfig> {
       const te = performance.now();
       _solveSide(byUser, { X: P, bx: bu, Y: Q, by: bi, k, mu, c, work });
       _solveSide(byItem, { X: Q, bx: bi, Y: P, by: bu, k, mu, c, work });
-      const trainLoss = _rmse(d, { P, Q, bu, bi, k, mu, scale: d.ratingScale });
+      const trainLoss = _biasedFactorRmse(d, { P, Q, bu, bi, k, mu, scale: d.ratingScale });
       const validationLoss = val
-        ? _rmse(val, { P, Q, bu, bi, k, mu, scale: d.ratingScale })
+        ? _biasedFactorRmse(val, { P, Q, bu, bi, k, mu, scale: d.ratingScale })
         : undefined;
       history.push({
         epoch: it + 1,
@@ -186,67 +188,10 @@ function _solveSide(
     for (let a = 0; a < d; a++) {
       for (let q = a + 1; q < d; q++) A[q * d + a] = A[a * d + q]!;
     }
-    _choleskySolve(A, b, d);
+    _choleskyInPlace(A, d, 1e-12);
+    _choleskySolveInPlace(A, b, d);
     bx[row] = b[0]!;
     const xo = row * k;
     for (let a = 0; a < k; a++) X[xo + a] = b[a + 1]!;
   }
-}
-
-/** Solves A x = b in place (A SPD, row-major d x d; b becomes x). */
-function _choleskySolve(A: Float64Array, b: Float64Array, d: number): void {
-  for (let j = 0; j < d; j++) {
-    const rj = j * d;
-    let s = A[rj + j]!;
-    for (let p = 0; p < j; p++) s -= A[rj + p]! * A[rj + p]!;
-    const l = Math.sqrt(s > 1e-12 ? s : 1e-12);
-    A[rj + j] = l;
-    const inv = 1 / l;
-    for (let i = j + 1; i < d; i++) {
-      const ri = i * d;
-      let t = A[ri + j]!;
-      for (let p = 0; p < j; p++) t -= A[ri + p]! * A[rj + p]!;
-      A[ri + j] = t * inv;
-    }
-  }
-  for (let i = 0; i < d; i++) {
-    let t = b[i]!;
-    const ri = i * d;
-    for (let p = 0; p < i; p++) t -= A[ri + p]! * b[p]!;
-    b[i] = t / A[ri + i]!;
-  }
-  for (let i = d - 1; i >= 0; i--) {
-    let t = b[i]!;
-    for (let p = i + 1; p < d; p++) t -= A[p * d + i]! * b[p]!;
-    b[i] = t / A[i * d + i]!;
-  }
-}
-
-function _rmse(
-  data: { u: Int32Array; i: Int32Array; r: Float32Array },
-  m: {
-    P: Float32Array;
-    Q: Float32Array;
-    bu: Float32Array;
-    bi: Float32Array;
-    k: number;
-    mu: number;
-    scale: readonly [number, number];
-  },
-): number {
-  const [lo, hi] = m.scale;
-  let se = 0;
-  const n = data.r.length;
-  for (let e = 0; e < n; e++) {
-    const u = data.u[e]!, i = data.i[e]!;
-    let p = m.mu;
-    if (u >= 0) p += m.bu[u]!;
-    if (i >= 0) p += m.bi[i]!;
-    if (u >= 0 && i >= 0) {
-      for (let f = 0; f < m.k; f++) p += m.P[u * m.k + f]! * m.Q[i * m.k + f]!;
-    }
-    p = p < lo ? lo : p > hi ? hi : p;
-    se += (p - data.r[e]!) ** 2;
-  }
-  return n > 0 ? Math.sqrt(se / n) : NaN;
 }

@@ -16,6 +16,7 @@ import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { Prng } from "./prng.ts";
 import { _instantiateWasmSgd } from "./_wasm_sgd.ts";
+import { _biasedFactorRmse } from "./_biased_rmse.ts";
 
 /** Config of {@linkcode BiasedMF}. */
 export const biasedMfConfigSchema = z.object({
@@ -166,7 +167,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       const trainLoss = Math.sqrt(sse / n);
       let validationLoss: number | undefined;
       if (val) {
-        validationLoss = _rmse(val, { P, Q, bu, bi, kp, k, mu, scale: d.ratingScale });
+        validationLoss = _biasedFactorRmse(val, { P, Q, bu, bi, kp, k, mu, scale: d.ratingScale });
       }
       history.push({
         epoch: epoch + 1,
@@ -279,39 +280,6 @@ export function _sgdEpochJs(s: {
     }
   }
   return sse;
-}
-
-/** Validation RMSE of the current parameters (clipped predictions; unknown ids use biases). */
-function _rmse(
-  val: { u: Int32Array; i: Int32Array; r: Float32Array },
-  m: {
-    P: Float32Array;
-    Q: Float32Array;
-    bu: Float32Array;
-    bi: Float32Array;
-    kp: number;
-    k: number;
-    mu: number;
-    scale: readonly [number, number];
-  },
-): number {
-  const [lo, hi] = m.scale;
-  let se = 0;
-  const n = val.r.length;
-  for (let e = 0; e < n; e++) {
-    const u = val.u[e]!, i = val.i[e]!;
-    let p = m.mu;
-    if (u >= 0) p += m.bu[u]!;
-    if (i >= 0) p += m.bi[i]!;
-    if (u >= 0 && i >= 0) {
-      const po = u * m.kp, qo = i * m.kp;
-      for (let f = 0; f < m.k; f++) p += m.P[po + f]! * m.Q[qo + f]!;
-    }
-    p = p < lo ? lo : p > hi ? hi : p;
-    const err = p - val.r[e]!;
-    se += err * err;
-  }
-  return n > 0 ? Math.sqrt(se / n) : NaN;
 }
 
 /** Copies rows of stride `kp` into a dense `n x k` array. */
