@@ -152,16 +152,19 @@ function _randomizedSvd(
     Y = _csrTimesDense(X, Z, l);
   }
   const Qy = _orthonormalize(Y, nR, l);
-  // Bt = X^T Q (nC x l) ; C = B B^T = Bt^T Bt (l x l)
+  // C = B B^T with B = Q^T X (l x nC), computed on the small side without forming B:
+  // Z = X^T Q (sparse), T = X Z (sparse), C = Q^T T (nR x l x l): all O(nnz * l + nR * l^2),
+  // instead of O(nC * l^2) for B B^T densely (nC, the movies, is the large dimension).
   _csrTransposeTimesDense(X, Qy, l, Z);
+  const T = _csrTimesDense(X, Z, l);
   const C = new Float64Array(l * l);
-  for (let c = 0; c < nC; c++) {
-    const o = c * l;
+  for (let r = 0; r < nR; r++) {
+    const o = r * l;
     for (let a = 0; a < l; a++) {
-      const za = Z[o + a]!;
-      if (za === 0) continue;
+      const qa = Qy[o + a]!;
+      if (qa === 0) continue;
       const ca = a * l;
-      for (let b = a; b < l; b++) C[ca + b]! += za * Z[o + b]!;
+      for (let b = a; b < l; b++) C[ca + b]! += qa * T[o + b]!;
     }
   }
   const Cm = new Matrix(l, l);
@@ -182,35 +185,40 @@ function _randomizedSvd(
     sigma[f] = Math.sqrt(Math.max(0, lambda[j]!));
     for (let a = 0; a < l; a++) Wk[a * k + f] = W.get(a, j);
   }
-  // P = (Q W) Sigma  ; Q_items = Bt W / sigma
-  const P = _denseTimes(Qy, nR, l, Wk, k, sigma);
-  const inv = sigma.map((s) => (s > 1e-12 ? 1 / s : 0));
-  const Qi = _denseTimes(Z, nC, l, Wk, k, inv);
+  // U = Q W (nR x k); P = U Sigma; item factors V = X^T U / sigma (sparse, not Z W densely).
+  const U = _denseTimes(Qy, nR, l, Wk, k);
+  const P = new Float32Array(nR * k);
+  for (let r = 0; r < nR; r++) {
+    for (let f = 0; f < k; f++) P[r * k + f] = U[r * k + f]! * sigma[f]!;
+  }
+  const V = new Float64Array(nC * k);
+  _csrTransposeTimesDense(X, U, k, V);
+  const Qi = new Float32Array(nC * k);
+  for (let f = 0; f < k; f++) {
+    const inv = sigma[f]! > 1e-12 ? 1 / sigma[f]! : 0;
+    for (let c = 0; c < nC; c++) Qi[c * k + f] = V[c * k + f]! * inv;
+  }
   return { sigma, P, Q: Qi };
 }
 
-/** (A (n x l) times W (l x k)) with column f scaled by scale[f], as Float32 row-major. */
+/** A (n x l) times W (l x k), row-major Float64. */
 function _denseTimes(
   A: Float64Array,
   n: number,
   l: number,
   W: Float64Array,
   k: number,
-  scale: Float64Array,
-): Float32Array {
-  const out = new Float32Array(n * k);
-  const acc = new Float64Array(k);
+): Float64Array {
+  const out = new Float64Array(n * k);
   for (let r = 0; r < n; r++) {
-    acc.fill(0);
     const ro = r * l;
+    const o = r * k;
     for (let a = 0; a < l; a++) {
       const v = A[ro + a]!;
       if (v === 0) continue;
       const wo = a * k;
-      for (let f = 0; f < k; f++) acc[f]! += v * W[wo + f]!;
+      for (let f = 0; f < k; f++) out[o + f]! += v * W[wo + f]!;
     }
-    const o = r * k;
-    for (let f = 0; f < k; f++) out[o + f] = acc[f]! * scale[f]!;
   }
   return out;
 }
