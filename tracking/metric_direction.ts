@@ -36,6 +36,7 @@ const HIGHER = new Set([
   "explained",
   "diversity",
   "novelty",
+  "fcp", // fraction of concordant pairs
 ]);
 
 /**
