@@ -22,6 +22,7 @@ import { DOCS_HTML } from "./docs_page.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ScoredMovie } from "../recommender/model.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 
 /** Settings of {@linkcode createApp}. */
 export interface AppOptions {
@@ -43,6 +44,8 @@ export interface AppOptions {
   readonly trustProxy?: boolean;
   /** Largest accepted request body in bytes. Default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /** Default `min_ratings` of `/recommend` when a request gives none. Default {@linkcode DEFAULT_MIN_RATINGS}. */
+  readonly minRatings?: number;
   /** Clock for the rate limiter (tests). */
   readonly now?: () => number;
 }
@@ -148,6 +151,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
     ? new RateLimiter({ ...options.rateLimit, ...(options.now ? { now: options.now } : {}) })
     : null;
   const maxBody = options.maxBodyBytes ?? 65_536;
+  const minRatingsDefault = options.minRatings ?? DEFAULT_MIN_RATINGS;
   const startedAt = Date.now();
   let openApiJson: string | null = null;
   const routeMatchers = (OPERATIONS as readonly Operation[]).map((op) => ({
@@ -264,10 +268,15 @@ export function createApp(options: AppOptions): Hono<_Env> {
         k: number;
         exclude_seen: boolean;
         genre?: string;
+        min_ratings?: number;
       };
       const m = _model(holder);
       const genre = _genre(m, q.genre);
-      const r = m.recommend(p.userId, q.k, { excludeSeen: q.exclude_seen, genre });
+      const r = m.recommend(p.userId, q.k, {
+        excludeSeen: q.exclude_seen,
+        genre,
+        minRatings: q.min_ratings ?? minRatingsDefault,
+      });
       metrics.observeAnswer("recommend", r.fallback);
       return c.json({
         userId: p.userId,
@@ -278,7 +287,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
       });
     },
     async recommendFromRatings(c, op) {
-      _parse(op.query, c.req.query(), "query");
+      const q = _parse(op.query, c.req.query(), "query") as { min_ratings?: number };
       const type = c.req.header("content-type") ?? "";
       if (!/^application\/(.+\+)?json\b/i.test(type)) {
         throw new ApiError(
@@ -309,7 +318,11 @@ export function createApp(options: AppOptions): Hono<_Env> {
           ratings: body.ratings.map((x) => x.rating),
         },
         body.k,
-        { genre, excludeRated: body.exclude_rated },
+        {
+          genre,
+          excludeRated: body.exclude_rated,
+          minRatings: q.min_ratings ?? minRatingsDefault,
+        },
       );
       metrics.observeAnswer("recommend-fold-in", r.fallback);
       return c.json({

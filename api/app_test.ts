@@ -6,6 +6,7 @@ import { JsonLogger } from "./json_logger.ts";
 import { loadFromSource, parseModelSource } from "./model_source.ts";
 import { fixture } from "./_test_fixture.ts";
 import type { LoadedModel } from "./loaded_model.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 
 const quiet = new JsonLogger({ level: "off" });
 
@@ -65,24 +66,125 @@ Deno.test("GET /recommend/{userId} ranks unseen movies for a known user, best fi
   }
   const scores = body.items.map((x: Json) => x.score);
   assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
-  // same ranking as the model's own recommend()
-  const own = f.model.recommend(1, 10, { excludeSeen: true });
+  // same ranking as the model's own recommend() with the default minimum of training ratings
+  const own = f.model.recommend(1, 10, { excludeSeen: true, minRatings: DEFAULT_MIN_RATINGS });
   assert.ok(own.ok);
   assert.deepEqual(body.items.map((x: Json) => x.movieId), own.items.map((x) => x.movieId));
 });
 
 Deno.test("GET /recommend/{userId}?exclude_seen=false may return rated movies; genre filters", async () => {
   const a = await app();
-  const all = await json(await a.request("/recommend/1?k=50&exclude_seen=false"));
+  const all = await json(await a.request("/recommend/1?k=50&exclude_seen=false&min_ratings=0"));
   const f = await fixture();
   const seen = new Set<number>();
   for (let e = 0; e < f.train.rating.length; e++) {
     if (f.train.userId[e] === 1) seen.add(f.train.movieId[e]!);
   }
   assert.ok(all.items.some((x: Json) => seen.has(x.movieId)));
-  const horror = await json(await a.request("/recommend/1?k=20&genre=horror"));
+  const horror = await json(await a.request("/recommend/1?k=20&genre=horror&min_ratings=0"));
   assert.equal(horror.items.length, 20);
   for (const it of horror.items) assert.ok(it.genres.includes("Horror"), it.title);
+});
+
+Deno.test("GET /recommend/{userId}?min_ratings=N ranks only movies with N training ratings", async () => {
+  const f = await fixture();
+  const counts = new Map<number, number>();
+  for (const id of f.train.movieId) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const ids = async (a: Awaited<ReturnType<typeof app>>, path: string) =>
+    (await json(await a.request(path))).items.map((x: Json) => x.movieId) as number[];
+  const a = await app();
+  for (const n of [0, 5, 100]) {
+    const got = await ids(a, `/recommend/1?k=10&min_ratings=${n}`);
+    assert.equal(got.length, 10);
+    for (const id of got) assert.ok(counts.get(id)! >= n, `movie ${id}: ${counts.get(id)} < ${n}`);
+    const own = f.model.recommend(1, 10, { excludeSeen: true, minRatings: n });
+    assert.ok(own.ok);
+    assert.deepEqual(got, own.items.map((x) => x.movieId));
+  }
+  // without the parameter: the server's default (here set to 100), not the built-in one
+  const strict = await app({ minRatings: 100 });
+  assert.deepEqual(
+    await ids(strict, "/recommend/1?k=10"),
+    await ids(a, "/recommend/1?k=10&min_ratings=100"),
+  );
+  assert.notDeepEqual(
+    await ids(a, "/recommend/1?k=10&min_ratings=0"),
+    await ids(a, "/recommend/1?k=10&min_ratings=100"),
+    "the floor changes user 1's list on the real data",
+  );
+  // with a genre too
+  for (
+    const it of (await json(await a.request("/recommend/1?k=5&genre=Comedy&min_ratings=30")))
+      .items
+  ) {
+    assert.ok(it.genres.includes("Comedy") && counts.get(it.movieId)! >= 30);
+  }
+  // the popularity fallback of an unknown user is unaffected
+  assert.deepEqual(
+    await ids(a, "/recommend/999999?k=5&min_ratings=100000"),
+    await ids(a, "/popular?k=5"),
+  );
+});
+
+Deno.test("min_ratings must be a whole number from 0: anything else is a 400", async () => {
+  const a = await app();
+  for (const bad of ["-1", "abc", "1.5", "1e3", "", "99999999999"]) {
+    await assertProblem(
+      await a.request(`/recommend/1?min_ratings=${encodeURIComponent(bad)}`),
+      400,
+      /min_ratings/,
+    );
+    await assertProblem(
+      await a.request(`/recommend?min_ratings=${encodeURIComponent(bad)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ratings: [{ movieId: 1, rating: 5 }] }),
+      }),
+      400,
+      /min_ratings/,
+    );
+  }
+  const doc = await json(await a.request("/openapi.json"));
+  for (
+    const [path, method] of [["/recommend/{userId}", "get"], ["/recommend", "post"]] as const
+  ) {
+    const params = doc.paths[path][method].parameters as Json[];
+    assert.ok(
+      params.some((p) => p.name === "min_ratings" && p.in === "query"),
+      `${method} ${path} documents min_ratings`,
+    );
+  }
+});
+
+Deno.test("POST /recommend?min_ratings=N folds in and ranks only movies with N training ratings", async () => {
+  const f = await fixture();
+  const counts = new Map<number, number>();
+  for (const id of f.train.movieId) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const a = await app();
+  const body = JSON.stringify({
+    ratings: [{ movieId: 1, rating: 5 }, { movieId: 2571, rating: 5 }, { movieId: 260, rating: 4 }],
+    k: 10,
+  });
+  const post = async (q: string) =>
+    await json(
+      await a.request(`/recommend${q}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    );
+  const loose = await post("?min_ratings=0");
+  const floored = await post("?min_ratings=60");
+  assert.equal(floored.scorer, "model");
+  assert.equal(floored.items.length, 10);
+  for (const it of floored.items) assert.ok(counts.get(it.movieId)! >= 60);
+  // the floor is a filter of the same ranking
+  const kept = loose.items.filter((x: Json) => counts.get(x.movieId)! >= 60);
+  assert.deepEqual(floored.items.slice(0, kept.length), kept);
+  assert.deepEqual(
+    (await post("")).items,
+    (await post(`?min_ratings=${DEFAULT_MIN_RATINGS}`)).items,
+  );
 });
 
 Deno.test("GET /recommend/{userId} for an unknown user answers the popular list, flagged", async () => {

@@ -2,7 +2,8 @@
  * Everything one served model answers with, precomputed at load so that a
  * request does no more than a scan over the item factors: the model and its
  * factor view, the catalog, the popular list, per-user seen items (sorted
- * Int32Array rows of a CSR), per-genre item bitmaps, id -> row tables, a
+ * Int32Array rows of a CSR), per-item training rating counts (for
+ * `minRatings`), per-genre item bitmaps, id -> row tables, a
  * reusable score buffer and top-k heap. Scoring and ranking are the
  * recommender core's (the model's `rawScores`, {@linkcode ItemScorer},
  * {@linkcode rankScores}, the model's `similar`): what is served is what is
@@ -84,6 +85,8 @@ function _rowOf(table: Int32Array | Map<number, number>, id: number): number {
 interface _RawScores {
   rawItemIds(): Int32Array;
   rawScores(userId: number, out: Float32Array): boolean;
+  /** Training ratings per item of `rawItemIds()`, when the model offers them. */
+  itemCounts?(): Int32Array;
 }
 
 /**
@@ -118,6 +121,7 @@ export class LoadedModel {
   readonly #seenPtr: Int32Array | null; // per user row (CSR over item rows, sorted)
   readonly #seenItems: Int32Array | null;
   readonly #seenRatings: Float32Array | null;
+  readonly #itemCounts: Int32Array | null; // training ratings per item row (null: unknown)
   readonly #genreItems: Map<string, Uint8Array>; // genre -> 1 per item row of that genre
   readonly #genreCatalog: Map<string, Uint8Array>; // genre -> 1 per catalog row
   readonly #top = new TopK();
@@ -183,9 +187,16 @@ export class LoadedModel {
       this.#seenPtr = ptr;
       this.#seenItems = items;
       this.#seenRatings = ratings;
+      const counts = new Int32Array(nI);
+      for (let i = 0; i < nI; i++) counts[i] = byItemPtr[i + 1]! - byItemPtr[i]!;
+      this.#itemCounts = counts;
     } else {
       this.#seenPtr = this.#seenItems = null;
       this.#seenRatings = null;
+      // without the training ratings, the model's own counts (aligned with the view by _rawScoring)
+      this.#itemCounts = this.#raw && typeof this.#raw.itemCounts === "function"
+        ? this.#raw.itemCounts()
+        : null;
     }
 
     // Genre bitmaps over item rows and catalog rows.
@@ -217,17 +228,23 @@ export class LoadedModel {
 
   /**
    * Top-`k` for a user: the model for a known user, the popular list
-   * (flagged as fallback) for an unknown one. `genre` is a catalog genre name.
+   * (flagged as fallback) for an unknown one. `genre` is a catalog genre name;
+   * only movies with at least `minRatings` training ratings are ranked (not
+   * applied to the popular fallback).
    */
   recommend(
     userId: number,
     k: number,
-    options: { excludeSeen: boolean; genre: string | null },
+    options: { excludeSeen: boolean; genre: string | null; minRatings?: number },
   ): RankedAnswer {
+    const minRatings = options.minRatings ?? 0;
     const v = this.view;
     const u = v ? _rowOf(this.#userRow, userId) : -1;
     const raw = this.#raw;
-    if (v && raw && u >= 0 && (this.#seenPtr || !options.excludeSeen)) {
+    if (
+      v && raw && u >= 0 && (this.#seenPtr || !options.excludeSeen) &&
+      (this.#itemCounts || minRatings === 0)
+    ) {
       raw.rawScores(userId, this.#scores);
       const items = rankScores(this.#scores, this.#top, {
         k,
@@ -236,6 +253,8 @@ export class LoadedModel {
           ? { skip: this.#seenItems!.subarray(this.#seenPtr![u]!, this.#seenPtr![u + 1]!) }
           : {}),
         allow: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+        ...(this.#itemCounts ? { counts: this.#itemCounts } : {}),
+        minCount: minRatings,
         clip: v.ratingScale,
       });
       return { scorer: "model", fallback: false, items };
@@ -244,6 +263,7 @@ export class LoadedModel {
     const keep = options.genre === null ? undefined : this.#catalogGenreFilter(options.genre);
     const r = this.model.recommend(userId, k, {
       excludeSeen: options.excludeSeen,
+      minRatings,
       ...(keep ? { filter: keep } : {}),
     });
     if (r.ok) return { scorer: r.scorer, fallback: false, items: r.items };
@@ -254,12 +274,14 @@ export class LoadedModel {
    * Top-`k` for an anonymous user from a few ratings, by folding the user into
    * the factor space; movies the user rated are left out unless `excludeRated`
    * is false. Falls back to the popular list when the model has no factors or
-   * knows none of the rated movies.
+   * knows none of the rated movies. Only movies with at least `minRatings`
+   * training ratings are ranked (when the training counts are known: always
+   * for the factor models).
    */
   recommendFromRatings(
     ratings: UserRatings,
     k: number,
-    options: { genre: string | null; excludeRated: boolean },
+    options: { genre: string | null; excludeRated: boolean; minRatings?: number },
   ): FoldInAnswer {
     const keep = options.genre === null ? undefined : this.#catalogGenreFilter(options.genre);
     const v = this.view;
@@ -283,6 +305,7 @@ export class LoadedModel {
       itemIds: v.itemIds,
       ...(rated ? { skip: rated } : {}),
       allow: options.genre === null ? null : this.#genreItems.get(options.genre) ?? null,
+      ...(this.#itemCounts ? { counts: this.#itemCounts, minCount: options.minRatings ?? 0 } : {}),
       clip: v.ratingScale,
     });
     return { scorer: "model", fallback: false, items, unknownMovieIds: folded.unknownMovieIds };

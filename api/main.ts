@@ -7,7 +7,8 @@
  * `MODEL` / `MODEL_DIR` / `DATA_DIR`, `API_KEYS` and `ADMIN_KEYS` (comma
  * separated), `RATE_LIMIT` (`100/s`, `600/min,burst=50`, `off`),
  * `CORS_ORIGINS` (comma separated, `*` for any; closed when unset),
- * `LOG_LEVEL` (`info`, `error`, `off`), `TRUST_PROXY=1`, and MLflow's own
+ * `LOG_LEVEL` (`info`, `error`, `off`), `TRUST_PROXY=1`, `MIN_RATINGS` (or
+ * `--min-ratings`: the default `min_ratings` of `/recommend`), and MLflow's own
  * `MLFLOW_TRACKING_URI` / `MLFLOW_TRACKING_TOKEN`.
  *
  * The server listens at once (`/ready` answers 503 until the model is loaded;
@@ -30,6 +31,7 @@ import {
   parseModelSource,
 } from "./model_source.ts";
 import { parseRateSpec } from "./rate_limiter.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 
 /** Settings of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -42,6 +44,8 @@ export interface ServerOptions {
   readonly corsOrigins: readonly string[];
   readonly logLevel: "info" | "error" | "off";
   readonly trustProxy: boolean;
+  /** Default `min_ratings` of `/recommend` (requests may override it). */
+  readonly minRatings: number;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -87,6 +91,7 @@ export function readServerOptions(
       model: { type: "string" },
       "model-dir": { type: "string" },
       "data-dir": { type: "string" },
+      "min-ratings": { type: "string" },
     },
     strict: true,
   });
@@ -102,6 +107,15 @@ export function readServerOptions(
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65535) {
     throw new Error(`Invalid --port "${portText}": expected a port number from 0 to 65535`);
+  }
+  const minText = values["min-ratings"] ?? env.MIN_RATINGS ?? String(DEFAULT_MIN_RATINGS);
+  const minRatings = Number(minText);
+  if (!/^\d{1,9}$/.test(minText)) {
+    throw new Error(
+      `Invalid --min-ratings / MIN_RATINGS "${
+        minText.slice(0, 40)
+      }": expected a whole number >= 0 (default ${DEFAULT_MIN_RATINGS})`,
+    );
   }
   const source = parseModelSource({
     model: values.model ?? env.MODEL,
@@ -120,6 +134,7 @@ export function readServerOptions(
     corsOrigins: _list(env.CORS_ORIGINS),
     logLevel: e.data.LOG_LEVEL ?? "info",
     trustProxy: e.data.TRUST_PROXY === "1" || e.data.TRUST_PROXY === "true",
+    minRatings,
     env,
   };
 }
@@ -138,6 +153,7 @@ export function startServer(options: ServerOptions): RunningServer {
     adminKeys: options.adminKeys,
     rateLimit: options.rateLimit,
     corsOrigins: options.corsOrigins,
+    minRatings: options.minRatings,
     logger,
     metrics,
     trustProxy: options.trustProxy,

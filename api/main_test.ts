@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { readServerOptions, startServer } from "./main.ts";
 import { fixture, writeModelDir } from "./_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
@@ -223,4 +224,13 @@ Deno.test("readServerOptions() rejects bad settings with clear messages", () => 
   assert.deepEqual(o.rateLimit, { perSecond: 10, burst: 20 });
   assert.deepEqual(o.corsOrigins, ["https://x.org"]);
   assert.equal(o.source.kind, "dir");
+  assert.equal(o.minRatings, DEFAULT_MIN_RATINGS);
+  assert.equal(readServerOptions([], { MIN_RATINGS: "7" }).minRatings, 7);
+  assert.equal(readServerOptions(["--min-ratings", "0"], { MIN_RATINGS: "7" }).minRatings, 0);
+  for (const bad of ["-1", "x", "2.5", ""]) {
+    assert.throws(
+      () => readServerOptions([], { MIN_RATINGS: bad }),
+      /Invalid --min-ratings \/ MIN_RATINGS .*expected a whole number >= 0/,
+    );
+  }
 });

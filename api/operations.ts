@@ -11,6 +11,7 @@ import {
   ExplainQuery,
   ExplainResponse,
   FoldInBody,
+  FoldInQuery,
   HealthResponse,
   Movie,
   MoviePath,
@@ -57,7 +58,7 @@ export const OPERATIONS = [
     path: "/recommend/{userId}",
     summary: "Top-K movies for a user",
     description:
-      "Ranks every movie the model knows for the user. An unknown user gets the popular list by weighted rating, flagged with `fallback: true`.",
+      "Ranks every movie the model knows for the user that has at least `min_ratings` training ratings. An unknown user gets the popular list by weighted rating, flagged with `fallback: true`.",
     tag: "recommendations",
     pathParams: RecommendPath,
     query: RecommendQuery,
@@ -71,9 +72,9 @@ export const OPERATIONS = [
     path: "/recommend",
     summary: "Top-K movies for an anonymous user from a few ratings",
     description:
-      "Folds the user into the model's factor space by least squares against the fixed item factors (cold start without retraining). Rated movies are left out unless `exclude_rated` is false.",
+      "Folds the user into the model's factor space by least squares against the fixed item factors (cold start without retraining). Rated movies are left out unless `exclude_rated` is false; only movies with at least `min_ratings` training ratings are ranked.",
     tag: "recommendations",
-    query: NoQuery,
+    query: FoldInQuery,
     body: FoldInBody,
     response: {
       status: 200,

@@ -61,6 +61,16 @@ export const GenreQuery = z
   .optional()
   .meta({ description: "Only movies of this genre (case-insensitive)", example: "Comedy" });
 
+/**
+ * `min_ratings`: only movies with at least this many training ratings are
+ * ranked; absent: the server's default (`MIN_RATINGS`).
+ */
+export const MinRatingsQuery = _intString("min_ratings", 0, 1_000_000, {
+  description:
+    "Only movies with at least this many ratings in the model's training data are ranked (0: all). Default: the server's MIN_RATINGS setting. Does not apply to the popularity fallback.",
+  example: 50,
+}).optional();
+
 /** A boolean query flag: true/false, 1/0, yes/no, on/off. */
 function _flag(description: string, fallback: boolean) {
   return z
@@ -77,7 +87,11 @@ export const RecommendQuery = z.object({
   k: KQuery,
   exclude_seen: _flag("Leave out movies the user already rated", true),
   genre: GenreQuery,
+  min_ratings: MinRatingsQuery,
 }).strict();
+
+/** Query of `POST /recommend`. */
+export const FoldInQuery = z.object({ min_ratings: MinRatingsQuery }).strict();
 
 /** One rating of an anonymous user. */
 export const RatingInput = z

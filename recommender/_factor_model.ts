@@ -116,6 +116,11 @@ export abstract class _FactorModel<C extends Record<string, unknown>>
     return this._fitted.seenItems(userId);
   }
 
+  /** Training ratings per item of {@linkcode rawItemIds} (shared, do not write to it). */
+  itemCounts(): Int32Array {
+    return this._fitted.itemCounts();
+  }
+
   /** Read-only factors for fold-in and explanations; null before fit. */
   factors(): FactorView | null {
     return this._scorer?.factors() ?? null;

@@ -47,6 +47,7 @@ export class _FactorScorer {
   readonly #base: Float32Array;
   readonly #itemBias: Float32Array;
   readonly #itemNorms: Float32Array;
+  readonly #itemCounts: Int32Array;
   readonly #top = new TopK();
   readonly #biased: boolean;
   #view: FactorView | null = null;
@@ -77,6 +78,7 @@ export class _FactorScorer {
       this.#base[u] = p.userMean ? p.userMean[u]! : p.globalMean + (p.userBias?.[u] ?? 0);
     }
     this.#itemBias = p.itemBias ?? new Float32Array(nI);
+    this.#itemCounts = _FactorScorer.countItems(p.seenIndices, nI);
     this.#itemNorms = new Float32Array(nI);
     const k = p.k;
     const Q = p.itemFactors;
@@ -98,6 +100,21 @@ export class _FactorScorer {
       nCols: items.size,
     });
     return { seenIndptr: csr.indptr, seenIndices: csr.indices };
+  }
+
+  /**
+   * Training ratings per dense item, counted from a seen-items CSR's column
+   * indices (so a loaded model needs no extra array in its file).
+   */
+  static countItems(seenIndices: Int32Array, nItems: number): Int32Array {
+    const counts = new Int32Array(nItems);
+    for (let x = 0; x < seenIndices.length; x++) counts[seenIndices[x]!]!++;
+    return counts;
+  }
+
+  /** Training ratings per dense item (shared, do not write to it). */
+  itemCounts(): Int32Array {
+    return this.#itemCounts;
   }
 
   /** Raw (unclipped) score of dense user `u` and item `i`. */
@@ -184,6 +201,8 @@ export class _FactorScorer {
       itemIds: this.p.items.ids,
       ...((options.excludeSeen ?? true) ? { skip: this.seenItems(userId) } : {}),
       ...(options.filter ? { filter: options.filter } : {}),
+      counts: this.#itemCounts,
+      minCount: options.minRatings ?? 0,
       clip: this.p.ratingScale,
     });
     return { ok: true, items, scorer: "model" };

@@ -21,11 +21,13 @@ export interface _RawScoring {
   rawScores(userId: number, out: Float32Array): boolean;
   /** Dense indices, ascending, of the items the user rated in training (empty when unknown). */
   seenItems(userId: number): Int32Array;
+  /** Training ratings per item of `rawItemIds()`, for `minRatings`. */
+  itemCounts(): Int32Array;
 }
 
 /** True when the model offers {@linkcode _RawScoring}. */
 export function _hasRawScoring<T extends object>(m: T): m is T & _RawScoring {
   const r = m as Partial<_RawScoring>;
   return typeof r.rawItemIds === "function" && typeof r.rawScores === "function" &&
-    typeof r.seenItems === "function";
+    typeof r.seenItems === "function" && typeof r.itemCounts === "function";
 }

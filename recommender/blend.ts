@@ -208,7 +208,8 @@ export class Blend implements Recommender {
    * `w0 + sum_m w_m raw_m`: ranking on clipped predictions would tie every
    * good movie at the top of the scale. The first member decides who is an
    * unknown user and which movies are candidates (its items, minus the seen
-   * ones when `excludeSeen`, minus those `filter` rejects); ties go to the
+   * ones when `excludeSeen`, minus those `filter` rejects, minus those with
+   * fewer than `minRatings` training ratings); ties go to the
    * lower movie id. Only the returned scores are clipped to the scale.
    */
   recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
@@ -246,6 +247,8 @@ export class Blend implements Recommender {
     }
     const seen = (options.excludeSeen ?? true) ? lead.seenItems(userId) : plan.noSeen;
     const filter = options.filter;
+    const minRatings = options.minRatings ?? 0;
+    const counts = lead.itemCounts(); // training ratings per candidate
     const top = this.#top;
     top.reset(Math.max(0, Math.min(k, nI)));
     let sp = 0;
@@ -253,6 +256,7 @@ export class Blend implements Recommender {
     for (let i = 0; i < nI; i++) {
       while (sp < spEnd && seen[sp]! < i) sp++;
       if (sp < spEnd && seen[sp] === i) continue;
+      if (counts[i]! < minRatings) continue;
       if (filter && !filter(ids[i]!)) continue;
       top.push(i, acc[i]!);
     }

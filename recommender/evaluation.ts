@@ -38,6 +38,11 @@ export interface EvaluationOptions {
   readonly histogramBins?: number;
   /** Catalog size for coverage. Default: the distinct movies of `train`. */
   readonly catalogSize?: number;
+  /**
+   * Rank only movies with at least this many training ratings (passed to
+   * `recommend`). Default 0: all movies.
+   */
+  readonly minRatings?: number;
   /** Checked between users; aborts a long evaluation. */
   readonly signal?: AbortSignal;
 }
@@ -48,6 +53,8 @@ export interface EvaluationResult {
   readonly metrics: Readonly<Record<string, number>>;
   readonly k: number;
   readonly relevanceThreshold: number;
+  /** The `minRatings` the ranked lists were built with. */
+  readonly minRatings: number;
   /** Histogram of the predicted ratings over the rating range seen in train and test. */
   readonly predictionHistogram: readonly HistogramBin[];
   /** Histogram of `predicted - actual`. */
@@ -95,8 +102,8 @@ export function metricKeys(k: number): string[] {
  * Rating metrics use `model.predict` for every test rating; a pair whose user
  * or movie is not in `train` still gets the model's fallback prediction and is
  * counted as cold start (a non-finite prediction is replaced by the training
- * mean). Ranking metrics use `model.recommend(user, k, { excludeSeen: true })`
- * for every test user known in train, and average over the users with at
+ * mean). Ranking metrics use `model.recommend(user, k, { excludeSeen: true,
+ * minRatings })` for every test user known in train, and average over the users with at
  * least one test rating >= `relevanceThreshold`; coverage counts the distinct
  * movies of all those lists over the catalog.
  *
@@ -115,6 +122,7 @@ export function evaluateModel(
   const k = options.k ?? 10;
   const threshold = options.relevanceThreshold ?? 4.0;
   const bins = options.histogramBins ?? 20;
+  const minRatings = options.minRatings ?? 0;
   if (!Number.isInteger(k) || k < 1) {
     throw new RangeError(
       `Cannot evaluate model "${model.name}": k must be a positive integer, got ${k}`,
@@ -123,6 +131,11 @@ export function evaluateModel(
   if (!Number.isFinite(threshold)) {
     throw new RangeError(
       `Cannot evaluate model "${model.name}": relevanceThreshold must be a number, got ${threshold}`,
+    );
+  }
+  if (!Number.isInteger(minRatings) || minRatings < 0) {
+    throw new RangeError(
+      `Cannot evaluate model "${model.name}": minRatings must be a whole number >= 0, got ${minRatings}`,
     );
   }
   const nTrain = ratingsLength(train);
@@ -188,7 +201,7 @@ export function evaluateModel(
     while (end < nTest && test.userId[order[end]!]! === u) end++;
     if (trainUsers.has(u)) {
       options.signal?.throwIfAborted();
-      const recs = model.recommend(u, k, { excludeSeen: true });
+      const recs = model.recommend(u, k, { excludeSeen: true, minRatings });
       if (recs.ok) {
         const list = new Int32Array(recs.items.length);
         for (let j = 0; j < list.length; j++) list[j] = recs.items[j]!.movieId;
@@ -232,6 +245,7 @@ export function evaluateModel(
     metrics,
     k,
     relevanceThreshold: threshold,
+    minRatings,
     predictionHistogram: histogram(predicted, { bins, min: lo, max: hi }),
     errorHistogram: histogram(errors, { bins, min: -span, max: span }),
     predicted,

@@ -109,6 +109,21 @@ Deno.test("evaluateModel() ranks only test users known in train, excluding seen 
   assert.ok(model.calls.every((c) => c.k === 3 && c.options?.excludeSeen === true));
 });
 
+Deno.test("evaluateModel() passes minRatings to recommend and rejects a bad one", () => {
+  model.calls.length = 0;
+  const r = evaluateModel(model, train, test, { k: 3, minRatings: 20 });
+  assert.equal(r.minRatings, 20);
+  assert.ok(model.calls.length > 0 && model.calls.every((c) => c.options?.minRatings === 20));
+  model.calls.length = 0;
+  assert.equal(evaluateModel(model, train, test, { k: 3 }).minRatings, 0);
+  assert.ok(model.calls.every((c) => c.options?.minRatings === 0));
+  assert.throws(
+    () => evaluateModel(model, train, test, { minRatings: -1 }),
+    /minRatings must be a whole number >= 0, got -1/,
+  );
+  assert.throws(() => evaluateModel(model, train, test, { minRatings: 2.5 }), /got 2\.5/);
+});
+
 Deno.test("evaluateModel() replaces a non-finite prediction by the training mean", () => {
   const extra = ratingsFromColumns({ userId: [3], movieId: [1], rating: [4] });
   const r = evaluateModel(model, train, extra, { k: 2 });
@@ -175,4 +190,13 @@ Deno.test("evaluateModel() on a real svd beats the constant predictor on synthet
   assert.ok(result.metrics.explained_variance! > 0.3);
   assert.ok(result.metrics.fcp! > 0.6);
   assert.equal(result.counts.rankedUsers, 60);
+  // a floor above every movie's training count empties the lists; the rating metrics stay
+  const floored = evaluateModel(svd, tr, te, { k: 5, minRatings: 1000 });
+  assert.equal(floored.metrics.rmse, result.metrics.rmse);
+  assert.equal(floored.metrics.coverage, 0);
+  assert.equal(floored.metrics.ndcg_at_5, 0);
+  // a floor of 1 keeps every training movie: the same lists as no floor
+  const one = evaluateModel(svd, tr, te, { k: 5, minRatings: 1 });
+  assert.equal(one.metrics.ndcg_at_5, result.metrics.ndcg_at_5);
+  assert.equal(one.metrics.coverage, result.metrics.coverage);
 });

@@ -44,6 +44,11 @@ export interface RecommendOptions {
   readonly excludeSeen?: boolean;
   /** Only movies for which this returns true are ranked (e.g. a genre filter). */
   readonly filter?: (movieId: number) => boolean;
+  /**
+   * Only movies with at least this many ratings in the model's training data
+   * are ranked (rarely rated movies get extreme predictions). Default 0: all.
+   */
+  readonly minRatings?: number;
 }
 
 /** One training epoch, for loss curves. */

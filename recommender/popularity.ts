@@ -57,6 +57,8 @@ export class Popularity implements Recommender, _RawScoring {
   #rankItem: Int32Array = new Int32Array(0);
   /** Raw score of each dense item (its weighted rating, the global mean when unlisted). */
   #raw: Float32Array = new Float32Array(0);
+  /** Training ratings per dense item (from the seen lists). */
+  #counts: Int32Array = new Int32Array(0);
 
   constructor(config: z.input<typeof popularityConfigSchema> = {}) {
     this.config = _parseConfig(popularityConfigSchema, config, "popularity");
@@ -87,6 +89,7 @@ export class Popularity implements Recommender, _RawScoring {
   #index(): void {
     const list = this.list;
     const items = this.#items!;
+    this.#counts = _FactorScorer.countItems(this.#seenIndices, items.size);
     this.#rankItem = Int32Array.from(list.movieIds, (id) => items.indexOf(id));
     this.#raw = new Float32Array(items.size).fill(list.globalMean);
     for (let j = 0; j < this.#rankItem.length; j++) {
@@ -119,8 +122,11 @@ export class Popularity implements Recommender, _RawScoring {
     const ids = list.movieIds;
     const scores = list.scores;
     const filter = options.filter;
+    const minRatings = options.minRatings ?? 0;
+    const votes = list.votes; // training ratings per list position
     const items: ScoredMovie[] = [];
     for (let j = 0; j < ids.length && items.length < k; j++) {
+      if (votes[j]! < minRatings) continue;
       if (hi > lo && _sortedHas(seen, lo, hi, rankItem[j]!)) continue;
       const id = ids[j]!;
       if (filter && !filter(id)) continue;
@@ -151,6 +157,12 @@ export class Popularity implements Recommender, _RawScoring {
     }
     out.set(this.#raw);
     return true;
+  }
+
+  /** Training ratings per item of {@linkcode rawItemIds} (shared, do not write to it). */
+  itemCounts(): Int32Array {
+    this.#fittedItems();
+    return this.#counts;
   }
 
   /** Dense indices, ascending, of the items the user rated in training (empty when unknown). */

@@ -1,6 +1,7 @@
 /**
  * The ranking step shared by the models and the API: the best `k` positions
- * of a score buffer, leaving out seen items and items a filter rejects,
+ * of a score buffer, leaving out seen items, items a filter rejects and
+ * items with too few training ratings,
  * selected with a caller's reusable {@linkcode TopK}.
  *
  * @module
@@ -20,6 +21,10 @@ export interface RankScoresOptions {
   readonly allow?: Uint8Array | null;
   /** Only movies for which this returns true are ranked. */
   readonly filter?: (movieId: number) => boolean;
+  /** Per position, the movie's number of training ratings (needed when `minCount` > 0). */
+  readonly counts?: Int32Array;
+  /** Positions with fewer than this many `counts` are left out. Default 0: none. */
+  readonly minCount?: number;
   /** The returned scores are clipped to this range; the ranking uses the raw scores. */
   readonly clip?: readonly [number, number];
 }
@@ -52,6 +57,15 @@ export function rankScores(
     );
   }
   const skip = options.skip, allow = options.allow ?? null, filter = options.filter;
+  const minCount = options.minCount ?? 0;
+  const counts = minCount > 0 ? options.counts ?? null : null;
+  if (minCount > 0 && (counts === null || counts.length < n)) {
+    throw new RangeError(
+      `Cannot rank items with a minimum rating count: counts holds ${
+        counts?.length ?? 0
+      } values, need ${n}`,
+    );
+  }
   top.reset(Math.max(0, Math.min(options.k, n)));
   let sp = 0;
   const spEnd = skip ? skip.length : 0;
@@ -64,6 +78,7 @@ export function rankScores(
       if (hit) continue;
     }
     if (allow !== null && allow[i] === 0) continue;
+    if (counts !== null && counts[i]! < minCount) continue;
     const s = scores[i]!;
     // equal scores never displace a kept lower position: the strict test is exact
     if (!(s > top.threshold)) continue;

@@ -55,3 +55,27 @@ Deno.test("rankScores() clips only the returned scores and rejects a short buffe
     /score buffer holds 2 values, need 3/,
   );
 });
+
+Deno.test("rankScores() leaves out positions below minCount and needs the counts for it", () => {
+  const rng = new Prng(9);
+  const top = new TopK();
+  for (let round = 0; round < 30; round++) {
+    const n = 1 + rng.below(200);
+    const scores = Float32Array.from({ length: n }, () => rng.below(10) / 2);
+    const itemIds = Int32Array.from({ length: n }, (_, i) => 1 + 2 * i);
+    const counts = Int32Array.from({ length: n }, () => rng.below(60));
+    const minCount = rng.below(50);
+    const k = rng.below(25);
+    const got = rankScores(scores, top, { k, itemIds, counts, minCount });
+    const want = fullSort(scores, (i) => counts[i]! >= minCount, k);
+    assert.deepEqual(got.map((x) => x.movieId), want.map((i) => itemIds[i]!));
+  }
+  const scores = Float32Array.of(1, 2);
+  const itemIds = Int32Array.of(5, 6);
+  assert.throws(
+    () => rankScores(scores, top, { k: 1, itemIds, minCount: 3 }),
+    /counts holds 0 values, need 2/,
+  );
+  // minCount 0 ignores the counts
+  assert.equal(rankScores(scores, top, { k: 1, itemIds, minCount: 0 })[0]!.movieId, 6);
+});

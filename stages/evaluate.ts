@@ -34,6 +34,7 @@ import type { ModelManifest, Recommender } from "../recommender/model.ts";
 import { loadModel } from "../recommender/model_registry.ts";
 import { hashRatings, type Ratings } from "../recommender/ratings.ts";
 import { Prng } from "../recommender/prng.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 import {
   MAX_PREDICTION_SAMPLE,
   type RunReportData,
@@ -56,6 +57,11 @@ export const evaluateParams = z.object({
   k: z.number().int().min(1).max(1000).default(10),
   /** A test rating at or above this is relevant. */
   relevanceThreshold: z.number().default(4.0),
+  /**
+   * Rank only movies with at least this many training ratings (chosen on a
+   * validation split by `bench/min_ratings.ts`; 0 ranks every movie).
+   */
+  minRatings: z.number().int().min(0).default(DEFAULT_MIN_RATINGS),
   /** Bins of the prediction and error histograms. */
   histogramBins: z.number().int().min(1).max(200).default(20),
   /** Users shown with their top-10 in the report. */
@@ -97,6 +103,8 @@ export interface ModelMetricsFile {
   readonly model: string;
   readonly k: number;
   readonly relevanceThreshold: number;
+  /** Movies with fewer training ratings were not ranked. */
+  readonly minRatings: number;
   /** Folds evaluated. */
   readonly folds: number;
   /** Mean and 95% CI over folds, per metric key. */
@@ -172,6 +180,7 @@ export function evaluateModels(
       const result = evaluateModel(model, train, test, {
         k: params.k,
         relevanceThreshold: params.relevanceThreshold,
+        minRatings: params.minRatings,
         histogramBins: params.histogramBins,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -195,6 +204,7 @@ export function evaluateModels(
       model: m.name,
       k: params.k,
       relevanceThreshold: params.relevanceThreshold,
+      minRatings: params.minRatings,
       folds: results.length,
       metrics: combineFolds(results.map((r) => r.result)),
       perFold: results.map(({ fold, result }) => ({
@@ -223,7 +233,9 @@ export function evaluateModels(
           params.samplePoints,
           params.seed,
         ),
-        sampleUsers: sampleUsers.map((u) => _sampleUser(model1, fold1.train, u, titles)),
+        sampleUsers: sampleUsers.map((u) =>
+          _sampleUser(model1, fold1.train, u, titles, params.minRatings)
+        ),
         similarMovies: similarIds.flatMap((id) => {
           const similar = model1.similar(id, 10);
           if (!similar || similar.length === 0) return [];
@@ -351,6 +363,7 @@ function _sampleUser(
   train: Ratings,
   userId: number,
   titles: Map<number, string>,
+  minRatings: number,
 ) {
   const rows: Array<{ movieId: number; rating: number; ts: number }> = [];
   for (let e = 0; e < train.rating.length; e++) {
@@ -359,7 +372,7 @@ function _sampleUser(
     }
   }
   rows.sort((a, b) => b.rating - a.rating || b.ts - a.ts || a.movieId - b.movieId);
-  const recs = model.recommend(userId, 10, { excludeSeen: true });
+  const recs = model.recommend(userId, 10, { excludeSeen: true, minRatings });
   return {
     userId,
     topRated: rows.slice(0, 5).map((r) => ({

@@ -84,7 +84,7 @@ Deno.test("evaluateModels() builds report data that the report schema accepts", 
     folds: folds.slice(0, 1),
     movies,
     ratings,
-  }, evaluateParams.parse({ samplePoints: 100 }));
+  }, evaluateParams.parse({ samplePoints: 100, minRatings: 0 }));
   const report = parseRunReportData(JSON.stringify(out.perModel[0]!.report));
   assert.equal(report.predictedVsActual.length, 100);
   assert.equal(
