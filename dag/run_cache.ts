@@ -4,12 +4,16 @@
  * matches an earlier run (say a sweep goes back to `train.factors=20`), its
  * outputs are restored from here instead of computed again. Files are
  * hard-linked (outputs are always replaced by rename, never modified in
- * place), so keeping them costs little space. The newest `keep` entries per
- * stage are kept.
+ * place by the pipeline), so keeping them costs little space. Each entry
+ * records its outputs' content hashes: a restored output that does not match
+ * (an output edited in place, a damaged cache) is thrown away, the entry is
+ * dropped and the stage runs instead. The newest `keep` entries per stage are
+ * kept.
  *
  * @module
  */
 import { join } from "node:path";
+import { hashPath } from "./hash.ts";
 import type { StageResult } from "./stage.ts";
 
 /** A cached run of a stage. */
@@ -18,6 +22,8 @@ export interface CachedRun {
   readonly result?: StageResult;
   /** Folder holding the outputs, `outs/<i>` for the stage's i-th out. */
   readonly dir: string;
+  /** Content hash of each output when it was cached. */
+  readonly hashes: readonly string[];
 }
 
 /** Copies a file or folder, hard-linking files (copying when links are not possible). */
@@ -53,15 +59,38 @@ export class RunCache {
     const dir = join(this.#dir, stage, key);
     try {
       const meta = JSON.parse(await Deno.readTextFile(join(dir, "meta.json")));
-      return { runId: String(meta.runId), ...(meta.result ? { result: meta.result } : {}), dir };
+      if (!Array.isArray(meta.hashes)) return undefined;
+      return {
+        runId: String(meta.runId),
+        ...(meta.result ? { result: meta.result } : {}),
+        dir,
+        hashes: meta.hashes.map(String),
+      };
     } catch {
       return undefined;
     }
   }
 
-  /** Restores the i-th output of a cached run to `target` (a temporary path). */
-  async restore(run: CachedRun, index: number, target: string): Promise<void> {
-    await linkTree(join(run.dir, "outs", String(index)), target);
+  /**
+   * Restores a cached run's outputs to `targets` (temporary paths, in the
+   * stage's order) and checks each against its recorded hash. Returns the
+   * reason when it cannot: then nothing is left at `targets` and the entry is
+   * dropped, so the caller runs the stage.
+   */
+  async restore(run: CachedRun, targets: readonly string[]): Promise<string | undefined> {
+    try {
+      for (const [i, target] of targets.entries()) {
+        await linkTree(join(run.dir, "outs", String(i)), target);
+        if ((await hashPath(target)) !== run.hashes[i]) {
+          throw new Error(`output ${i + 1} no longer has the content it was cached with`);
+        }
+      }
+      return undefined;
+    } catch (e) {
+      for (const target of targets) await Deno.remove(target, { recursive: true }).catch(() => {});
+      await Deno.remove(run.dir, { recursive: true }).catch(() => {});
+      return e instanceof Error ? e.message : String(e);
+    }
   }
 
   /**
@@ -72,18 +101,27 @@ export class RunCache {
     stage: string,
     key: string,
     run: { runId: string; result?: StageResult | undefined },
-    outs: readonly string[],
+    outs: readonly { readonly path: string; readonly hash: string }[],
+    options: { replace?: boolean } = {},
   ): Promise<void> {
     const final = join(this.#dir, stage, key);
-    if (await this.lookup(stage, key)) return;
+    if (await this.lookup(stage, key)) {
+      if (!options.replace) return;
+      await Deno.remove(final, { recursive: true });
+    }
     const tmp = join(this.#dir, stage, `.tmp-${key}-${Deno.pid}`);
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await Deno.mkdir(join(tmp, "outs"), { recursive: true });
     try {
-      for (const [i, out] of outs.entries()) await linkTree(out, join(tmp, "outs", String(i)));
+      for (const [i, out] of outs.entries()) await linkTree(out.path, join(tmp, "outs", String(i)));
       await Deno.writeTextFile(
         join(tmp, "meta.json"),
-        JSON.stringify({ runId: run.runId, result: run.result, savedAt: new Date().toISOString() }),
+        JSON.stringify({
+          runId: run.runId,
+          result: run.result,
+          hashes: outs.map((o) => o.hash),
+          savedAt: new Date().toISOString(),
+        }),
       );
       await Deno.rename(tmp, final);
     } catch (e) {
@@ -97,7 +135,13 @@ export class RunCache {
   async #prune(stage: string): Promise<void> {
     const entries: { path: string; mtime: number }[] = [];
     for await (const e of Deno.readDir(join(this.#dir, stage))) {
-      if (!e.isDirectory || e.name.startsWith(".")) continue;
+      if (!e.isDirectory) continue;
+      if (e.name.startsWith(".tmp-") && !e.name.endsWith(`-${Deno.pid}`)) {
+        // Left by a process that died while saving (one pipeline per project at a time).
+        await Deno.remove(join(this.#dir, stage, e.name), { recursive: true }).catch(() => {});
+        continue;
+      }
+      if (e.name.startsWith(".")) continue;
       const path = join(this.#dir, stage, e.name);
       entries.push({ path, mtime: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
     }

@@ -388,21 +388,25 @@ export async function runPipeline(
         tmpOuts[out] = tempPathFor(abs, `tmp-${stage.name}`);
         activeTemps.add(tmpOuts[out]!);
       }
-      const cached = runCache && !options.force && !stage.always
+      let cached = runCache && !options.force && !stage.always
         ? await runCache.lookup(stage.name, parts.key)
         : undefined;
       let result: StageResult | undefined | void;
       if (cached) {
-        log(
-          `[${stage.name}] restoring from the run cache (${reasons.join("; ")}; key ${
-            parts.key.slice(0, 12)
-          } was computed by run ${cached.runId.slice(0, 8)})`,
-        );
-        for (const [i, out] of stage.outs.entries()) {
-          await runCache!.restore(cached, i, tmpOuts[out]!);
+        const problem = await runCache!.restore(cached, stage.outs.map((o) => tmpOuts[o]!));
+        if (problem === undefined) {
+          log(
+            `[${stage.name}] restored from the run cache (${reasons.join("; ")}; key ${
+              parts.key.slice(0, 12)
+            } was computed by run ${cached.runId.slice(0, 8)})`,
+          );
+          result = cached.result;
+        } else {
+          progress.warn(`run cache entry dropped (${problem}); running instead`);
+          cached = undefined;
         }
-        result = cached.result;
-      } else {
+      }
+      if (!cached) {
         log(`[${stage.name}] running: ${reasons.join("; ")}`);
         const context = {
           params: options.params[stage.name],
@@ -457,7 +461,8 @@ export async function runPipeline(
             stage.name,
             parts.key,
             { runId: options.runId, result: result ?? undefined },
-            stage.outs.map((o) => resolve(root, o)),
+            stage.outs.map((o) => ({ path: resolve(root, o), hash: outs[o]! })),
+            { replace: options.force === true },
           ).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
         }
       }

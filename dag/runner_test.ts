@@ -416,3 +416,51 @@ Deno.test("runPipeline() restores outputs from the run cache when a param goes b
   });
   assert.deepEqual(await ran(root), ["b"]);
 });
+
+Deno.test("runPipeline() never restores a run cache entry whose content changed; it runs instead", async (t) => {
+  const root = await Deno.makeTempDir();
+  const stages = makeStages(root);
+  const runCache = join(root, ".cache/runs");
+  await runPipeline(stages, { root, params: params(), runId: "r1", runCache, log: quiet });
+  await ran(root);
+  await t.step("an output edited in place (the cache holds a hard link to it)", async () => {
+    const file = await Deno.open(join(root, "out/a.txt"), { write: true });
+    await file.write(new TextEncoder().encode("CORRUPT"));
+    file.close();
+    const lines: string[] = [];
+    const r = await runPipeline(stages, {
+      root,
+      params: params(),
+      runId: "r2",
+      runCache,
+      log: (l) => lines.push(l),
+    });
+    assert.equal(r.outcomes.find((o) => o.stage === "a")!.status, "ran");
+    assert.ok(lines.some((l) => l.includes("run cache entry dropped")), lines.join("\n"));
+    assert.equal(await Deno.readTextFile(join(root, "out/a.txt")), "seed|a*1");
+    await ran(root);
+  });
+  await t.step("a damaged cache entry", async () => {
+    await runPipeline(stages, {
+      root,
+      params: params({ d: 5 }),
+      runId: "r3",
+      runCache,
+      log: quiet,
+    });
+    for await (const e of Deno.readDir(join(runCache, "d"))) {
+      await Deno.remove(join(runCache, "d", e.name, "outs"), { recursive: true }).catch(() => {});
+    }
+    await ran(root);
+    const r = await runPipeline(stages, {
+      root,
+      params: params(),
+      runId: "r4",
+      runCache,
+      log: quiet,
+    });
+    assert.equal(r.ok, true);
+    assert.equal(r.outcomes.find((o) => o.stage === "d")!.status, "ran");
+    assert.equal(await Deno.readTextFile(join(root, "out/d.txt")), "seed|a*1|d*1");
+  });
+});
