@@ -206,3 +206,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a failed download does not leak the dataset URL's secret either", async () => {
+  const cwd = await Deno.makeTempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there now
+  const url = `http://user:pa55word99@127.0.0.1:${port}/ml.zip?token=s3cretvalue42`;
+  const run = await pipeline(cwd, "--dataset", url, "--set", "etl.downloadAttempts=2");
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /Cannot download http:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/ml\.zip\?token=\*\*\*/,
+  );
+  const text = run.stdout + run.stderr;
+  assert.ok(!text.includes("s3cretvalue42") && !text.includes("pa55word99"), text);
+  const runs = join(cwd, "runs");
+  for await (const exp of Deno.readDir(runs)) {
+    for await (const r of Deno.readDir(join(runs, exp.name))) {
+      if (!r.isDirectory) continue;
+      const record = await Deno.readTextFile(join(runs, exp.name, r.name, "run.json"));
+      assert.ok(record.includes('"FAILED"'), "the failed run is recorded");
+      assert.ok(!record.includes("s3cretvalue42") && !record.includes("pa55word99"), record);
+    }
+  }
+});

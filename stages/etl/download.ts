@@ -102,7 +102,13 @@ export async function fetchToFile(
         (e as { retryable?: boolean }).retryable === true ||
         (e instanceof DownloadError && e.message.includes("connection closed"));
       if (!retryable || attempt === attempts || options.signal?.aborted) break;
-      options.progress?.warn(`${(e as Error).message}; retrying in ${delay} ms`);
+      const cause = (e as { cause?: { message?: string } }).cause?.message;
+      options.progress?.warn(
+        scrubUrl(
+          `${(e as Error).message}${cause ? ` (${cause})` : ""}; retrying in ${delay} ms`,
+          url,
+        ),
+      );
       await new Promise((r) => setTimeout(r, delay));
       delay *= 2;
     }
@@ -111,8 +117,33 @@ export async function fetchToFile(
   const error = lastError as Error & { cause?: { message?: string } };
   const cause = error?.cause?.message ? ` (${error.cause.message})` : "";
   throw new DownloadError(
-    `Cannot download ${redactUri(url)}: ${
-      error?.message ?? lastError
-    }${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
+    scrubUrl(
+      `Cannot download ${url}: ${
+        error?.message ?? lastError
+      }${cause} after ${attempts} attempt(s); check the network, or pass --dataset with a local .zip path`,
+      url,
+    ),
   );
+}
+
+/**
+ * `text` with every spelling of `url` (as given, as the runtime normalises it,
+ * without its user info) replaced by the redacted URL, so a password or token
+ * never reaches a message, even inside an error's cause.
+ */
+export function scrubUrl(text: string, url: string): string {
+  const shown = redactUri(url);
+  const spellings = new Set([url]);
+  try {
+    const parsed = new URL(url);
+    spellings.add(parsed.href);
+    parsed.username = "";
+    parsed.password = "";
+    spellings.add(parsed.href);
+  } catch { /* not a URL: only the text as given */ }
+  let out = text;
+  for (const s of [...spellings].sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(s, shown);
+  }
+  return out;
 }
