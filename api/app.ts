@@ -151,7 +151,10 @@ export function createApp(options: AppOptions): Hono<_Env> {
     ? new RateLimiter({ ...options.rateLimit, ...(options.now ? { now: options.now } : {}) })
     : null;
   const maxBody = options.maxBodyBytes ?? 65_536;
-  const minRatingsDefault = options.minRatings ?? DEFAULT_MIN_RATINGS;
+  // The request's min_ratings, else the server's setting, else what the evaluate stage used for
+  // the served model, else the project default.
+  const minRatingsDefault = (model: { info: { evaluatedMinRatings?: number } }) =>
+    options.minRatings ?? model.info.evaluatedMinRatings ?? DEFAULT_MIN_RATINGS;
   const startedAt = Date.now();
   let openApiJson: string | null = null;
   const routeMatchers = (OPERATIONS as readonly Operation[]).map((op) => ({
@@ -275,7 +278,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
       const r = m.recommend(p.userId, q.k, {
         excludeSeen: q.exclude_seen,
         genre,
-        minRatings: q.min_ratings ?? minRatingsDefault,
+        minRatings: q.min_ratings ?? minRatingsDefault(m),
       });
       metrics.observeAnswer("recommend", r.fallback);
       return c.json({
@@ -321,7 +324,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
         {
           genre,
           excludeRated: body.exclude_rated,
-          minRatings: q.min_ratings ?? minRatingsDefault,
+          minRatings: q.min_ratings ?? minRatingsDefault(m),
         },
       );
       metrics.observeAnswer("recommend-fold-in", r.fallback);

@@ -126,6 +126,43 @@ Deno.test("GET /recommend/{userId}?min_ratings=N ranks only movies with N traini
   );
 });
 
+Deno.test("without min_ratings the API uses the floor the evaluate stage measured the model with", async () => {
+  const f = await fixture();
+  // A data folder like the pipeline's, whose metrics.json says the model was evaluated at 100.
+  const dir = await Deno.makeTempDir();
+  for (const sub of ["processed", "interim", "models"]) {
+    await Deno.symlink(join(f.dataDir, sub), join(dir, sub));
+  }
+  await Deno.mkdir(join(dir, "metrics", f.model.name), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "metrics", "champion.json"),
+    JSON.stringify({ model: f.model.name }),
+  );
+  await Deno.writeTextFile(
+    join(dir, "metrics", f.model.name, "metrics.json"),
+    JSON.stringify({ model: f.model.name, minRatings: 100 }),
+  );
+  const m = await loadFromSource(parseModelSource({ dataDir: dir }));
+  assert.equal(m.info.evaluatedMinRatings, 100);
+  const a = createApp({
+    holder: new ModelHolder(() => Promise.resolve(m), { initial: m }),
+    logger: quiet,
+  });
+  const ids = async (path: string) =>
+    (await json(await a.request(path))).items.map((x: Json) => x.movieId) as number[];
+  assert.deepEqual(await ids("/recommend/1?k=10"), await ids("/recommend/1?k=10&min_ratings=100"));
+  // the server's own setting still wins over the measured one
+  const b = createApp({
+    holder: new ModelHolder(() => Promise.resolve(m), { initial: m }),
+    logger: quiet,
+    minRatings: 0,
+  });
+  assert.deepEqual(
+    (await json(await b.request("/recommend/1?k=10"))).items.map((x: Json) => x.movieId),
+    await ids("/recommend/1?k=10&min_ratings=0"),
+  );
+});
+
 Deno.test("min_ratings must be a whole number from 0: anything else is a 400", async () => {
   const a = await app();
   for (const bad of ["-1", "abc", "1.5", "1e3", "", "99999999999"]) {

@@ -39,6 +39,12 @@ export interface ModelInfo {
   readonly source: string;
   /** ISO time the model finished loading. */
   readonly loadedAt: string;
+  /**
+   * The `minRatings` floor the evaluate stage ranked this model with
+   * (`data/metrics/<model>/metrics.json`), when known: the server's default
+   * for `/recommend`, so what is served is what was measured.
+   */
+  readonly evaluatedMinRatings?: number;
 }
 
 /** What a {@linkcode LoadedModel} is built from. */
@@ -187,16 +193,14 @@ export class LoadedModel {
       this.#seenPtr = ptr;
       this.#seenItems = items;
       this.#seenRatings = ratings;
+      // The model's own counts when it has them (what evaluate used); else these ratings'.
       const counts = new Int32Array(nI);
       for (let i = 0; i < nI; i++) counts[i] = byItemPtr[i + 1]! - byItemPtr[i]!;
-      this.#itemCounts = counts;
+      this.#itemCounts = this.#modelCounts() ?? counts;
     } else {
       this.#seenPtr = this.#seenItems = null;
       this.#seenRatings = null;
-      // without the training ratings, the model's own counts (aligned with the view by _rawScoring)
-      this.#itemCounts = this.#raw && typeof this.#raw.itemCounts === "function"
-        ? this.#raw.itemCounts()
-        : null;
+      this.#itemCounts = this.#modelCounts();
     }
 
     // Genre bitmaps over item rows and catalog rows.
@@ -213,6 +217,11 @@ export class LoadedModel {
       const movie = this.catalog.get(itemIds[i]!);
       if (movie) { for (const g of movie.genres) this.#genreItems.get(g)![i] = 1; }
     }
+  }
+
+  /** The model's training count per item row (aligned with the view), when it can say. */
+  #modelCounts(): Int32Array | null {
+    return this.#raw && typeof this.#raw.itemCounts === "function" ? this.#raw.itemCounts() : null;
   }
 
   /** True when the user is in the model. */

@@ -8,11 +8,17 @@ Deno.test("LoadedModel serves exactly the model's own recommend() and similar()"
   const users = Array.from(new Set(f.train.userId)).slice(0, 60);
   for (const userId of users) {
     for (const excludeSeen of [true, false]) {
-      const served = m.recommend(userId, 20, { excludeSeen, genre: null });
-      const own = m.model.recommend(userId, 20, { excludeSeen });
-      assert.ok(own.ok);
-      assert.equal(served.scorer, "model");
-      assert.deepEqual(served.items, own.items, `user ${userId}, excludeSeen ${excludeSeen}`);
+      for (const minRatings of [0, 50]) {
+        const served = m.recommend(userId, 20, { excludeSeen, genre: null, minRatings });
+        const own = m.model.recommend(userId, 20, { excludeSeen, minRatings });
+        assert.ok(own.ok);
+        assert.equal(served.scorer, "model");
+        assert.deepEqual(
+          served.items,
+          own.items,
+          `user ${userId}, excludeSeen ${excludeSeen}, minRatings ${minRatings}`,
+        );
+      }
     }
     // a genre bitmap gives the model's ranking with the same genre as a filter
     const comedy = m.recommend(userId, 10, { excludeSeen: true, genre: "Comedy" });

@@ -44,8 +44,8 @@ export interface ServerOptions {
   readonly corsOrigins: readonly string[];
   readonly logLevel: "info" | "error" | "off";
   readonly trustProxy: boolean;
-  /** Default `min_ratings` of `/recommend` (requests may override it). */
-  readonly minRatings: number;
+  /** Default `min_ratings` of `/recommend` (requests may override it); unset: the evaluate stage's. */
+  readonly minRatings: number | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -108,13 +108,14 @@ export function readServerOptions(
   if (!/^\d{1,5}$/.test(portText) || port > 65535) {
     throw new Error(`Invalid --port "${portText}": expected a port number from 0 to 65535`);
   }
-  const minText = values["min-ratings"] ?? env.MIN_RATINGS ?? String(DEFAULT_MIN_RATINGS);
-  const minRatings = Number(minText);
-  if (!/^\d{1,9}$/.test(minText)) {
+  // Unset: the floor the evaluate stage used for the served model (else DEFAULT_MIN_RATINGS).
+  const minText = values["min-ratings"] ?? env.MIN_RATINGS;
+  const minRatings = minText === undefined ? undefined : Number(minText);
+  if (minText !== undefined && (!/^\d{1,7}$/.test(minText) || minRatings! > 1_000_000)) {
     throw new Error(
       `Invalid --min-ratings / MIN_RATINGS "${
         minText.slice(0, 40)
-      }": expected a whole number >= 0 (default ${DEFAULT_MIN_RATINGS})`,
+      }": expected a whole number from 0 to 1000000 (default: the evaluate stage's, else ${DEFAULT_MIN_RATINGS})`,
     );
   }
   const source = parseModelSource({
@@ -153,7 +154,7 @@ export function startServer(options: ServerOptions): RunningServer {
     adminKeys: options.adminKeys,
     rateLimit: options.rateLimit,
     corsOrigins: options.corsOrigins,
-    minRatings: options.minRatings,
+    ...(options.minRatings !== undefined ? { minRatings: options.minRatings } : {}),
     logger,
     metrics,
     trustProxy: options.trustProxy,

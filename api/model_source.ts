@@ -324,6 +324,7 @@ export async function loadFromSource(
   const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
   const popularity = await readPopularity(dataDir, train);
   const manifest = artifact.manifest;
+  const evaluatedMinRatings = await readEvaluatedMinRatings(dataDir, model.name);
   return new LoadedModel({
     model,
     manifest,
@@ -335,6 +336,20 @@ export async function loadFromSource(
       version: version ?? manifest.dataSha256.slice(0, 12),
       source: where,
       loadedAt: new Date().toISOString(),
+      ...(evaluatedMinRatings !== undefined ? { evaluatedMinRatings } : {}),
     },
   });
+}
+
+/** The `minRatings` the evaluate stage used for `model`, when its metrics.json says. */
+async function readEvaluatedMinRatings(
+  dataDir: string,
+  model: string,
+): Promise<number | undefined> {
+  try {
+    const m = JSON.parse(await Deno.readTextFile(join(dataDir, "metrics", model, "metrics.json")));
+    return Number.isInteger(m.minRatings) && m.minRatings >= 0 ? m.minRatings : undefined;
+  } catch {
+    return undefined; // no pipeline metrics (a model folder or the registry): the built-in default
+  }
 }
