@@ -4,7 +4,6 @@ import { fileURLToPath } from "node:url";
 import { readServerOptions, startServer } from "./main.ts";
 import { fixture, writeModelDir } from "./_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 

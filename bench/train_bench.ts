@@ -213,9 +213,11 @@ for (const [k, v] of Object.entries(kernels)) {
 }
 
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-const machine = `${cpu}, ${os.cpus().length} cores (shared with other jobs: timings are noisy), ${
-  os.totalmem() >> 30
-} GiB, Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${Deno.build.os}/${Deno.build.arch}`;
+const machine = `${cpu}, ${os.cpus().length} cores, ${
+  Math.round(os.totalmem() / 2 ** 30)
+} GiB, load average ${
+  os.loadavg().map((l) => l.toFixed(1)).join(" ")
+} (timings on 2 cores are noisy), Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${Deno.build.os}/${Deno.build.arch}`;
 const report = {
   generatedAt: new Date().toISOString(),
   machine,

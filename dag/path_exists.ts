@@ -1,6 +1,6 @@
 /**
- * Whether a file or folder exists, without racing a stat against a read: a
- * missing path is `false`, any other error (permissions, I/O) is thrown.
+ * Whether a file or folder exists: a missing path is `false`; any other
+ * error (permissions, I/O) is thrown rather than read as "missing".
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * Dense symmetric positive-definite solves for the small (k+1) x (k+1)
- * systems of fold-in and explanations: Cholesky factorization in place and
+ * Dense symmetric positive-definite solves for the small k x k (or (k+1) x
+ * (k+1)) systems of ALS, fold-in and explanations: Cholesky factorization in place and
  * forward/back substitution, on Float64Array, no allocation beyond the result.
  *
  * @module

@@ -457,8 +457,6 @@ function _dataSummary(
   };
 }
 
-/** Content hash of a ratings table as the models record it (`trainDataHash`). */
-
 /** Reads and loads one saved model folder (`manifest.json` + `model.bin`). */
 export async function readModelFolder(
   dir: string,

@@ -104,6 +104,8 @@ export async function reportFromStore(
     runs,
     outDir,
     compare: options.compare,
+    // Only part of the store is listed: leave the other experiments' pages alone.
+    removeStale: options.experiment === undefined,
     notebooks: await listNotebooks(options.notebooksDir ?? "notebooks", outDir),
     runDataSource: (runId) => {
       const run = byId.get(runId);

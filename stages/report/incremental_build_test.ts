@@ -125,6 +125,17 @@ Deno.test("writeReports() re-renders every page that shows which run is best whe
   });
 });
 
+Deno.test("writeReports() with removeStale: false (one experiment listed) deletes no other run's page", async () => {
+  await _inTempDir(async (outDir) => {
+    const a = makeRun({ id: "exp-a-run", rmse: 0.85, startTime: 1 });
+    const b = makeRun({ id: "exp-b-run", rmse: 0.9, startTime: 2 });
+    await writeReports({ runs: [a, b], outDir, generatedAt: T1 });
+    const result = await writeReports({ runs: [b], outDir, removeStale: false, generatedAt: T2 });
+    assert.deepEqual(result.removed, []);
+    assert.ok((await Deno.stat(join(outDir, runPagePath("exp-a-run")))).isFile);
+  });
+});
+
 Deno.test("writeReports() deletes the run and compare pages of a deleted run, and nothing else", async () => {
   await _inTempDir(async (outDir) => {
     const runs = [

@@ -54,6 +54,12 @@ export interface WriteReportsOptions {
   readonly notebooks?: readonly NotebookLink[];
   /** Also write the compare page of this pair (A is the baseline). */
   readonly compare?: readonly [string, string];
+  /**
+   * Delete pages of runs that are not in `runs` (deleted runs). Default true;
+   * false when `runs` is only part of the store (one experiment), so other
+   * experiments' pages in the same folder stay.
+   */
+  readonly removeStale?: boolean;
   /** Table rows per page on the index. Default 50. */
   readonly pageSize?: number;
   /** Runs shown on the over-time charts. Default 100. */
@@ -199,7 +205,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     const pair = _comparePair(name, idOfFile);
     if (pair && comparePagePath(pair[0], pair[1]) === `compare/${name}`) {
       await writeCompare(pair[0], pair[1]);
-    } else {
+    } else if (options.removeStale !== false) {
       const path = join(outDir, "compare", name);
       await Deno.remove(path);
       removed.push(path);
@@ -260,7 +266,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     written++;
   }
   const pageNames = new Set(runs.map((r) => runPagePath(r.runId)));
-  for (const name of await _listFiles(join(outDir, "runs"))) {
+  for (const name of options.removeStale === false ? [] : await _listFiles(join(outDir, "runs"))) {
     if (!_RUN_PAGE_NAME.test(name) || pageNames.has(`runs/${name}`)) continue;
     const path = join(outDir, "runs", name);
     await Deno.remove(path);

@@ -5,17 +5,17 @@
  * just wrote (second build, nothing changed). Best of `--repeat` (default 3).
  *
  * ```sh
- * deno run -A stages/report/incremental_bench.ts [--runs 250] [--repeat 3]
+ * deno run -A bench/report_bench.ts [--runs 250] [--repeat 3]
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { LocalRunStore, recordRun } from "../../tracking/mod.ts";
-import { reportFromStore } from "./cli.ts";
-import { REPORT_DATA_ARTIFACT } from "./keys.ts";
-import { makeReportData, makeRuns } from "./_test_fixtures.ts";
+import { LocalRunStore, recordRun } from "../tracking/mod.ts";
+import { reportFromStore } from "../stages/report/cli.ts";
+import { REPORT_DATA_ARTIFACT } from "../stages/report/keys.ts";
+import { makeReportData, makeRuns } from "../stages/report/_test_fixtures.ts";
 
 /** Records `n` fixture runs with report data into a new local store under `root`. */
 async function _fillStore(root: string, n: number): Promise<LocalRunStore> {
