@@ -18,6 +18,8 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { reportFromStore } from "../stages/report/cli.ts";
+import { openRunStore } from "../tracking/mod.ts";
 
 const NOTEBOOKS_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(NOTEBOOKS_DIR);
@@ -174,6 +176,12 @@ if (import.meta.main) {
       _log(`${o.ok ? "ok" : "FAILED"} ${o.name} (${o.seconds.toFixed(1)} s)`);
     }
     _log(`wrote ${relative(REPO, REPORT_DIR)}/index.html`);
+    // Rebuild the experiment report so its index links the executed notebooks.
+    const report = await reportFromStore(openRunStore({ root: join(REPO, "runs") }), {
+      outDir: join(REPO, "reports"),
+      notebooksDir: REPORT_DIR,
+    });
+    _log(`linked them from ${relative(REPO, report.index)}`);
     if (failed.length > 0) {
       _log(`${failed.length} notebook(s) failed: ${failed.map((o) => o.name).join(", ")}`);
       Deno.exit(1);
