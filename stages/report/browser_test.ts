@@ -3,7 +3,8 @@
  * Opens the index and a run page from file://, checks there are no console
  * errors and no failed (or any network) requests, that each chart is an SVG
  * with one mark per run, that clicking a header sorts the table and that the
- * pager pages; saves screenshots under `reports/screenshots/`.
+ * pager pages; saves screenshots under `reports/screenshots/` (`index.png`
+ * and `run.png` of a real pipeline run via REPORT_DIR, `fixture-*.png` else).
  *
  * By default it checks a report written from fixture runs; with REPORT_DIR set
  * it checks the report in that folder instead (e.g. a fresh pipeline run's).
@@ -101,9 +102,15 @@ async function _fixtureReport(): Promise<string> {
   return outDir;
 }
 
+/**
+ * Saves a full-page PNG. A given REPORT_DIR (a real pipeline run's report) gets
+ * `index.png` / `run.png`; the fixture report gets `fixture-*.png`, so the two
+ * test runs never overwrite each other's pictures.
+ */
 async function _screenshot(page: Page, name: string): Promise<void> {
   const png = await page.screenshot({ fullPage: true });
-  await writeFileAtomic(join(SCREENSHOTS, name), new Uint8Array(png));
+  const file = Deno.env.get("REPORT_DIR") ? name : `fixture-${name}`;
+  await writeFileAtomic(join(SCREENSHOTS, file), new Uint8Array(png));
 }
 
 Deno.test({
