@@ -21,6 +21,7 @@ import { _sgdEpochJs } from "../recommender/biased_mf.ts";
 import { _instantiateWasmSgd } from "../recommender/_wasm_sgd.ts";
 import { Prng } from "../recommender/prng.ts";
 import { Vocabulary } from "../recommender/vocabulary.ts";
+import { _score } from "../recommender/_test_data.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));
 const quick = Deno.args.includes("--quick");
@@ -42,17 +43,6 @@ function loadRatings(path: string): { ratings: Ratings; sha256: string } {
     timestamp: df.getColumn("timestamp").toArray() as number[],
   });
   return { ratings, sha256 };
-}
-
-function score(model: { predict(u: number, m: number): { rating: number } }, test: Ratings) {
-  let se = 0, ae = 0;
-  const n = test.rating.length;
-  for (let e = 0; e < n; e++) {
-    const err = model.predict(test.userId[e]!, test.movieId[e]!).rating - test.rating[e]!;
-    se += err * err;
-    ae += Math.abs(err);
-  }
-  return { rmse: Math.sqrt(se / n), mae: ae / n };
 }
 
 /** The "before" kernel: a textbook port with arrays of rows and per-factor updates. */
@@ -197,7 +187,7 @@ for (const name of names) {
     const t = performance.now();
     m.fit(train);
     bestFit = Math.min(bestFit, (performance.now() - t) / 1000);
-    result = score(m, test);
+    result = _score(m, test);
     extra = (m as { extra?: unknown }).extra ?? {};
   }
   rows.push({ model: name, ...result, fitSeconds: bestFit, extra });

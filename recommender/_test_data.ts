@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { type Ratings, ratingsFromColumns, selectRows } from "./ratings.ts";
 import { Prng } from "./prng.ts";
+import { mae } from "./metrics/mae.ts";
+import { rmse } from "./metrics/rmse.ts";
 
 /** Path of the shared MovieLens zip (next to the checkout). */
 export const _ZIP_PATH = fileURLToPath(
@@ -61,12 +63,9 @@ export function _score(
   model: { predict(u: number, m: number): { rating: number } },
   test: Ratings,
 ): { rmse: number; mae: number } {
-  let se = 0, ae = 0;
-  const n = test.rating.length;
-  for (let e = 0; e < n; e++) {
-    const err = model.predict(test.userId[e]!, test.movieId[e]!).rating - test.rating[e]!;
-    se += err * err;
-    ae += Math.abs(err);
+  const predicted = new Float64Array(test.rating.length);
+  for (let e = 0; e < predicted.length; e++) {
+    predicted[e] = model.predict(test.userId[e]!, test.movieId[e]!).rating;
   }
-  return { rmse: Math.sqrt(se / n), mae: ae / n };
+  return { rmse: rmse(test.rating, predicted), mae: mae(test.rating, predicted) };
 }
