@@ -290,24 +290,34 @@ Deno.test("runPipeline() with workers runs CPU-bound stages in parallel threads"
   const root = await Deno.makeTempDir();
   const stageMod = new URL("./stage.ts", import.meta.url).href;
   const module = join(root, "busy_stages.ts");
+  // A barrier across threads: each stage marks that it started, then blocks its thread (no
+  // await) until the other stage's mark appears. Run one after the other in one thread, the
+  // first would wait for ever (it gives up after a minute and fails); in parallel threads both
+  // pass. No clock decides the outcome.
   await Deno.writeTextFile(
     module,
     `
 import { z } from "zod";
 import { defineStage } from "${stageMod}";
-const busy = (name: string) => defineStage({
-  name, description: "spins the CPU", deps: [], outs: [\`out/\${name}.json\`],
-  params: z.object({}), code: import.meta.url,
+const mark = (name: string) => ${JSON.stringify(root)} + "/started-" + name;
+const seen = (path: string) => { try { Deno.statSync(path); return true; } catch { return false; } };
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const busy = (name: string, other: string) => defineStage({
+  name, description: "blocks its thread until the other stage runs", deps: [],
+  outs: [\`out/\${name}.json\`], params: z.object({}), code: import.meta.url,
   async run(ctx) {
-    const start = Date.now();
-    let x = 0;
-    while (Date.now() - start < 400) x += Math.sqrt(x + 1); // no await: blocks its thread
-    ctx.progress.info(\`\${name} spun \${x > 0}\`);
-    await Deno.writeTextFile(ctx.outputs[\`out/\${name}.json\`], JSON.stringify({ start, end: Date.now() }));
+    Deno.writeTextFileSync(mark(name), "");
+    let polls = 0;
+    while (!seen(mark(other))) {
+      if (++polls > 60_000) throw new Error(\`\${name}: \${other} never ran while \${name} held its thread\`);
+      Atomics.wait(pause, 0, 0, 1); // blocks this thread for 1 ms, never yields to the event loop
+    }
+    ctx.progress.info(\`\${name} saw \${other}\`);
+    await Deno.writeTextFile(ctx.outputs[\`out/\${name}.json\`], JSON.stringify({ polls }));
   },
 });
-export const left = busy("left");
-export const right = busy("right");
+export const left = busy("left", "right");
+export const right = busy("right", "left");
 `,
   );
   const mod = await import(`file://${module}`);
@@ -321,14 +331,11 @@ export const right = busy("right");
     log: (l) => lines.push(l),
   });
   assert.equal(result.ok, true, lines.join("\n"));
-  const l = JSON.parse(await Deno.readTextFile(join(root, "out/left.json")));
-  const r = JSON.parse(await Deno.readTextFile(join(root, "out/right.json")));
-  // Each stage blocks its own thread; in one thread the second would start after the first ended.
-  assert.ok(l.start < r.end && r.start < l.end, `overlap: ${JSON.stringify({ l, r })}`);
   assert.ok(
-    lines.some((x) => x.includes("[left] left spun true")),
+    lines.some((x) => x.includes("[left] left saw right")),
     "progress relayed from the worker",
   );
+  assert.ok(lines.some((x) => x.includes("[right] right saw left")), lines.join("\n"));
 });
 
 Deno.test("runPipeline() with workers reports a stage's error and keeps nothing", async () => {

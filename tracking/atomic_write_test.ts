@@ -39,6 +39,7 @@ for (let step = 0; ; step++) {
   const batch = [];
   for (let i = 0; i < 200; i++) batch.push({ key: "m" + i, value: Math.random(), step });
   await run.logMetrics(batch);
+  console.log("step " + step);
 }
 `,
     );
@@ -47,13 +48,19 @@ for (let step = 0; ; step++) {
       stdout: "piped",
       stderr: "null",
     }).spawn();
-    const reader = child.stdout.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value).trim();
-    // Let it rewrite run.json (hundreds of KB) many times, then kill it without warning.
-    await new Promise((r) => setTimeout(r, 1500));
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    // Wait until it has rewritten run.json (hundreds of KB) many times, then kill it without
+    // warning, in the middle of the next rewrite.
+    let seen = "";
+    while (!/step 20\n/.test(seen)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the child ended before 20 steps:\n${seen}`);
+      seen += value;
+    }
+    const first = seen.split("\n")[0]!.trim();
     child.kill("SIGKILL"); // throws if the child died by itself: the test is then void
     await child.status;
-    await reader.cancel();
+    await lines.cancel();
     const runDir = join(dir, "runs", "Default", first);
     const record = decodeRunJson(await Deno.readTextFile(join(runDir, "run.json")), "run.json");
     assert.equal(record.runId, first);
