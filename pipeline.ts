@@ -23,7 +23,8 @@ import {
   validateParams,
 } from "./dag/mod.ts";
 import { STAGES } from "./stages/mod.ts";
-import { type EvaluationSummary, formatComparisonTable } from "./stages/evaluate.ts";
+import { type EvaluationSummary, type FitTimes, formatComparisonTable } from "./stages/evaluate.ts";
+import { TIMINGS_FILE } from "./dag/hash.ts";
 import { reportFromStore } from "./stages/report/cli.ts";
 import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
@@ -81,6 +82,23 @@ async function readSummary(root: string): Promise<EvaluationSummary | undefined>
   } catch {
     return undefined;
   }
+}
+
+/** Fit seconds per model from `data/metrics/<model>/timings.json` (models without one are left out). */
+async function readFitTimes(
+  root: string,
+  summary: EvaluationSummary,
+): Promise<Record<string, FitTimes>> {
+  const out: Record<string, FitTimes> = {};
+  for (const { model } of summary.models) {
+    try {
+      const path = resolve(root, "data/metrics", model, TIMINGS_FILE);
+      out[model] = JSON.parse(await Deno.readTextFile(path)).fitSeconds;
+    } catch {
+      // no timings: the table shows "-"
+    }
+  }
+  return out;
 }
 
 /** A metric cell as a number for sorting; "-" (missing) sorts last. */
@@ -281,7 +299,9 @@ async function main(args: string[]): Promise<number> {
       const outcomes: StageOutcome[] = [...result.outcomes];
       const evaluated = result.outcomes.some((o) => o.stage === "evaluate");
       const summary = evaluated && result.ok ? await readSummary(root) : undefined;
-      if (summary) console.log(`\n${formatComparisonTable(summary)}`);
+      if (summary) {
+        console.log(`\n${formatComparisonTable(summary, await readFitTimes(root, summary))}`);
+      }
       if (evaluated || !result.ok) {
         outcomes.push(
           ...await trackAndReport(root, params, {

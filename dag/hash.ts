@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 
 /** sha256 of a string or bytes, hex. */
 export function sha256(data: string | Uint8Array): string {
@@ -48,8 +48,18 @@ export async function hashFile(path: string): Promise<string> {
 }
 
 /**
+ * The name of the files that hold the facts of one run of a stage (how long
+ * fitting or evaluating took) rather than content: they are kept, copied and
+ * restored with the outputs but left out of {@linkcode hashPath}, so identical
+ * results hash the same however long they took and an unchanged re-run leaves
+ * the lock file and every downstream key as they were.
+ */
+export const TIMINGS_FILE = "timings.json";
+
+/**
  * sha256 of a file, or of a folder as the sorted list of (relative path, file
- * hash) pairs. Returns undefined when the path does not exist.
+ * hash) pairs, leaving out {@linkcode TIMINGS_FILE}s. Returns undefined when
+ * the path does not exist.
  */
 export async function hashPath(path: string): Promise<string | undefined> {
   let info: Deno.FileInfo;
@@ -62,6 +72,7 @@ export async function hashPath(path: string): Promise<string | undefined> {
   if (info.isFile) return await hashFile(path);
   const entries: string[] = [];
   for (const file of await listFiles(path)) {
+    if (basename(file) === TIMINGS_FILE) continue;
     entries.push(`${relative(path, file)}\0${await hashFile(file)}`);
   }
   return sha256(entries.join("\n"));

@@ -1,8 +1,12 @@
 /**
  * The lock file (`pipeline.lock`, committed like `dvc.lock`): for each stage,
- * the cache key and what went into it, and the content hash of each output.
- * Written atomically after every stage, so an interrupted run keeps the
- * records of the stages that finished.
+ * the cache key and what went into it, and the content hash of each output:
+ * only what the content determines, so re-running an unchanged pipeline
+ * leaves it byte for byte as it was (a clean checkout stays clean). Which run
+ * produced a stage's outputs, when and how long it took are facts of this
+ * machine: they go to a git-ignored side file ({@linkcode stageRunsPath}).
+ * Both are written atomically after every stage, so an interrupted run keeps
+ * the records of the stages that finished.
  *
  * @module
  */
@@ -17,9 +21,19 @@ const stageEntry = z.object({
   deps: z.record(z.string(), z.string()),
   extra: z.string().optional(),
   outs: z.record(z.string(), z.string()),
+});
+
+const stageRun = z.object({
+  /** The cache key the run computed (a record for another key is stale). */
+  key: z.string(),
   runId: z.string(),
   ranAt: z.string(),
   seconds: z.number(),
+});
+
+const stageRunsSchema = z.object({
+  version: z.literal(1),
+  stages: z.record(z.string(), stageRun),
 });
 
 const lockSchema = z.object({
@@ -31,6 +45,44 @@ const lockSchema = z.object({
 export type LockEntry = z.infer<typeof stageEntry>;
 /** The whole lock file. */
 export type LockFile = z.infer<typeof lockSchema>;
+/** Which run produced a stage's current outputs, when, in how many seconds. */
+export type StageRun = z.infer<typeof stageRunsSchema>["stages"][string];
+/** The side file of {@linkcode StageRun}s, by stage name. */
+export type StageRuns = Record<string, StageRun>;
+
+/**
+ * Where the volatile stage facts of the lock at `lockPath` are kept: beside
+ * the run cache, `.cache/<lock name>.runs.json` under the lock's folder.
+ *
+ * @example
+ * ```ts
+ * import { stageRunsPath } from "./lock_file.ts";
+ * if (stageRunsPath("/p/pipeline.lock") !== "/p/.cache/pipeline.lock.runs.json") throw new Error();
+ * ```
+ */
+export function stageRunsPath(lockPath: string): string {
+  const slash = lockPath.lastIndexOf("/");
+  const dir = slash >= 0 ? lockPath.slice(0, slash) : ".";
+  return `${dir}/.cache/${lockPath.slice(slash + 1)}.runs.json`;
+}
+
+/** Reads the stage-run side file; an absent or unreadable one is empty (it is only a log). */
+export async function readStageRuns(path: string): Promise<StageRuns> {
+  try {
+    const parsed = stageRunsSchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+    return parsed.success ? parsed.data.stages : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the stage-run side file atomically. */
+export async function writeStageRuns(path: string, runs: StageRuns): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  const stages = Object.fromEntries(Object.keys(runs).sort().map((k) => [k, runs[k]]));
+  await writeTextAtomic(path, JSON.stringify({ version: 1, stages }, null, 2) + "\n");
+}
 
 /** Reads the lock file; an absent file is an empty lock. */
 export async function readLock(path: string): Promise<LockFile> {
@@ -50,6 +102,17 @@ export async function readLock(path: string): Promise<LockFile> {
         (e as Error).message
       }); delete it to rebuild every stage`,
     );
+  }
+  // Locks written before the volatile fields moved out carry them: drop them.
+  if (typeof json === "object" && json !== null && "stages" in json) {
+    for (const e of Object.values((json as { stages: Record<string, unknown> }).stages ?? {})) {
+      if (typeof e === "object" && e !== null) {
+        const r = e as Record<string, unknown>;
+        delete r.runId;
+        delete r.ranAt;
+        delete r.seconds;
+      }
+    }
   }
   const parsed = lockSchema.safeParse(json);
   if (!parsed.success) {

@@ -14,7 +14,15 @@ import { basename, dirname, join, resolve } from "node:path";
 import { replacePath, tempPathFor } from "./atomic.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { hashCode, hashJson, hashPath } from "./hash.ts";
-import { type LockEntry, type LockFile, readLock, writeLock } from "./lock_file.ts";
+import {
+  type LockEntry,
+  type LockFile,
+  readLock,
+  readStageRuns,
+  stageRunsPath,
+  writeLock,
+  writeStageRuns,
+} from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
 import { RunCache } from "./run_cache.ts";
 import { createProgress, formatSeconds, type Progress } from "./progress.ts";
@@ -281,10 +289,17 @@ export async function runPipeline(
   });
   const selected = selectStages(graph, options);
   const lock: LockFile = await readLock(lockPath);
+  const runsPath = stageRunsPath(lockPath);
+  const stageRuns = await readStageRuns(runsPath);
+  /** The run that produced a stage's outputs under `key`, when this machine knows it. */
+  const producer = (name: string, key: string) =>
+    stageRuns[name]?.key === key ? stageRuns[name]!.runId : "unknown";
   // Lock writes are serialized; one failed write fails the stage that asked for it, not the chain.
   let lockWrites: Promise<void> = Promise.resolve();
   const saveLock =
-    () => (lockWrites = lockWrites.catch(() => {}).then(() => writeLock(lockPath, lock)));
+    () => (lockWrites = lockWrites.catch(() => {}).then(() => writeLock(lockPath, lock)).then(() =>
+      writeStageRuns(runsPath, stageRuns)
+    ));
 
   // Upstream of the selection must exist already.
   for (const stage of graph.order) {
@@ -366,9 +381,10 @@ export async function runPipeline(
         : await reasonsToRun(stage, root, entry, parts, options.redact);
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
+        const producedBy = producer(stage.name, parts.key);
         log(
           `[${stage.name}] cached (key ${parts.key.slice(0, 12)}, produced by run ${
-            entry!.runId.slice(0, 8)
+            producedBy.slice(0, 8)
           })`,
         );
         outcomes.set(stage.name, {
@@ -376,7 +392,7 @@ export async function runPipeline(
           status: "cached",
           seconds: seconds(),
           key: parts.key,
-          producedBy: entry!.runId,
+          producedBy,
         });
         return;
       }
@@ -451,6 +467,9 @@ export async function runPipeline(
           deps: parts.deps,
           ...(parts.extra !== undefined ? { extra: parts.extra } : {}),
           outs,
+        };
+        stageRuns[stage.name] = {
+          key: parts.key,
           runId: cached?.runId ?? options.runId,
           ranAt: new Date().toISOString(),
           seconds: Number(seconds().toFixed(3)),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
 import { writeTextAtomic } from "../dag/atomic.ts";
@@ -41,10 +41,14 @@ export const etlParams = z.object({
 /** Parsed `etl` params. */
 export type EtlParams = z.output<typeof etlParams>;
 
-/** What `summary.json` holds. */
+/**
+ * What `summary.json` holds: facts of the data's content only. Where the zip
+ * came from (a URL, a path) is not recorded, so the same zip read from two
+ * places gives byte-identical outputs and downstream stages stay cached; the
+ * sha256 identifies it.
+ */
 export interface DataSummary {
   readonly dataset: string;
-  readonly source: string;
   readonly variant: string;
   readonly sha256: string | null;
   readonly counts: {
@@ -64,7 +68,7 @@ export interface DataSummary {
 /** Builds the data summary of typed frames (pure). */
 export function summarize(
   frames: MovieLensFrames,
-  meta: { dataset: string; source: string; sha256: string | null },
+  meta: { dataset: string; sha256: string | null },
 ): DataSummary {
   const r = frames.ratings;
   const ts = r.getColumn("timestamp");
@@ -229,15 +233,7 @@ export const etlStage = defineStage({
         await writeParquet(test, join(out, "splits", `${name}.test.parquet`));
       }
     }
-    const summary = summarize(frames, {
-      dataset: source.name,
-      source: source.kind === "url"
-        ? redactUri(source.url)
-        : source.kind === "file"
-        ? resolve(source.path)
-        : "synthetic",
-      sha256: zipSha,
-    });
+    const summary = summarize(frames, { dataset: source.name, sha256: zipSha });
     for (const w of summary.warnings) progress.warn(w);
     await Deno.writeTextFile(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
     return {

@@ -7,8 +7,12 @@
  * fold's test set (`recommender/evaluation.ts`) and writes:
  *
  * - `metrics/<model>/metrics.json` ({@linkcode ModelMetricsFile}): mean and 95%
- *   CI over folds of every metric, the per-fold values, fit seconds, and the
- *   training history copied from the model manifest;
+ *   CI over folds of every metric, the per-fold values, and the training
+ *   history copied from the model manifest: only what the models and the data
+ *   determine, so an unchanged model gives a byte-identical file;
+ * - `metrics/<model>/timings.json` ({@linkcode ModelTimingsFile}): fit seconds
+ *   per fold with their mean and total, and the evaluation's own seconds
+ *   (clock readings, left out of the output hash: `dag/hash.ts`);
  * - `metrics/<model>/report_data.json`: the `RunReportData` of the run page
  *   (error histogram, predicted-vs-actual sample, sample users' top-10 with
  *   titles, similar movies for well-known titles, data summary; stage timings
@@ -43,6 +47,7 @@ import {
 import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
+import { TIMINGS_FILE } from "../dag/hash.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -83,8 +88,10 @@ export type EvaluateParams = z.output<typeof evaluateParams>;
 export interface ModelUnderTest {
   readonly name: string;
   readonly folds: ReadonlyArray<Recommender | null>;
-  /** The fold-1 manifest (fit seconds, history, config). */
+  /** The fold-1 manifest (history, config). */
   readonly manifest?: ModelManifest;
+  /** Fit seconds of each fold's model (from its `timings.json`), null where unknown. */
+  readonly fitSeconds?: ReadonlyArray<number | null>;
 }
 
 /** What {@linkcode evaluateModels} needs. */
@@ -114,10 +121,7 @@ export interface ModelMetricsFile {
     readonly metrics: Readonly<Record<string, number>>;
     readonly counts: EvaluationResult["counts"];
     readonly scorerCounts: EvaluationResult["scorerCounts"];
-    readonly seconds: EvaluationResult["seconds"];
   }>;
-  /** Fit seconds of the fold-1 model (from its manifest), null when unknown. */
-  readonly fitSeconds: number | null;
   readonly config: Record<string, unknown>;
   /** Per-epoch history from the manifest (empty for closed-form models). */
   readonly history: unknown[];
@@ -125,11 +129,44 @@ export interface ModelMetricsFile {
   readonly extra: Record<string, unknown>;
 }
 
+/** Fit seconds over the folds of one model: mean, total and each fold's (null where unknown). */
+export interface FitTimes {
+  readonly mean: number | null;
+  readonly total: number | null;
+  readonly perFold: ReadonlyArray<number | null>;
+}
+
+/** `metrics/<model>/timings.json`: the clock readings of one model's fit and evaluation. */
+export interface ModelTimingsFile {
+  readonly model: string;
+  readonly fitSeconds: FitTimes;
+  readonly evaluateSeconds: ReadonlyArray<{ readonly fold: number } & EvaluationResult["seconds"]>;
+}
+
+/**
+ * Mean and total of the known per-fold fit seconds (null when none is known).
+ *
+ * @example
+ * ```ts
+ * import { fitTimes } from "./evaluate.ts";
+ * const t = fitTimes([1, 3, null]);
+ * if (t.mean !== 2 || t.total !== 4) throw new Error(JSON.stringify(t));
+ * ```
+ */
+export function fitTimes(perFold: ReadonlyArray<number | null>): FitTimes {
+  const known = perFold.filter((x): x is number => x !== null && Number.isFinite(x));
+  const total = known.reduce((a, b) => a + b, 0);
+  return {
+    mean: known.length > 0 ? total / known.length : null,
+    total: known.length > 0 ? total : null,
+    perFold: [...perFold],
+  };
+}
+
 /** One row of `metrics/summary.json`. */
 export interface SummaryRow {
   readonly model: string;
   readonly folds: number;
-  readonly fitSeconds: number | null;
   /** Mean and CI half width (null with one fold) per metric key. */
   readonly metrics: Record<string, { readonly mean: number; readonly halfWidth: number | null }>;
 }
@@ -146,6 +183,7 @@ export interface EvaluateOutput {
   readonly perModel: ReadonlyArray<{
     readonly name: string;
     readonly metrics: ModelMetricsFile;
+    readonly timings: ModelTimingsFile;
     readonly report: RunReportData;
   }>;
   readonly summary: EvaluationSummary;
@@ -199,7 +237,6 @@ export function evaluateModels(
       ? (extra.history as unknown[])
       : [...model1.history];
     delete extra.history;
-    const fitSeconds = typeof extra.fitSeconds === "number" ? extra.fitSeconds : null;
     const metrics: ModelMetricsFile = {
       model: m.name,
       k: params.k,
@@ -212,9 +249,7 @@ export function evaluateModels(
         metrics: result.metrics,
         counts: result.counts,
         scorerCounts: result.scorerCounts,
-        seconds: result.seconds,
       })),
-      fitSeconds,
       config: { ...(m.manifest?.config ?? model1.config) },
       history,
       extra,
@@ -253,12 +288,16 @@ export function evaluateModels(
         stageTimings: [],
       } satisfies RunReportData,
     );
-    perModel.push({ name: m.name, metrics, report });
+    const timings: ModelTimingsFile = {
+      model: m.name,
+      fitSeconds: fitTimes(m.folds.map((_, i) => m.fitSeconds?.[i] ?? null)),
+      evaluateSeconds: results.map(({ fold, result }) => ({ fold, ...result.seconds })),
+    };
+    perModel.push({ name: m.name, metrics, timings, report });
   }
   const rows: SummaryRow[] = perModel.map(({ name, metrics }) => ({
     model: name,
     folds: metrics.folds,
-    fitSeconds: metrics.fitSeconds,
     metrics: Object.fromEntries(
       Object.entries(metrics.metrics).map((
         [key, s],
@@ -280,8 +319,9 @@ function _orInf(x: number | undefined): number {
 
 /**
  * The end-of-pipeline comparison table: model, RMSE, MAE, explained variance,
- * P@k, NDCG@k and fit seconds, best RMSE first; `mean ± half width` of the 95%
- * CI when there are several folds.
+ * P@k, NDCG@k and fit seconds (the mean over folds, and the total when there
+ * are several), best RMSE first; `mean ± half width` of the 95% CI when there
+ * are several folds.
  *
  * @example
  * ```ts
@@ -289,12 +329,17 @@ function _orInf(x: number | undefined): number {
  * const table = formatComparisonTable({
  *   k: 10,
  *   relevanceThreshold: 4,
- *   models: [{ model: "svd", folds: 1, fitSeconds: 0.2, metrics: { rmse: { mean: 0.93, halfWidth: null } } }],
- * });
- * if (!table.includes("svd") || !table.includes("0.9300")) throw new Error(table);
+ *   models: [{ model: "svd", folds: 1, metrics: { rmse: { mean: 0.93, halfWidth: null } } }],
+ * }, { svd: { mean: 0.2, total: 0.2, perFold: [0.2] } });
+ * if (!table.includes("svd") || !table.includes("0.9300") || !table.includes("0.20")) {
+ *   throw new Error(table);
+ * }
  * ```
  */
-export function formatComparisonTable(summary: EvaluationSummary): string {
+export function formatComparisonTable(
+  summary: EvaluationSummary,
+  fit: Readonly<Record<string, FitTimes>> = {},
+): string {
   const k = summary.k;
   const columns: Array<[string, string]> = [
     ["RMSE", "rmse"],
@@ -306,7 +351,12 @@ export function formatComparisonTable(summary: EvaluationSummary): string {
   const rows = [...summary.models].sort((a, b) =>
     _orInf(a.metrics.rmse?.mean) - _orInf(b.metrics.rmse?.mean) || a.model.localeCompare(b.model)
   );
-  const header = ["model", ...columns.map(([label]) => label), "fit s"];
+  const folded = rows.some((r) => r.folds > 1);
+  const header = [
+    "model",
+    ...columns.map(([label]) => label),
+    folded ? "fit s (mean, total)" : "fit s",
+  ];
   const body = rows.map((r) => [
     r.model + (r.folds > 1 ? ` (${r.folds} folds)` : ""),
     ...columns.map(([, key]) => {
@@ -316,7 +366,7 @@ export function formatComparisonTable(summary: EvaluationSummary): string {
         ? `${v.mean.toFixed(4)} ± ${v.halfWidth.toFixed(4)}`
         : v.mean.toFixed(4);
     }),
-    r.fitSeconds === null ? "-" : r.fitSeconds.toFixed(2),
+    _fitCell(fit[r.model], r.folds),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: string[]) =>
@@ -324,6 +374,11 @@ export function formatComparisonTable(summary: EvaluationSummary): string {
       "  ",
     );
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function _fitCell(t: FitTimes | undefined, folds: number): string {
+  if (!t || t.mean === null || t.total === null) return "-";
+  return folds > 1 ? `${t.mean.toFixed(2)}, ${t.total.toFixed(2)}` : t.mean.toFixed(2);
 }
 
 function _titles(movies: pl.DataFrame): Map<number, string> {
@@ -473,6 +528,16 @@ export async function readModelFolder(
   return { model: loadModel({ manifest, data }), manifest };
 }
 
+/** `fitSeconds` of a model folder's `timings.json`, null when it has none. */
+async function _readFitSeconds(dir: string): Promise<number | null> {
+  try {
+    const t = JSON.parse(await Deno.readTextFile(join(dir, TIMINGS_FILE)));
+    return typeof t?.fitSeconds === "number" ? t.fitSeconds : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Sorted names of the model folders (those holding a manifest.json). */
 async function _modelNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -544,13 +609,16 @@ export const evaluateStage = defineStage({
     const models: ModelUnderTest[] = [];
     for (const name of names) {
       const perFold: Array<Recommender | null> = [];
+      const fitSeconds: Array<number | null> = [];
       let manifest: ModelManifest | undefined;
       for (let i = 1; i <= folds.length; i++) {
         const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
         if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
           perFold.push(null);
+          fitSeconds.push(null);
           continue;
         }
+        fitSeconds.push(await _readFitSeconds(dir));
         const loaded = await readModelFolder(dir);
         if (i === 1) manifest = loaded.manifest;
         const hash = loaded.manifest.trainDataHash;
@@ -569,7 +637,7 @@ export const evaluateStage = defineStage({
           `model ${name}: ${missing} of ${folds.length} folds not trained; evaluating the rest`,
         );
       }
-      models.push({ name, folds: perFold, ...(manifest ? { manifest } : {}) });
+      models.push({ name, folds: perFold, fitSeconds, ...(manifest ? { manifest } : {}) });
     }
 
     const movies = pl.readParquet(join(processed, "movies.parquet"));
@@ -596,6 +664,7 @@ export const evaluateStage = defineStage({
     for (const m of output.perModel) {
       await writeTextAtomic(join(out, m.name, "metrics.json"), _json(m.metrics));
       await writeTextAtomic(join(out, m.name, "report_data.json"), _json(m.report));
+      await writeTextAtomic(join(out, m.name, TIMINGS_FILE), _json(m.timings));
     }
     await writeTextAtomic(join(out, "summary.json"), _json(output.summary));
 

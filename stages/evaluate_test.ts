@@ -125,13 +125,11 @@ Deno.test("formatComparisonTable() sorts by RMSE and shows CI half widths", () =
       {
         model: "svd",
         folds: 5,
-        fitSeconds: 0.25,
         metrics: { rmse: { mean: 0.93, halfWidth: 0.004 }, mae: { mean: 0.72, halfWidth: 0.003 } },
       },
       {
         model: "biased-mf",
         folds: 5,
-        fitSeconds: null,
         metrics: {
           rmse: { mean: 0.86, halfWidth: 0.005 },
           precision_at_10: { mean: NaN, halfWidth: null },
@@ -139,10 +137,15 @@ Deno.test("formatComparisonTable() sorts by RMSE and shows CI half widths", () =
       },
     ],
   };
-  const lines = formatComparisonTable(summary).split("\n");
-  assert.match(lines[0]!, /^model\s+RMSE\s+MAE\s+EV\s+P@10\s+NDCG@10\s+fit s$/);
+  const lines = formatComparisonTable(summary, {
+    svd: { mean: 0.25, total: 1.25, perFold: [0.2, 0.3, 0.25, 0.25, 0.25] },
+  }).split("\n");
+  assert.match(lines[0]!, /^model\s+RMSE\s+MAE\s+EV\s+P@10\s+NDCG@10\s+fit s \(mean, total\)$/);
   assert.match(lines[2]!, /^biased-mf \(5 folds\)\s+0\.8600 ± 0\.0050\s+-\s+-\s+-\s+-\s+-$/);
-  assert.match(lines[3]!, /^svd \(5 folds\)\s+0\.9300 ± 0\.0040\s+0\.7200 ± 0\.0030 .*0\.25$/);
+  assert.match(
+    lines[3]!,
+    /^svd \(5 folds\)\s+0\.9300 ± 0\.0040\s+0\.7200 ± 0\.0030 .*0\.25, 1\.25$/,
+  );
 });
 
 Deno.test("evaluateParams rejects bad values and unknown keys", () => {
@@ -174,6 +177,7 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
       await Deno.mkdir(dir, { recursive: true });
       await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(artifact.manifest));
       await Deno.writeFile(join(dir, "model.bin"), artifact.data);
+      await Deno.writeTextFile(join(dir, "timings.json"), JSON.stringify({ fitSeconds: 0.5 }));
     };
     for (const [i, f] of folds.entries()) {
       const dir = i === 0
@@ -209,7 +213,9 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
     ) as ModelMetricsFile;
     assert.equal(svd.folds, 1);
     assert.equal(svd.metrics.rmse!.halfWidth, null);
-    assert.equal(typeof svd.fitSeconds, "number");
+    assert.equal("fitSeconds" in svd, false, "no clock reading in metrics.json");
+    const timings = JSON.parse(await Deno.readTextFile(join(out, "baseline/timings.json")));
+    assert.deepEqual(timings.fitSeconds, { mean: 0.5, total: 1.5, perFold: [0.5, 0.5, 0.5] });
     parseRunReportData(await Deno.readTextFile(join(out, "svd/report_data.json")));
     const summary = JSON.parse(
       await Deno.readTextFile(join(out, "summary.json")),

@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { flattenParams } from "../dag/params.ts";
+import { TIMINGS_FILE } from "../dag/hash.ts";
 import type { StageOutcome } from "../dag/stage.ts";
 import type {
   ArtifactInput,
@@ -117,17 +118,26 @@ interface MetricsFile {
     string,
     { mean: number | null; lower: number | null; upper: number | null }
   >;
-  readonly fitSeconds: number | null;
   readonly folds: number;
   readonly history: { epoch: number; trainLoss: number; validationLoss?: number }[];
   readonly extra: Record<string, unknown>;
 }
 
-/** Metric inputs of one model: every metric's mean, CI bounds, fit time and loss curves. */
+/** The part of `metrics/<model>/timings.json` tracking logs. */
+interface TimingsFile {
+  readonly fitSeconds?: { readonly mean: number | null; readonly total: number | null };
+}
+
+/**
+ * Metric inputs of one model: every metric's mean, CI bounds, fit time (mean
+ * over folds as `fit_seconds`, and `fit_seconds_total` with several folds)
+ * and loss curves.
+ */
 export function modelMetrics(
   file: MetricsFile,
   durationSeconds: number,
   now = Date.now(),
+  timings: TimingsFile | null = null,
 ): MetricInput[] {
   const out: MetricInput[] = [];
   for (const [key, s] of Object.entries(file.metrics)) {
@@ -142,8 +152,12 @@ export function modelMetrics(
       });
     }
   }
-  if (file.fitSeconds !== null) {
-    out.push({ key: "fit_seconds", value: file.fitSeconds, timestamp: now });
+  const fit = timings?.fitSeconds;
+  if (typeof fit?.mean === "number") {
+    out.push({ key: "fit_seconds", value: fit.mean, timestamp: now });
+    if (file.folds > 1 && typeof fit.total === "number") {
+      out.push({ key: "fit_seconds_total", value: fit.total, timestamp: now });
+    }
   }
   const ratio = file.extra.explainedVarianceRatio;
   if (typeof ratio === "number") {
@@ -336,7 +350,10 @@ export async function trackPipelineRun(
       const metricsPath = join(info.root, "data/metrics", model, "metrics.json");
       const file = await readJson<MetricsFile>(metricsPath);
       if (!file) continue;
-      const metrics = modelMetrics(file, duration, info.endTime);
+      const timings = await readJson<TimingsFile>(
+        join(info.root, "data/metrics", model, TIMINGS_FILE),
+      );
+      const metrics = modelMetrics(file, duration, info.endTime, timings);
       const modelDir = join(info.root, "data/models", model);
       const artifacts: ArtifactInput[] = [
         { localPath: modelDir, artifactPath: "model" },

@@ -2,8 +2,11 @@
  * Train stage: `data/interim/split` -> `data/models/<model>/` for every model
  * in `train.models`, one model per fold (fold 1 at the top, the others under
  * `folds/<i>/`). Each folder holds `manifest.json` + `model.bin`
- * (`recommender/model.ts`); the manifest's `extra` also records the fit
- * seconds and, for iterative models, the per-epoch train/validation loss of
+ * (`recommender/model.ts`) + `timings.json` ({@linkcode ModelTimings}: how
+ * long the fit and each epoch took, kept out of the output's content hash,
+ * see `dag/hash.ts`); the manifest holds no clock reading, so the same model
+ * is the same bytes on every run. Its `extra` records, for iterative models,
+ * the per-epoch train/validation loss of
  * the early-stopping pass.
  *
  * Models that stop early (biased-mf: its config has `patience`) first train on the training ratings minus
@@ -20,6 +23,7 @@ import { writeFileAtomic, writeTextAtomic } from "../dag/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
 import type { Progress } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
+import { TIMINGS_FILE } from "../dag/hash.ts";
 import type { EpochRecord, FitProgress, ModelArtifact } from "../recommender/model.ts";
 import {
   createModel,
@@ -123,13 +127,56 @@ function iterative(name: ModelName): { epochsKey: string } | null {
   return keys.has("patience") && keys.has("epochs") ? { epochsKey: "epochs" } : null;
 }
 
+/** `timings.json` of a model folder: the clock readings of its fit. */
+export interface ModelTimings {
+  /** Wall seconds of the whole fit (early-stopping pass and refit included). */
+  readonly fitSeconds: number;
+  /** Seconds of each epoch of the recorded history, in order (empty for closed-form models). */
+  readonly epochSeconds: readonly number[];
+}
+
 /** One trained model, ready to write. */
 export interface TrainedModel {
   readonly name: ModelName;
   readonly fold: number;
+  /** The model file; its manifest holds no timings (those are in {@linkcode timings}). */
   readonly artifact: ModelArtifact;
   readonly fitSeconds: number;
   readonly history: readonly EpochRecord[];
+  readonly timings: ModelTimings;
+}
+
+/**
+ * Splits the clock readings out of a manifest: `extra.fitSeconds` (and any
+ * other `extra.*Seconds`) and each history record's `seconds`. What is left
+ * depends only on the data, the params and the code.
+ *
+ * @example
+ * ```ts
+ * import { splitTimings } from "./train.ts";
+ * const { extra, epochSeconds } = splitTimings({
+ *   fitSeconds: 1.5, history: [{ epoch: 1, trainLoss: 0.9, seconds: 0.1 }],
+ * });
+ * if ("fitSeconds" in extra || epochSeconds[0] !== 0.1) throw new Error();
+ * ```
+ */
+export function splitTimings(
+  extra: Readonly<Record<string, unknown>>,
+): { extra: Record<string, unknown>; epochSeconds: number[] } {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (!/Seconds$/.test(key)) out[key] = value;
+  }
+  const epochSeconds: number[] = [];
+  if (Array.isArray(extra.history)) {
+    out.history = extra.history.map((h) => {
+      if (typeof h !== "object" || h === null) return h;
+      const { seconds, ...rest } = h as Record<string, unknown>;
+      if (typeof seconds === "number") epochSeconds.push(seconds);
+      return rest;
+    });
+  }
+  return { extra: out, epochSeconds };
 }
 
 /** Options of {@linkcode trainModel}. */
@@ -174,14 +221,15 @@ export async function trainModel(
   }
   const fitSeconds = (performance.now() - started) / 1000;
   const saved = await model.save();
-  const artifact: ModelArtifact = {
-    manifest: {
-      ...saved.manifest,
-      extra: { ...saved.manifest.extra, history, fitSeconds: Number(fitSeconds.toFixed(4)) },
-    },
-    data: saved.data,
+  const { extra, epochSeconds } = splitTimings({ ...saved.manifest.extra, history });
+  const artifact: ModelArtifact = { manifest: { ...saved.manifest, extra }, data: saved.data };
+  return {
+    name,
+    artifact,
+    fitSeconds,
+    history,
+    timings: { fitSeconds: Number(fitSeconds.toFixed(4)), epochSeconds },
   };
-  return { name, artifact, fitSeconds, history };
 }
 
 /** The epoch (1-based) with the lowest validation loss; the last one when none was measured. */
@@ -197,13 +245,17 @@ export function bestEpoch(history: readonly EpochRecord[]): number {
   return Math.max(1, best);
 }
 
-async function writeModel(dir: string, artifact: ModelArtifact): Promise<void> {
+async function writeModel(
+  dir: string,
+  trained: { artifact: ModelArtifact; timings: ModelTimings },
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, "model.bin"), artifact.data);
+  await writeFileAtomic(join(dir, "model.bin"), trained.artifact.data);
   await writeTextAtomic(
     join(dir, "manifest.json"),
-    JSON.stringify(artifact.manifest, null, 2) + "\n",
+    JSON.stringify(trained.artifact.manifest, null, 2) + "\n",
   );
+  await writeTextAtomic(join(dir, TIMINGS_FILE), JSON.stringify(trained.timings, null, 2) + "\n");
 }
 
 async function foldDirs(splitDir: string): Promise<string[]> {
@@ -252,7 +304,7 @@ export const trainStage = defineStage({
           onProgress: reporter(progress, name, fold, dirs.length),
         });
         const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
-        await writeModel(target, trained.artifact);
+        await writeModel(target, trained);
         const last = trained.history.at(-1);
         const loss = last?.validationLoss !== undefined
           ? `, best validation RMSE ${
