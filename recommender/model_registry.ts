@@ -14,6 +14,8 @@ import { TruncatedSVD, truncatedSvdConfigSchema } from "./truncated_svd.ts";
 import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
 import { ALS, alsConfigSchema } from "./als.ts";
 import { Blend, blendConfigSchema, type BlendFactory } from "./blend.ts";
+import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
+import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
 
 /** A model of the registry; factor models also expose their factors. */
 export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
@@ -64,6 +66,18 @@ const _registry = {
     create: (c: unknown) => new ALS(c as _Any),
     load: (a: ModelArtifact) => ALS.load(a),
     description: "explicit ALS with biases",
+  },
+  svdpp: {
+    schema: () => svdppConfigSchema,
+    create: (c: unknown) => new SVDpp(c as _Any),
+    load: (a: ModelArtifact) => SVDpp.load(a),
+    description: "SVD++: biased MF plus the implicit feedback of which movies a user rated",
+  },
+  timesvdpp: {
+    schema: () => timeSvdppConfigSchema,
+    create: (c: unknown) => new TimeSVDpp(c as _Any),
+    load: (a: ModelArtifact) => TimeSVDpp.load(a),
+    description: "SVD++ with time-aware biases (user drift and day bias, item bias by time bin)",
   },
   blend: {
     schema: () => blendConfigSchema,
