@@ -37,6 +37,8 @@ export {
 export { BiasedMF, type BiasedMfConfig, biasedMfConfigSchema } from "./biased_mf.ts";
 export { ALS, type AlsConfig, alsConfigSchema } from "./als.ts";
 export { Blend, type BlendConfig, blendConfigSchema, type BlendFactory } from "./blend.ts";
+export type * from "./ranking_recommender.ts";
+export { EASE, type EaseConfig, easeConfigSchema } from "./ease.ts";
 export {
   createModel,
   describeModels,

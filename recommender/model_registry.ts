@@ -14,6 +14,7 @@ import { TruncatedSVD, truncatedSvdConfigSchema } from "./truncated_svd.ts";
 import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
 import { ALS, alsConfigSchema } from "./als.ts";
 import { Blend, blendConfigSchema, type BlendFactory } from "./blend.ts";
+import { EASE, easeConfigSchema } from "./ease.ts";
 import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
 import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
 
@@ -84,6 +85,12 @@ const _registry = {
     create: (c: unknown) => new Blend(c as _Any, _factory),
     load: (a: ModelArtifact) => Blend.load(a, _factory),
     description: "linear blend of other models, weights fit on a training holdout",
+  },
+  ease: {
+    schema: () => easeConfigSchema,
+    create: (c: unknown) => new EASE(c as _Any),
+    load: (a: ModelArtifact) => EASE.load(a),
+    description: "EASE closed-form item-item ranking model (Steck 2019), primal or dual solve",
   },
 } satisfies Record<string, _Entry>;
 
