@@ -15,8 +15,11 @@ import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
 import { ALS, alsConfigSchema } from "./als.ts";
 import { Blend, blendConfigSchema, type BlendFactory } from "./blend.ts";
 import { EASE, easeConfigSchema } from "./ease.ts";
+import { ItemKNN, itemKnnConfigSchema } from "./item_knn.ts";
+import { PopularCount, popularCountConfigSchema } from "./popular_count.ts";
 import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
 import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
+import { ItemKnnBaseline, itemKnnBaselineConfigSchema } from "./item_knn_baseline.ts";
 
 /** A model of the registry; factor models also expose their factors. */
 export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
@@ -80,6 +83,12 @@ const _registry = {
     load: (a: ModelArtifact) => TimeSVDpp.load(a),
     description: "SVD++ with time-aware biases (user drift and day bias, item bias by time bin)",
   },
+  "item-knn-baseline": {
+    schema: () => itemKnnBaselineConfigSchema,
+    create: (c: unknown) => new ItemKnnBaseline(c as _Any),
+    load: (a: ModelArtifact) => ItemKnnBaseline.load(a),
+    description: "item-item kNN on baseline residuals, shrunk Pearson (Surprise KNNBaseline)",
+  },
   blend: {
     schema: () => blendConfigSchema,
     create: (c: unknown) => new Blend(c as _Any, _factory),
@@ -91,6 +100,18 @@ const _registry = {
     create: (c: unknown) => new EASE(c as _Any),
     load: (a: ModelArtifact) => EASE.load(a),
     description: "EASE closed-form item-item ranking model (Steck 2019), primal or dual solve",
+  },
+  "item-knn": {
+    schema: () => itemKnnConfigSchema,
+    create: (c: unknown) => new ItemKNN(c as _Any),
+    load: (a: ModelArtifact) => ItemKNN.load(a),
+    description: "item-item cosine neighbours with shrinkage on the positives (ranking)",
+  },
+  "popular-count": {
+    schema: () => popularCountConfigSchema,
+    create: (c: unknown) => new PopularCount(c as _Any),
+    load: (a: ModelArtifact) => PopularCount.load(a),
+    description: "the most-rated movies (ranking baseline)",
   },
 } satisfies Record<string, _Entry>;
 
