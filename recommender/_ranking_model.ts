@@ -199,13 +199,13 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     return this.#buf;
   }
 
-  /** Most-rated first: the scores of a user without positives. */
-  #popularScores(out: Float32Array): void {
+  /** The scores of a user without positives: most-rated first (training rating counts). */
+  protected _fallbackScores(out: Float32Array): void {
     const c = this.#counts;
     for (let i = 0; i < c.length; i++) out[i] = c[i]!;
   }
 
-  /** The scorer that answers users with positives (`popular-count` answers as the model). */
+  /** The scorer of the answers to users without positives (`popular-count`: the model). */
   protected get _emptyScorer(): Scorer {
     return "popularity";
   }
@@ -255,8 +255,8 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     const buf = this.#buffer();
     const own = this.#hasPositives(u);
     if (own) this._scoreUser(u, buf);
-    else this.#popularScores(buf);
-    const items = this.#rank(
+    else this._fallbackScores(buf);
+    const items = this._rank(
       buf,
       k,
       options,
@@ -270,11 +270,12 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     return { ok: false, reason: "unknown-user" };
   }
 
-  #rank(
+  /** Ranks a score buffer with the options of `recommend` (seen items in `skip`). */
+  protected _rank(
     scores: Float32Array,
     k: number,
     options: RecommendOptions,
-    skip: Int32Array | undefined,
+    skip?: Int32Array,
   ): ScoredMovie[] {
     return rankScores(scores, this.#top, {
       k,
@@ -284,13 +285,6 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
       counts: this.#counts,
       minCount: options.minRatings ?? 0,
     });
-  }
-
-  /** The ranked list of the popular (most-rated) movies, for any user. */
-  protected _popularList(k: number, options: RecommendOptions, skip?: Int32Array): ScoredMovie[] {
-    const buf = this.#buffer();
-    this.#popularScores(buf);
-    return this.#rank(buf, k, options, skip);
   }
 
   /**
@@ -319,8 +313,8 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     const buf = this.#buffer();
     const own = row.positives.items.length > 0;
     if (own) this._scorePositives(row.positives, buf);
-    else this.#popularScores(buf);
-    const items = this.#rank(
+    else this._fallbackScores(buf);
+    const items = this._rank(
       buf,
       k,
       options,
@@ -386,7 +380,7 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     }
     const u = this.#users!.indexOf(userId);
     if (u >= 0 && this.#hasPositives(u)) this._scoreUser(u, out);
-    else this.#popularScores(out);
+    else this._fallbackScores(out);
     return u >= 0;
   }
 

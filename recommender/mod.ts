@@ -39,6 +39,12 @@ export { ALS, type AlsConfig, alsConfigSchema } from "./als.ts";
 export { Blend, type BlendConfig, blendConfigSchema, type BlendFactory } from "./blend.ts";
 export type * from "./ranking_recommender.ts";
 export { EASE, type EaseConfig, easeConfigSchema } from "./ease.ts";
+export { ItemKNN, type ItemKnnConfig, itemKnnConfigSchema } from "./item_knn.ts";
+export {
+  PopularCount,
+  type PopularCountConfig,
+  popularCountConfigSchema,
+} from "./popular_count.ts";
 export {
   createModel,
   describeModels,
