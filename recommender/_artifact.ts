@@ -33,7 +33,7 @@ export const _manifestSchema = z.object({
   arrays: z.array(_arraySpecSchema),
   dataSha256: z.string().regex(/^[0-9a-f]{64}$/),
   trainDataHash: z.string().optional(),
-  trainedAt: z.string(),
+  trainedAt: z.string().optional(),
   extra: z.record(z.string(), z.unknown()),
 });
 

@@ -203,8 +203,26 @@ export function evaluateModel(
       options.signal?.throwIfAborted();
       const recs = model.recommend(u, k, { excludeSeen: true, minRatings });
       if (recs.ok) {
+        if (recs.items.length > k) {
+          throw new RangeError(
+            `Cannot evaluate model "${model.name}": it returned ${recs.items.length} movies for user ${u}, more than k = ${k}`,
+          );
+        }
         const list = new Int32Array(recs.items.length);
-        for (let j = 0; j < list.length; j++) list[j] = recs.items[j]!.movieId;
+        for (let j = 0; j < list.length; j++) {
+          const id = recs.items[j]!.movieId;
+          // A movie twice in one list would count its hit twice: never score such a list.
+          for (let q = 0; q < j; q++) {
+            if (list[q] === id) {
+              throw new RangeError(
+                `Cannot evaluate model "${model.name}": its list for user ${u} holds movie ${id} twice (positions ${
+                  q + 1
+                } and ${j + 1})`,
+              );
+            }
+          }
+          list[j] = id;
+        }
         lists.push(list);
         const relevant = new Set<number>();
         for (let p = start; p < end; p++) {

@@ -200,3 +200,14 @@ Deno.test("evaluateModel() on a real svd beats the constant predictor on synthet
   assert.equal(one.metrics.ndcg_at_5, result.metrics.ndcg_at_5);
   assert.equal(one.metrics.coverage, result.metrics.coverage);
 });
+
+Deno.test("evaluateModel() refuses a list that holds a movie twice (its hit would count twice)", () => {
+  const twice = new ScriptedModel(
+    { "1:3": [4.5, "model"], "1:4": [2.5, "model"], "2:2": [3, "model"], "2:5": [2, "model"] },
+    { 1: [3, 5, 3], 2: [2, 4, 5] },
+  );
+  assert.throws(
+    () => evaluateModel(twice, train, test, { k: 3 }),
+    /Cannot evaluate model "scripted": its list for user 1 holds movie 3 twice \(positions 1 and 3\)/,
+  );
+});

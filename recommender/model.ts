@@ -104,7 +104,11 @@ export interface ModelManifest {
   readonly dataSha256: string;
   /** Content hash of the training data, for "model from another data set" checks. */
   readonly trainDataHash?: string;
-  readonly trainedAt: string;
+  /**
+   * When `save()` packed it. The train stage moves it to the model folder's
+   * `timings.json`, so a pipeline's model file is the same bytes on every run.
+   */
+  readonly trainedAt?: string;
   /** Anything else the model needs (explained variance, history, ...). */
   readonly extra: Record<string, unknown>;
 }

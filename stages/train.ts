@@ -133,6 +133,10 @@ export interface ModelTimings {
   readonly fitSeconds: number;
   /** Seconds of each epoch of the recorded history, in order (empty for closed-form models). */
   readonly epochSeconds: readonly number[];
+  /** The model's other clock readings, e.g. biased-mf's `updatesPerSecond`. */
+  readonly other: Readonly<Record<string, unknown>>;
+  /** When the model file was packed (ISO 8601). */
+  readonly trainedAt: string | null;
 }
 
 /** One trained model, ready to write. */
@@ -147,9 +151,10 @@ export interface TrainedModel {
 }
 
 /**
- * Splits the clock readings out of a manifest: `extra.fitSeconds` (and any
- * other `extra.*Seconds`) and each history record's `seconds`. What is left
- * depends only on the data, the params and the code.
+ * Splits the clock readings out of a manifest's `extra`: every key ending in
+ * `Seconds` or `PerSecond` (`fitSeconds`, `updatesPerSecond`, ...) and each
+ * history record's `seconds`. What is left depends only on the data, the
+ * params and the code.
  *
  * @example
  * ```ts
@@ -162,12 +167,16 @@ export interface TrainedModel {
  */
 export function splitTimings(
   extra: Readonly<Record<string, unknown>>,
-): { extra: Record<string, unknown>; epochSeconds: number[] } {
+): { extra: Record<string, unknown>; epochSeconds: number[]; other: Record<string, unknown> } {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(extra)) {
-    if (!/Seconds$/.test(key)) out[key] = value;
+    if (!/(Seconds|PerSecond)$/.test(key)) out[key] = value;
   }
   const epochSeconds: number[] = [];
+  const other: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (/(Seconds|PerSecond)$/.test(key) && key !== "fitSeconds") other[key] = value;
+  }
   if (Array.isArray(extra.history)) {
     out.history = extra.history.map((h) => {
       if (typeof h !== "object" || h === null) return h;
@@ -176,7 +185,7 @@ export function splitTimings(
       return rest;
     });
   }
-  return { extra: out, epochSeconds };
+  return { extra: out, epochSeconds, other };
 }
 
 /** Options of {@linkcode trainModel}. */
@@ -221,14 +230,20 @@ export async function trainModel(
   }
   const fitSeconds = (performance.now() - started) / 1000;
   const saved = await model.save();
-  const { extra, epochSeconds } = splitTimings({ ...saved.manifest.extra, history });
-  const artifact: ModelArtifact = { manifest: { ...saved.manifest, extra }, data: saved.data };
+  const { extra, epochSeconds, other } = splitTimings({ ...saved.manifest.extra, history });
+  const { trainedAt, ...manifest } = saved.manifest;
+  const artifact: ModelArtifact = { manifest: { ...manifest, extra }, data: saved.data };
   return {
     name,
     artifact,
     fitSeconds,
     history,
-    timings: { fitSeconds: Number(fitSeconds.toFixed(4)), epochSeconds },
+    timings: {
+      fitSeconds: Number(fitSeconds.toFixed(4)),
+      epochSeconds,
+      other,
+      trainedAt: trainedAt ?? null,
+    },
   };
 }
 
