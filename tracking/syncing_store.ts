@@ -124,9 +124,13 @@ export class SyncingRunStore implements RunStore {
     }
   }
 
-  /** Pushes every ended local run that is not synced yet, oldest first. */
+  /**
+   * Pushes every ended local run that is not in MLflow yet, oldest first:
+   * those a push failed for (`synced: false`) and those recorded while no
+   * MLflow server was configured (no `synced` field at all).
+   */
   async syncRuns(options: { experiment?: string } = {}): Promise<SyncSummary> {
-    const runs = (await this.local.listRuns(options)).filter((r) => r.synced === false).reverse();
+    const runs = (await this.local.listRuns(options)).filter((r) => r.synced !== true).reverse();
     const pushed: RunRecord[] = [];
     const failed: { runId: string; error: string }[] = [];
     const running: string[] = [];

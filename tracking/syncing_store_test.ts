@@ -248,6 +248,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "syncRuns() also pushes runs recorded before MLflow was configured",
+  ignore: env.ignore,
+  fn: async () => {
+    const { dir, input } = await fixture();
+    const experiment = `test-sync-local-${unique()}`;
+    const root = join(dir, "runs");
+    try {
+      const offline = openRunStore({ root, env: { MLFLOW_EXPERIMENT_NAME: experiment } });
+      assert.ok(!(offline instanceof SyncingRunStore), "no MLflow configured: the local store");
+      const local = await recordRun(offline, input(0.93));
+      assert.equal(local.synced, undefined, "never offered to MLflow");
+
+      const up = openRunStore({
+        root,
+        env: { MLFLOW_TRACKING_URI: env.uri(), MLFLOW_EXPERIMENT_NAME: experiment },
+      }) as SyncingRunStore;
+      const summary = await up.syncRuns();
+      assert.deepEqual(summary.pushed.map((r) => r.runId), [local.runId]);
+      const after = await up.getRun(local.runId);
+      assert.equal(after.synced, true);
+      const c = new MlflowClient({ uri: env.uri() });
+      const exp = await c.getExperimentByName(experiment);
+      const found = await c.searchRuns({
+        experimentIds: [exp!.experiment_id],
+        filter: `tags.\`${LOCAL_RUN_ID_TAG}\` = '${local.runId}'`,
+      });
+      assert.deepEqual(found.map((r) => r.info.run_id), [after.mlflowRunId]);
+      assert.equal((await up.syncRuns()).pushed.length, 0, "nothing left to sync");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("secrets in the token, the URI and basic auth never appear in run records, warnings or errors", async (t) => {
   const token = "tok-SECRET-7f3a9c1d2e";
   const password = "pa55-SECRET-w0rd";
