@@ -42,6 +42,43 @@ async function metricsFiles(project: string): Promise<Record<string, string>> {
   return out;
 }
 
+async function git(cwd: string, ...args: string[]) {
+  const out = await new Deno.Command("git", {
+    args: ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args],
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+/** `git.dirty` of every run in a project's local run store, by invocation. */
+async function dirtyTags(project: string): Promise<Map<string, Set<string>>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--config",
+      CONFIG,
+      new URL("./runs.ts", import.meta.url).pathname,
+      "list",
+      "--json",
+    ],
+    cwd: project,
+    stdout: "piped",
+  }).output();
+  const runs = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    tags: Record<string, string>;
+  }[];
+  const byInvocation = new Map<string, Set<string>>();
+  for (const r of runs) {
+    const id = r.tags["pipeline.invocation"] ?? "?";
+    if (!byInvocation.has(id)) byInvocation.set(id, new Set());
+    byInvocation.get(id)!.add(r.tags["git.dirty"] ?? "missing");
+  }
+  return byInvocation;
+}
+
 /** The headline values tracking logs for a model (metrics.json means). */
 function means(metricsJson: string): Record<string, number> {
   const file = JSON.parse(metricsJson) as { metrics: Record<string, { mean: number | null }> };
@@ -74,8 +111,22 @@ Deno.test({
         "train.epochs=12",
       ];
 
+      // The sweep's project is a clean git checkout with a committed lock file.
+      await Deno.writeTextFile(join(sweepProject, "notes.txt"), "tracked\n");
+      await Deno.writeTextFile(join(sweepProject, "pipeline.lock"), '{"version":1,"stages":{}}\n');
+      await git(sweepProject, "init", "-q");
+      await git(sweepProject, "add", "notes.txt", "pipeline.lock");
+      await git(sweepProject, "commit", "-q", "-m", "a clean checkout");
+
       // 1. A sweep in one process: factors=16 is evaluated after factors=8 in the same process.
       await pipeline(sweepProject, [...base, "--sweep", "train.factors=8,16"]);
+      const clean = await dirtyTags(sweepProject);
+      assert.equal(clean.size, 2, "one invocation per sweep step");
+      assert.deepEqual(
+        [...new Set([...clean.values()].flatMap((v) => [...v]))],
+        ["false"],
+        "a clean checkout's runs are not dirty, though the pipeline rewrote pipeline.lock",
+      );
       const inSweep = await metricsFiles(sweepProject);
       const sweepLock = await Deno.readTextFile(join(sweepProject, "pipeline.lock"));
 
@@ -143,7 +194,14 @@ Deno.test({
 
       // 3. Back to factors=8 and again 16 in the sweep's project: both restored from the run
       // cache; then the restored model is evaluated again from scratch.
+      await Deno.writeTextFile(join(sweepProject, "notes.txt"), "edited\n");
       await pipeline(sweepProject, [...base, "--set", "train.factors=8"]);
+      const edited = await dirtyTags(sweepProject);
+      assert.deepEqual(
+        [...edited.values()].map((v) => [...v].join()).sort(),
+        ["false", "false", "true"],
+        "an edited tracked file makes the next invocation's runs dirty",
+      );
       const again = await pipeline(sweepProject, [...base, "--set", "train.factors=16"]);
       assert.match(again.stdout, /^train\s+restored\s/m);
       const restored = await metricsFiles(sweepProject);

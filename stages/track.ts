@@ -94,8 +94,18 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
     tags["mlflow.source.git.commit"] = commit; // shown by the MLflow UI
     tags["mlflow.source.name"] = "deno task pipeline";
     tags["mlflow.source.type"] = "LOCAL";
+    // Uncommitted changes to tracked files, leaving out pipeline.lock: the pipeline itself
+    // rewrites it when a stage's key changes (as `dvc repro` does dvc.lock).
     tags["git.dirty"] = String(
-      (await git(info.root, "status", "--porcelain", "--untracked-files=no"))?.length !== 0,
+      (await git(
+        info.root,
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":(exclude)pipeline.lock",
+      ))?.length !== 0,
     );
   }
   const summary = await readJson<{ dataset?: string; sha256?: string | null; variant?: string }>(
