@@ -20,6 +20,7 @@ import { PopularCount, popularCountConfigSchema } from "./popular_count.ts";
 import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
 import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
 import { ItemKnnBaseline, itemKnnBaselineConfigSchema } from "./item_knn_baseline.ts";
+import { Hybrid, hybridConfigSchema } from "./hybrid.ts";
 
 /** A model of the registry; factor models also expose their factors. */
 export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
@@ -88,6 +89,12 @@ const _registry = {
     create: (c: unknown) => new ItemKnnBaseline(c as _Any),
     load: (a: ModelArtifact) => ItemKnnBaseline.load(a),
     description: "item-item kNN on baseline residuals, shrunk Pearson (Surprise KNNBaseline)",
+  },
+  hybrid: {
+    schema: () => hybridConfigSchema,
+    create: (c: unknown) => new Hybrid(c as _Any),
+    load: (a: ModelArtifact) => Hybrid.load(a),
+    description: "biased MF plus movie content (genres, tags, year): predicts unrated movies",
   },
   blend: {
     schema: () => blendConfigSchema,

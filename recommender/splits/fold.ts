@@ -7,7 +7,13 @@
 import type { Ratings } from "../ratings.ts";
 
 /** The split kinds the split stage offers. */
-export type SplitKind = "random" | "temporal" | "leave-last-n" | "kfold" | "predefined";
+export type SplitKind =
+  | "random"
+  | "temporal"
+  | "leave-last-n"
+  | "kfold"
+  | "predefined"
+  | "cold-movies";
 
 /** One train/test partition, as ascending row indices into {@linkcode Split.ratings}. */
 export interface SplitFold {

@@ -10,3 +10,4 @@ export { temporalSplit, type TemporalSplitOptions } from "./temporal_split.ts";
 export { leaveLastNSplit, type LeaveLastNSplitOptions } from "./leave_last_n_split.ts";
 export { kFoldSplit, type KFoldSplitOptions } from "./kfold_split.ts";
 export { predefinedSplit, type RatingsPair } from "./predefined_split.ts";
+export { coldMoviesSplit, type ColdMoviesSplitOptions } from "./cold_movies_split.ts";
