@@ -13,7 +13,9 @@
  * (ml-100k's `u1`..`u5`, `ua`, `ub` extracted by the etl stage into
  * `data/processed/splits/`, one name or a list of names as folds, or
  * `{ train, test }` paths to ratings files: `.parquet`, `ratings.csv`-style CSV
- * with header, `::`-separated `.dat`, or tab-separated `u.data`-style files).
+ * with header, `::`-separated `.dat`, or tab-separated `u.data`-style files),
+ * `cold-movies` (a `testFraction` of the movies held out with all their
+ * ratings, for content models).
  *
  * @module
  */
@@ -32,17 +34,25 @@ import { temporalSplit } from "../recommender/splits/temporal_split.ts";
 import { leaveLastNSplit } from "../recommender/splits/leave_last_n_split.ts";
 import { kFoldSplit } from "../recommender/splits/kfold_split.ts";
 import { predefinedSplit } from "../recommender/splits/predefined_split.ts";
+import { coldMoviesSplit } from "../recommender/splits/cold_movies_split.ts";
 import { ratingsFromFrame, ratingsToFrame } from "./ratings_frame.ts";
 
 /** The split kinds. */
-export const SPLIT_KINDS = ["random", "temporal", "leave-last-n", "kfold", "predefined"] as const;
+export const SPLIT_KINDS = [
+  "random",
+  "temporal",
+  "leave-last-n",
+  "kfold",
+  "predefined",
+  "cold-movies",
+] as const;
 
 /** The `split` params section. */
 export const splitParams = z.object({
   kind: z.enum(SPLIT_KINDS).default("random"),
-  /** Share of ratings in the test set (random, temporal), strictly between 0 and 1. */
+  /** Share of ratings (random, temporal) or of movies (cold-movies) in the test set, in (0, 1). */
   testFraction: z.number().gt(0).lt(1).default(0.2),
-  /** PRNG seed (random, kfold, leave-last-n ties). */
+  /** PRNG seed (random, kfold, leave-last-n ties, cold-movies). */
   seed: z.number().int().default(42),
   /** Number of folds (kfold). */
   folds: z.number().int().min(2).max(100).default(5),
@@ -147,6 +157,9 @@ export function splitFrame(
       break;
     case "kfold":
       split = kFoldSplit(ratingsFromFrame(ratings), { folds: params.folds, seed: params.seed });
+      break;
+    case "cold-movies":
+      split = coldMoviesSplit(ratingsFromFrame(ratings), params);
       break;
     case "predefined":
       if (predefined.length === 0) {
@@ -321,7 +334,8 @@ async function _readPredefined(
 /** The `split` stage. */
 export const splitStage = defineStage({
   name: "split",
-  description: "seeded train/test split (random, temporal, leave-last-n, kfold, predefined)",
+  description:
+    "seeded train/test split (random, temporal, leave-last-n, kfold, predefined, cold-movies)",
   deps: ["data/processed"],
   outs: ["data/interim/split"],
   params: splitParams,

@@ -103,7 +103,7 @@ Deno.test("split params: bad values name the key and the allowed values", () => 
   const stage = splitStage as unknown as Stage;
   assert.throws(
     () => validateParams([stage], { split: { kind: "bogus" } }),
-    /split\.kind: .*\(allowed: "random", "temporal", "leave-last-n", "kfold", "predefined"\)/,
+    /split\.kind: .*\(allowed: "random", "temporal", "leave-last-n", "kfold", "predefined", "cold-movies"\)/,
   );
   assert.throws(
     () => validateParams([stage], { split: { testFraction: 1.2 } }),
@@ -224,4 +224,20 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("splitFrame() cold-movies: every test movie is absent from training", () => {
+  const ratings = pl.DataFrame({
+    userId: Array.from({ length: 60 }, (_, e) => 1 + (e % 7)),
+    movieId: Array.from({ length: 60 }, (_, e) => 10 + (e % 10)),
+    rating: Array.from({ length: 60 }, (_, e) => 1 + (e % 5)),
+    timestamp: Array.from({ length: 60 }, (_, e) => e),
+  });
+  const out = splitFrame(ratings, splitParams.parse({ kind: "cold-movies", testFraction: 0.3 }));
+  const fold = out.folds[0]!;
+  const trainMovies = new Set(fold.train.getColumn("movieId").toArray());
+  const testMovies = new Set(fold.test.getColumn("movieId").toArray());
+  assert.equal(testMovies.size, 3);
+  for (const m of testMovies) assert.ok(!trainMovies.has(m));
+  assert.equal(out.manifest.folds[0]!.coldMovies, 3);
 });

@@ -109,7 +109,7 @@ export async function renderRunPage(
     const ci = m?.low !== undefined && m.high !== undefined
       ? `CI ${formatNumber(m.low, d.digits)} – ${formatNumber(m.high, d.digits)}`
       : `${d.better} is better`;
-    return `<div class="kpi" data-metric="${d.key}" title="${
+    return `<div class="kpi" data-metric="${escapeHtml(d.key)}" title="${
       escapeHtml(d.label)
     }"><div class="label">${
       escapeHtml(d.short)
