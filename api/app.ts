@@ -1,24 +1,32 @@
 /**
  * The Hono app of the movie recommender API (no `serve()` call here: see
- * `main.ts`). Every request gets a request id, a JSON log line and metrics;
- * every path, query and body is parsed with the zod schemas of
- * `operations.ts`; every error is `application/problem+json` without a stack
- * trace. Auth (X-API-Key), per-client rate limiting and CORS are optional.
+ * `main.ts`). Routes are declared once in `routes.ts` with
+ * `@hono/zod-openapi`; this file registers one typed handler per route, and
+ * the route's zod schemas validate its path, query and body. Every request
+ * gets a request id (`hono/request-id`), a JSON log line and metrics (labels
+ * from bounded sets only); every error is `application/problem+json` without
+ * a stack trace. Auth (X-API-Key), per-client rate limiting and CORS are
+ * optional. Bodies are limited with `hono/body-limit`.
  *
  * @module
  */
-import { type Context, Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { ApiError, problemResponse } from "./problem.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
 import { RateLimiter } from "./rate_limiter.ts";
-import { type Operation, type OperationId, OPERATIONS } from "./operations.ts";
-import { buildOpenApi } from "./openapi.ts";
-import { DOCS_HTML } from "./docs_page.ts";
+import { ROUTES } from "./routes.ts";
+import { ProblemSchema } from "./schemas.ts";
+import { docsPage } from "./docs_page.ts";
+import { redactPaths } from "./redact_paths.ts";
+import { RequestBodyError } from "./request_body_error.ts";
 import type { ModelHolder } from "./model_holder.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ScoredMovie } from "../recommender/model.ts";
@@ -54,8 +62,8 @@ type _Vars = { requestId: string; route: string };
 type _Env = { Variables: _Vars; Bindings: { remoteAddr?: { hostname?: string } } | undefined };
 type _Ctx = Context<_Env>;
 
-const _REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const _OPEN_PATHS = new Set(["/health", "/ready", "/metrics", "/docs", "/openapi.json"]);
+const _WHERE: Record<string, string> = { param: "path", query: "query", json: "body" };
 
 function _hashKey(key: string): Buffer {
   return createHash("sha256").update(key).digest();
@@ -71,24 +79,24 @@ function _matchesAny(candidate: string | undefined, hashes: readonly Buffer[]): 
 
 function _pathRegex(template: string): RegExp {
   return new RegExp(
-    "^" + template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+") + "/?$",
+    "^" + template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+") + "$",
   );
 }
 
-function _parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => ({
+/** The 400 of a failed zod validation of `target` (param, query or json). */
+function _invalid(error: z.ZodError, target: string): ApiError {
+  const where = _WHERE[target] ?? target;
+  const errors = error.issues.map((i) => ({
     where,
     name: i.path.map(String).join(".") || null,
     message: i.code === "unrecognized_keys"
       ? `unknown ${where === "query" ? "parameter" : "field"}: ${
-        (i as { keys: string[] }).keys.join(", ")
+        (i as { keys: string[] }).keys.map((k) => k.slice(0, 40)).join(", ").slice(0, 200)
       }`
       : i.message,
   }));
   const first = errors[0]!;
-  throw new ApiError(
+  return new ApiError(
     400,
     `Invalid ${where}${first.name ? ` "${first.name}"` : ""}: ${first.message}`,
     { extensions: { errors } },
@@ -123,7 +131,13 @@ function _genre(m: LoadedModel, genre: string | undefined): string | null {
 }
 
 function _items(m: LoadedModel, items: readonly ScoredMovie[]) {
-  const out = new Array(items.length);
+  const out: {
+    movieId: number;
+    title: string | null;
+    year: number | null;
+    genres: string[];
+    score: number;
+  }[] = new Array(items.length);
   for (let j = 0; j < items.length; j++) {
     const s = items[j]!;
     const movie = m.catalog.get(s.movieId);
@@ -131,15 +145,19 @@ function _items(m: LoadedModel, items: readonly ScoredMovie[]) {
       movieId: s.movieId,
       title: movie?.title ?? null,
       year: movie?.year ?? null,
-      genres: movie?.genres ?? [],
+      genres: [...(movie?.genres ?? [])],
       score: Math.round(s.score * 1e6) / 1e6,
     };
   }
   return out;
 }
 
+/** The explanation method, as the response's `method` says it. */
+export const EXPLAIN_METHOD =
+  "The user is refitted from their training ratings by ridge least squares against the model's fixed item factors (the fold-in of POST /recommend); that refit is linear in the ratings, so its interaction term for this movie, foldInInteraction, splits exactly into one share per rated movie (Hu, Koren & Volinsky 2008, section 5), and the contributions are the largest shares. The prediction itself uses the trained factors (terms.interaction), which SGD or ALS reached with their own regularization and early stopping: the refit does not reproduce them, and foldInInteraction can differ from terms.interaction by far more than its size. Read the contributions as which rated movies pull a refitted profile towards or away from this movie, not as a decomposition of prediction.";
+
 /** Builds the app. */
-export function createApp(options: AppOptions): Hono<_Env> {
+export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   const holder = options.holder;
   const metrics = options.metrics ?? new ApiMetrics();
   const logger = options.logger ?? new JsonLogger();
@@ -156,29 +174,33 @@ export function createApp(options: AppOptions): Hono<_Env> {
   const minRatingsDefault = (model: { info: { evaluatedMinRatings?: number } }) =>
     options.minRatings ?? model.info.evaluatedMinRatings ?? DEFAULT_MIN_RATINGS;
   const startedAt = Date.now();
-  let openApiJson: string | null = null;
-  const routeMatchers = (OPERATIONS as readonly Operation[]).map((op) => ({
-    re: _pathRegex(op.path),
-    method: op.method.toUpperCase(),
+  let openApi: OpenApiDocument | null = null;
+  const routeMatchers = Object.values(ROUTES).map((r) => ({
+    re: _pathRegex(r.path),
+    method: r.method.toUpperCase(),
   }));
 
-  const app = new Hono<_Env>();
+  const app = new OpenAPIHono<_Env>({
+    defaultHook: (result) => {
+      if (!result.success) throw _invalid(result.error, result.target);
+    },
+  });
+  app.openAPIRegistry.register("Problem", ProblemSchema);
 
-  // Request id, timing, JSON log line, metrics. Runs first and always.
+  // Request id (a valid incoming X-Request-Id is kept), then timing, log line and metrics.
+  app.use("*", requestId({ limitLength: 64, headerName: "X-Request-Id" }));
   app.use("*", async (c, next) => {
     const t0 = performance.now();
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && _REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set("requestId", requestId);
     c.set("route", "unmatched");
     await next();
-    c.res.headers.set("x-request-id", requestId);
+    const id = c.get("requestId");
+    c.res.headers.set("x-request-id", id);
     const seconds = (performance.now() - t0) / 1000;
     const route = c.get("route");
     metrics.observeRequest(c.req.method, route, c.res.status, seconds);
     logger.info("request", {
-      requestId,
-      method: c.req.method,
+      requestId: id,
+      method: c.req.method.slice(0, 32),
       path: c.req.path.length > 200 ? c.req.path.slice(0, 200) + "…" : c.req.path,
       route,
       status: c.res.status,
@@ -230,9 +252,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
           key
             ? "Invalid API key: check the X-API-Key header"
             : "Missing API key: send an admin key in the X-API-Key header",
-          {
-            headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' },
-          },
+          { headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' } },
         );
       }
       clientId = `admin:${i}`;
@@ -244,9 +264,7 @@ export function createApp(options: AppOptions): Hono<_Env> {
           key
             ? "Invalid API key: check the X-API-Key header"
             : "Missing API key: send it in the X-API-Key header",
-          {
-            headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' },
-          },
+          { headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' } },
         );
       }
       clientId = `key:${i}`;
@@ -264,33 +282,15 @@ export function createApp(options: AppOptions): Hono<_Env> {
     return next();
   });
 
-  const handlers: Record<OperationId, (c: _Ctx, op: Operation) => Response | Promise<Response>> = {
-    recommendForUser(c, op) {
-      const p = _parse(op.pathParams!, c.req.param(), "path") as { userId: number };
-      const q = _parse(op.query, c.req.query(), "query") as {
-        k: number;
-        exclude_seen: boolean;
-        genre?: string;
-        min_ratings?: number;
-      };
-      const m = _model(holder);
-      const genre = _genre(m, q.genre);
-      const r = m.recommend(p.userId, q.k, {
-        excludeSeen: q.exclude_seen,
-        genre,
-        minRatings: q.min_ratings ?? minRatingsDefault(m),
-      });
-      metrics.observeAnswer("recommend", r.fallback);
-      return c.json({
-        userId: p.userId,
-        model: m.info.name,
-        scorer: r.scorer,
-        fallback: r.fallback,
-        items: _items(m, r.items),
-      });
-    },
-    async recommendFromRatings(c, op) {
-      const q = _parse(op.query, c.req.query(), "query") as { min_ratings?: number };
+  /** Marks the route for the log and the metrics (a label from the route table only). */
+  const mark = (path: string): MiddlewareHandler<_Env> => async (c, next) => {
+    c.set("route", path);
+    await next();
+  };
+
+  /** POST bodies: JSON only (415), at most `maxBody` bytes (413), valid UTF-8 and JSON (400). */
+  const jsonBody: MiddlewareHandler<_Env>[] = [
+    async (c, next) => {
       const type = c.req.header("content-type") ?? "";
       if (!/^application\/(.+\+)?json\b/i.test(type)) {
         throw new ApiError(
@@ -300,227 +300,274 @@ export function createApp(options: AppOptions): Hono<_Env> {
           }"`,
         );
       }
-      const text = await _readBody(c.req.raw, maxBody);
-      let json: unknown;
+      await next();
+    },
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => {
+        const declared = c.req.header("content-length");
+        throw new ApiError(
+          413,
+          declared && !c.req.header("transfer-encoding")
+            ? `Body too large: ${declared.slice(0, 20)} bytes, at most ${maxBody}`
+            : `Body too large: more than ${maxBody} bytes`,
+        );
+      },
+    }),
+    async (c, next) => {
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      let text: string;
       try {
-        json = JSON.parse(text);
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        throw new ApiError(400, "Invalid body: not valid UTF-8");
+      }
+      try {
+        JSON.parse(text);
       } catch (err) {
         throw new ApiError(400, `Invalid body: not JSON: ${(err as Error).message.slice(0, 200)}`);
       }
-      const body = _parse(op.body!, json, "body") as {
-        ratings: { movieId: number; rating: number }[];
-        k: number;
-        genre?: string;
-        exclude_rated: boolean;
-      };
-      const m = _model(holder);
-      const genre = _genre(m, body.genre);
-      const r = m.recommendFromRatings(
-        {
-          movieIds: body.ratings.map((x) => x.movieId),
-          ratings: body.ratings.map((x) => x.rating),
-        },
-        body.k,
-        {
-          genre,
-          excludeRated: body.exclude_rated,
-          minRatings: q.min_ratings ?? minRatingsDefault(m),
-        },
-      );
-      metrics.observeAnswer("recommend-fold-in", r.fallback);
-      return c.json({
-        userId: null,
-        model: m.info.name,
-        scorer: r.scorer,
-        fallback: r.fallback,
-        unknownMovieIds: r.unknownMovieIds,
-        items: _items(m, r.items),
-      });
+      // Hono caches bodies as promises; the route's JSON validator parses this text once more.
+      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+      await next();
     },
-    similarMovies(c, op) {
-      const p = _parse(op.pathParams!, c.req.param(), "path") as { movieId: number };
-      const q = _parse(op.query, c.req.query(), "query") as { k: number };
-      const m = _model(holder);
-      const items = m.similar(p.movieId, q.k);
-      if (items === null) {
-        throw new ApiError(
-          404,
-          m.catalog.get(p.movieId)
-            ? `Movie has no factors: movie ${p.movieId} had no ratings in the training data`
-            : `Unknown movie: ${p.movieId} is not in the catalog`,
-        );
-      }
-      return c.json({ movieId: p.movieId, model: m.info.name, items: _items(m, items) });
-    },
-    predictRating(c, op) {
-      const p = _parse(op.pathParams!, c.req.param(), "path") as {
-        userId: number;
-        movieId: number;
-      };
-      _parse(op.query, c.req.query(), "query");
-      const m = _model(holder);
-      if (!m.knowsMovie(p.movieId)) {
-        throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
-      }
-      const r = m.predict(p.userId, p.movieId);
-      metrics.observeAnswer("predict", r.scorer !== "model");
-      return c.json({
-        userId: p.userId,
-        movieId: p.movieId,
-        rating: Math.round(r.rating * 1e6) / 1e6,
-        scorer: r.scorer,
-        model: m.info.name,
-        ratingScale: m.manifest.ratingScale,
-      });
-    },
-    explainPrediction(c, op) {
-      const p = _parse(op.pathParams!, c.req.param(), "path") as {
-        userId: number;
-        movieId: number;
-      };
-      const q = _parse(op.query, c.req.query(), "query") as { k: number };
-      const m = _model(holder);
-      if (!m.knowsMovie(p.movieId)) {
-        throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
-      }
-      if (!m.knowsUser(p.userId)) {
-        throw new ApiError(
-          404,
-          `Unknown user: ${p.userId} is not in the training data, so there is nothing to explain`,
-        );
-      }
-      const e = m.explain(p.userId, p.movieId, q.k);
-      if (e === null) {
-        throw new ApiError(
-          404,
-          `Movie has no factors: movie ${p.movieId} had no ratings in the training data`,
-        );
-      }
-      const contributions = e.contributions.map((x) => {
-        const movie = m.catalog.get(x.movieId);
-        return {
-          movieId: x.movieId,
-          title: movie?.title ?? null,
-          year: movie?.year ?? null,
-          genres: movie?.genres ?? [],
-          rating: x.rating,
-          contribution: Math.round(x.contribution * 1e6) / 1e6,
-        };
-      });
-      return c.json({
-        userId: e.userId,
-        movieId: e.movieId,
-        model: m.info.name,
-        prediction: e.prediction,
-        scorer: e.scorer,
-        terms: e.terms,
-        foldInInteraction: e.foldInInteraction,
-        contributions,
-        method:
-          "Shares of the interaction term from the fold-in of the user's training ratings (Hu, Koren & Volinsky 2008); they sum to foldInInteraction, which approximates terms.interaction",
-      });
-    },
-    getMovie(c, op) {
-      const p = _parse(op.pathParams!, c.req.param(), "path") as { movieId: number };
-      _parse(op.query, c.req.query(), "query");
-      const movie = _model(holder).catalog.get(p.movieId);
-      if (!movie) throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
-      return c.json(movie);
-    },
-    searchMovies(c, op) {
-      const q = _parse(op.query, c.req.query(), "query") as { search?: string; limit: number };
-      const r = _model(holder).catalog.search(q.search ?? "", q.limit);
-      return c.json(r);
-    },
-    popularMovies(c, op) {
-      const q = _parse(op.query, c.req.query(), "query") as { k: number; genre?: string };
-      const m = _model(holder);
-      const genre = _genre(m, q.genre);
-      const pop = m.popularity;
-      const items = m.popularPositions(q.k, genre).map((p) => {
-        const movieId = pop.movieIds[p]!;
-        const movie = m.catalog.get(movieId);
-        return {
-          movieId,
-          title: movie?.title ?? null,
-          year: movie?.year ?? null,
-          genres: movie?.genres ?? [],
-          score: Math.round(pop.scores[p]! * 1e6) / 1e6,
-          count: pop.votes[p]!,
-          mean: Math.round(pop.means[p]! * 1e6) / 1e6,
-        };
-      });
-      return c.json({ genre, items });
-    },
-    health(c) {
-      const m = holder.current;
-      return c.json({
-        status: m ? "ok" : "loading",
-        model: m?.info.name ?? null,
-        version: m?.info.version ?? null,
-        source: m?.info.source ?? null,
-        dataHash: m?.manifest.trainDataHash ?? null,
-        trainedAt: m?.manifest.trainedAt ?? null,
-        loadedAt: m?.info.loadedAt ?? null,
-        uptimeSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
-      });
-    },
-    ready(c) {
-      _model(holder);
-      return c.json({ ready: true });
-    },
-    metrics(c) {
-      return c.body(metrics.render(), 200, {
-        "content-type": "text/plain; version=0.0.4; charset=utf-8",
-      });
-    },
-    async reload(c, op) {
-      _parse(op.query, c.req.query(), "query");
-      const r = await holder.reload();
-      metrics.observeReload(r.ok ? "ok" : "failed");
-      if (!r.ok) {
-        logger.error("reload rejected", { requestId: c.get("requestId"), error: r.error });
-        const current = holder.current;
-        throw new ApiError(
-          422,
-          `Reload rejected: ${r.error}; still serving ${
-            current ? `${current.info.name} ${current.info.version}` : "no model"
-          }`,
-        );
-      }
-      logger.info("model reloaded", {
-        model: r.model.info.name,
-        version: r.model.info.version,
-        ms: r.ms,
-      });
-      return c.json({
-        reloaded: true,
-        model: r.model.info.name,
-        version: r.model.info.version,
-        ms: Math.round(r.ms),
-      });
-    },
-    openapi(c) {
-      openApiJson ??= JSON.stringify(buildOpenApi({ version: "1.0.0" }));
-      return c.body(openApiJson, 200, { "content-type": "application/json; charset=utf-8" });
-    },
-    docs(c) {
-      return c.html(DOCS_HTML);
-    },
-  };
+  ];
 
-  for (const op of OPERATIONS as readonly Operation[]) {
-    const honoPath = op.path.replace(/\{([^}]+)\}/g, ":$1");
-    const handler = handlers[op.id as OperationId];
-    app.on(op.method.toUpperCase(), honoPath, (c) => {
-      c.set("route", op.path);
-      return handler(c, op);
+  const r = ROUTES;
+
+  app.openapi({ ...r.recommendForUser, middleware: [mark(r.recommendForUser.path)] }, (c) => {
+    const p = c.req.valid("param");
+    const q = c.req.valid("query");
+    const m = _model(holder);
+    const genre = _genre(m, q.genre);
+    const a = m.recommend(p.userId, q.k, {
+      excludeSeen: q.exclude_seen,
+      genre,
+      minRatings: q.min_ratings ?? minRatingsDefault(m),
     });
-  }
+    metrics.observeAnswer("recommend", a.fallback);
+    return c.json({
+      userId: p.userId,
+      model: m.info.name,
+      scorer: a.scorer,
+      fallback: a.fallback,
+      items: _items(m, a.items),
+    }, 200);
+  });
+
+  app.openapi({
+    ...r.recommendFromRatings,
+    middleware: [mark(r.recommendFromRatings.path), ...jsonBody],
+  }, (c) => {
+    const q = c.req.valid("query");
+    const body = c.req.valid("json");
+    const m = _model(holder);
+    _checkRatings(m, body.ratings);
+    const genre = _genre(m, body.genre);
+    const a = m.recommendFromRatings(
+      {
+        movieIds: body.ratings.map((x) => x.movieId),
+        ratings: body.ratings.map((x) => x.rating),
+      },
+      body.k,
+      {
+        genre,
+        excludeRated: body.exclude_rated,
+        minRatings: q.min_ratings ?? minRatingsDefault(m),
+      },
+    );
+    metrics.observeAnswer("recommend-fold-in", a.fallback);
+    return c.json({
+      userId: null,
+      model: m.info.name,
+      scorer: a.scorer,
+      fallback: a.fallback,
+      unknownMovieIds: a.unknownMovieIds,
+      items: _items(m, a.items),
+    }, 200);
+  });
+
+  app.openapi({ ...r.similarMovies, middleware: [mark(r.similarMovies.path)] }, (c) => {
+    const p = c.req.valid("param");
+    const q = c.req.valid("query");
+    const m = _model(holder);
+    const items = m.similar(p.movieId, q.k);
+    if (items === null) {
+      throw new ApiError(
+        404,
+        m.catalog.get(p.movieId)
+          ? `Movie has no factors: movie ${p.movieId} had no ratings in the training data`
+          : `Unknown movie: ${p.movieId} is not in the catalog`,
+      );
+    }
+    return c.json({ movieId: p.movieId, model: m.info.name, items: _items(m, items) }, 200);
+  });
+
+  app.openapi({ ...r.predictRating, middleware: [mark(r.predictRating.path)] }, (c) => {
+    const p = c.req.valid("param");
+    const m = _model(holder);
+    if (!m.knowsMovie(p.movieId)) {
+      throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
+    }
+    const pr = m.predict(p.userId, p.movieId);
+    metrics.observeAnswer("predict", pr.scorer !== "model");
+    const [lo, hi] = m.manifest.ratingScale;
+    return c.json({
+      userId: p.userId,
+      movieId: p.movieId,
+      rating: Math.round(pr.rating * 1e6) / 1e6,
+      scorer: pr.scorer,
+      model: m.info.name,
+      ratingScale: [lo, hi] as [number, number],
+    }, 200);
+  });
+
+  app.openapi({ ...r.explainPrediction, middleware: [mark(r.explainPrediction.path)] }, (c) => {
+    const p = c.req.valid("param");
+    const q = c.req.valid("query");
+    const m = _model(holder);
+    if (!m.knowsMovie(p.movieId)) {
+      throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
+    }
+    if (!m.knowsUser(p.userId)) {
+      throw new ApiError(
+        404,
+        `Unknown user: ${p.userId} is not in the training data, so there is nothing to explain`,
+      );
+    }
+    const e = m.explain(p.userId, p.movieId, q.k);
+    if (e === null) {
+      throw new ApiError(
+        404,
+        `Movie has no factors: movie ${p.movieId} had no ratings in the training data`,
+      );
+    }
+    const contributions = e.contributions.map((x) => {
+      const movie = m.catalog.get(x.movieId);
+      return {
+        movieId: x.movieId,
+        title: movie?.title ?? null,
+        year: movie?.year ?? null,
+        genres: [...(movie?.genres ?? [])],
+        rating: x.rating,
+        contribution: Math.round(x.contribution * 1e6) / 1e6,
+      };
+    });
+    return c.json({
+      userId: e.userId,
+      movieId: e.movieId,
+      model: m.info.name,
+      prediction: e.prediction,
+      scorer: e.scorer,
+      terms: e.terms,
+      foldInInteraction: e.foldInInteraction,
+      contributions,
+      method: EXPLAIN_METHOD,
+    }, 200);
+  });
+
+  app.openapi({ ...r.getMovie, middleware: [mark(r.getMovie.path)] }, (c) => {
+    const p = c.req.valid("param");
+    const movie = _model(holder).catalog.get(p.movieId);
+    if (!movie) throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
+    return c.json({ ...movie, genres: [...movie.genres] }, 200);
+  });
+
+  app.openapi({ ...r.searchMovies, middleware: [mark(r.searchMovies.path)] }, (c) => {
+    const q = c.req.valid("query");
+    const found = _model(holder).catalog.search(q.search ?? "", q.limit);
+    return c.json({
+      items: found.items.map((x) => ({ ...x, genres: [...x.genres] })),
+      total: found.total,
+    }, 200);
+  });
+
+  app.openapi({ ...r.popularMovies, middleware: [mark(r.popularMovies.path)] }, (c) => {
+    const q = c.req.valid("query");
+    const m = _model(holder);
+    const genre = _genre(m, q.genre);
+    const pop = m.popularity;
+    const items = m.popularPositions(q.k, genre).map((p) => {
+      const movieId = pop.movieIds[p]!;
+      const movie = m.catalog.get(movieId);
+      return {
+        movieId,
+        title: movie?.title ?? null,
+        year: movie?.year ?? null,
+        genres: [...(movie?.genres ?? [])],
+        score: Math.round(pop.scores[p]! * 1e6) / 1e6,
+        count: pop.votes[p]!,
+        mean: Math.round(pop.means[p]! * 1e6) / 1e6,
+      };
+    });
+    return c.json({ genre, items }, 200);
+  });
+
+  app.openapi({ ...r.health, middleware: [mark(r.health.path)] }, (c) => {
+    const m = holder.current;
+    const scale = m?.manifest.ratingScale;
+    return c.json({
+      status: m ? "ok" as const : "loading" as const,
+      model: m?.info.name ?? null,
+      version: m?.info.version ?? null,
+      source: m?.info.source ?? null,
+      ratingScale: scale ? [scale[0], scale[1]] as [number, number] : null,
+      dataHash: m?.manifest.trainDataHash ?? null,
+      trainedAt: m?.manifest.trainedAt ?? null,
+      loadedAt: m?.info.loadedAt ?? null,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+    }, 200);
+  });
+
+  app.openapi({ ...r.ready, middleware: [mark(r.ready.path)] }, (c) => {
+    _model(holder);
+    return c.json({ ready: true as const }, 200);
+  });
+
+  app.openapi({ ...r.metrics, middleware: [mark(r.metrics.path)] }, (c) => {
+    return c.text(metrics.render(), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+
+  app.openapi({ ...r.reload, middleware: [mark(r.reload.path)] }, async (c) => {
+    const res = await holder.reload();
+    metrics.observeReload(res.ok ? "ok" : "failed");
+    if (!res.ok) {
+      logger.error("reload rejected", { requestId: c.get("requestId"), error: res.error });
+      const current = holder.current;
+      throw new ApiError(
+        422,
+        `Reload rejected: ${redactPaths(res.error)}; still serving ${
+          current ? `${current.info.name} ${current.info.version}` : "no model"
+        }`,
+      );
+    }
+    logger.info("model reloaded", {
+      model: res.model.info.name,
+      version: res.model.info.version,
+      ms: res.ms,
+    });
+    return c.json({
+      reloaded: true,
+      model: res.model.info.name,
+      version: res.model.info.version,
+      ms: Math.round(res.ms),
+    }, 200);
+  });
+
+  app.openapi({ ...r.openapi, middleware: [mark(r.openapi.path)] }, (c) => {
+    openApi ??= openApiDocument(app);
+    return c.json(openApi, 200);
+  });
+
+  app.openapi({ ...r.docs, middleware: [mark(r.docs.path)] }, (c) => {
+    return c.html(docsPage({ title: "Movie recommender API", specUrl: "/openapi.json" }));
+  });
 
   app.notFound((c) => {
     const path = c.req.path;
-    const allowed = routeMatchers.filter((r) => r.re.test(path)).map((r) => r.method);
+    const allowed = routeMatchers.filter((m) => m.re.test(path)).map((m) => m.method);
     if (allowed.length > 0) {
       if (allowed.includes("GET")) allowed.push("HEAD");
       return _problem(
@@ -530,9 +577,25 @@ export function createApp(options: AppOptions): Hono<_Env> {
           `Method not allowed: ${c.req.method.slice(0, 16)} ${path.slice(0, 100)}: use ${
             allowed.join(", ")
           }`,
-          {
-            headers: { Allow: allowed.join(", ") },
-          },
+          { headers: { Allow: allowed.join(", ") } },
+        ),
+      );
+    }
+    // A trailing slash: GET and HEAD are redirected to the route, anything else is a 404 that names it.
+    const canonical = path.length > 1 ? path.replace(/\/+$/, "") : path;
+    if (canonical !== path && canonical !== "" && routeMatchers.some((m) => m.re.test(canonical))) {
+      const method = c.req.method;
+      if (method === "GET" || method === "HEAD") {
+        const search = new URL(c.req.url).search;
+        return new Response(null, { status: 308, headers: { Location: canonical + search } });
+      }
+      return _problem(
+        c,
+        new ApiError(
+          404,
+          `No such endpoint: ${path.slice(0, 100)}: did you mean ${
+            canonical.slice(0, 100)
+          }, without the trailing slash?`,
         ),
       );
     }
@@ -544,6 +607,14 @@ export function createApp(options: AppOptions): Hono<_Env> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return _problem(c, err);
+    if (err instanceof RequestBodyError) {
+      return _problem(
+        c,
+        new ApiError(err.status, err.message, {
+          ...(err.status === 503 ? { headers: { "Retry-After": "1" } } : {}),
+        }),
+      );
+    }
     if (err instanceof HTTPException) {
       return _problem(c, new ApiError(err.status, err.message || "Request rejected"));
     }
@@ -571,47 +642,53 @@ export function createApp(options: AppOptions): Hono<_Env> {
   return app;
 }
 
-/** Reads a request body as text, refusing more than `limit` bytes (413). */
-async function _readBody(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > limit) {
-    throw new ApiError(413, `Body too large: ${declared} bytes, at most ${limit}`);
-  }
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch {
-      throw new ApiError(
-        503,
-        "Cannot read the request body: the connection closed or the server is shutting down: retry",
-        {
-          headers: { "Retry-After": "1" },
-        },
-      );
+/** The OpenAPI 3.1 document of an app made by {@linkcode createApp}, generated from its routes. */
+export function openApiDocument(app: OpenAPIHono<_Env>): OpenApiDocument {
+  const doc = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Movie recommender API",
+      version: "1.0.0",
+      description:
+        "Recommendations, similar movies, rating predictions and explanations from a matrix-factorization model trained on MovieLens. Errors are application/problem+json (RFC 9457).",
+    },
+    tags: [{ name: "recommendations" }, { name: "catalog" }, { name: "operations" }],
+  });
+  return { ...doc, openapi: "3.1.0" };
+}
+
+/** The generated OpenAPI document. */
+export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]> & {
+  openapi: "3.1.0";
+};
+
+/** Rejects ratings outside the served model's scale and movies given twice (400). */
+function _checkRatings(
+  m: LoadedModel,
+  ratings: readonly { readonly movieId: number; readonly rating: number }[],
+): void {
+  const [lo, hi] = m.manifest.ratingScale;
+  const seen = new Map<number, number>();
+  for (let i = 0; i < ratings.length; i++) {
+    const { movieId, rating } = ratings[i]!;
+    if (!(rating >= lo && rating <= hi)) {
+      const name = `ratings.${i}.rating`;
+      const message = `${
+        String(rating).slice(0, 24)
+      } is outside the served model's rating scale: send a number from ${lo} to ${hi}`;
+      throw new ApiError(400, `Invalid body "${name}": ${message}`, {
+        extensions: { errors: [{ where: "body", name, message }], ratingScale: [lo, hi] },
+      });
     }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ApiError(413, `Body too large: more than ${limit} bytes`);
+    const before = seen.get(movieId);
+    if (before !== undefined) {
+      const name = `ratings.${i}.movieId`;
+      const message =
+        `movie ${movieId} is rated twice (ratings.${before} and ratings.${i}): send each movie once`;
+      throw new ApiError(400, `Invalid body "${name}": ${message}`, {
+        extensions: { errors: [{ where: "body", name, message }] },
+      });
     }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const ch of chunks) {
-    all.set(ch, at);
-    at += ch.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
-  } catch {
-    throw new ApiError(400, "Invalid body: not valid UTF-8");
+    seen.set(movieId, i);
   }
 }

@@ -7,6 +7,7 @@ import { loadFromSource, parseModelSource } from "./model_source.ts";
 import { fixture } from "./_test_fixture.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import { assertDeclared } from "./_response_check.ts";
 
 const quiet = new JsonLogger({ level: "off" });
 
@@ -16,10 +17,21 @@ async function loaded(): Promise<LoadedModel> {
   return await _model;
 }
 
+/** An app whose every answer is checked against the schema its route declares. */
+function checked(a: ReturnType<typeof createApp>) {
+  return {
+    async request(path: string, init: RequestInit = {}): Promise<Response> {
+      const res = await a.request(path, init);
+      await assertDeclared(init.method ?? "GET", path, res);
+      return res;
+    },
+  };
+}
+
 async function app(options: Partial<AppOptions> = {}) {
   const m = await loaded();
   const holder = new ModelHolder(() => Promise.resolve(m), { initial: m });
-  return createApp({ holder, logger: quiet, ...options });
+  return checked(createApp({ holder, logger: quiet, ...options }));
 }
 
 // deno-lint-ignore no-explicit-any
@@ -144,19 +156,19 @@ Deno.test("without min_ratings the API uses the floor the evaluate stage measure
   );
   const m = await loadFromSource(parseModelSource({ dataDir: dir }));
   assert.equal(m.info.evaluatedMinRatings, 100);
-  const a = createApp({
+  const a = checked(createApp({
     holder: new ModelHolder(() => Promise.resolve(m), { initial: m }),
     logger: quiet,
-  });
+  }));
   const ids = async (path: string) =>
     (await json(await a.request(path))).items.map((x: Json) => x.movieId) as number[];
   assert.deepEqual(await ids("/recommend/1?k=10"), await ids("/recommend/1?k=10&min_ratings=100"));
   // the server's own setting still wins over the measured one
-  const b = createApp({
+  const b = checked(createApp({
     holder: new ModelHolder(() => Promise.resolve(m), { initial: m }),
     logger: quiet,
     minRatings: 0,
-  });
+  }));
   assert.deepEqual(
     (await json(await b.request("/recommend/1?k=10"))).items.map((x: Json) => x.movieId),
     await ids("/recommend/1?k=10&min_ratings=0"),
@@ -649,7 +661,7 @@ Deno.test("every response carries a request id; a valid incoming one is kept; lo
 
 Deno.test("503 problem until a model is loaded", async () => {
   const holder = new ModelHolder(() => Promise.reject(new Error("not yet")));
-  const a = createApp({ holder, logger: quiet });
+  const a = checked(createApp({ holder, logger: quiet }));
   await assertProblem(await a.request("/ready"), 503);
   await assertProblem(await a.request("/recommend/1"), 503);
   assert.equal((await json(await a.request("/health"))).status, "loading");
@@ -675,7 +687,7 @@ Deno.test("a broken model file is rejected on reload and the old model keeps ser
   const source = parseModelSource({ dataDir: dir });
   const holder = new ModelHolder(() => loadFromSource(source));
   assert.ok((await holder.reload()).ok);
-  const a = createApp({ holder, logger: quiet, apiKeys: ["admin"] });
+  const a = checked(createApp({ holder, logger: quiet, apiKeys: ["admin"] }));
   const before = await json(await a.request("/health"));
   const bin = join(dir, "models", "biased-mf", "model.bin");
   const bytes = await Deno.readFile(bin);

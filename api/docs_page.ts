@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { html, raw } from "hono/html";
 
 const _STYLE = `
 :root { color-scheme: light dark; --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --bg:#fff; --card:#f6f8fa;
@@ -138,7 +139,7 @@ function renderOperation(path, method, op) {
   const main = document.querySelector("main");
   let spec;
   try {
-    spec = await (await fetch(location.origin + location.pathname.replace(/docs\\/?$/, "") + "openapi.json")).json();
+    spec = await (await fetch(new URL(document.body.dataset.spec || "openapi.json", location.href))).json();
   } catch (err) {
     main.append(el("p", { class: "status bad" }, "Cannot load openapi.json: " + err));
     return;
@@ -157,23 +158,45 @@ function renderOperation(path, method, op) {
 })();
 `;
 
-/** The `/docs` page. */
-export const DOCS_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Movie recommender API · docs</title>
-<style>${_STYLE}</style>
-</head>
-<body>
-<header>
-  <h1>Movie recommender API</h1>
-  <p id="desc">Loading the OpenAPI document…</p>
-  <label class="key">X-API-Key <input id="apikey" type="password" autocomplete="off" placeholder="only when keys are configured"></label>
-</header>
-<main></main>
-<script>${_SCRIPT}</script>
-</body>
-</html>
-`;
+/** Options of {@linkcode docsPage}. */
+export interface DocsPageOptions {
+  /** The page's title and heading. */
+  readonly title: string;
+  /** Where the page reads the OpenAPI document from. */
+  readonly specUrl: string;
+}
+
+/**
+ * The `/docs` page, rendered with `hono/html` (the title and the document URL
+ * are escaped; the inline style and script are the page's own).
+ *
+ * @example
+ * ```ts
+ * import { docsPage } from "./docs_page.ts";
+ * const page = docsPage({ title: "A <b> API", specUrl: "/openapi.json" });
+ * if (!page.includes("A &lt;b&gt; API")) throw new Error("the title is escaped");
+ * ```
+ */
+export function docsPage(options: DocsPageOptions): string {
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>${options.title} · docs</title>
+        <style>${raw(_STYLE)}</style>
+      </head>
+      <body data-spec="${options.specUrl}">
+        <header>
+          <h1>${options.title}</h1>
+          <p id="desc">Loading the OpenAPI document…</p>
+          <label
+            class="key">X-API-Key <input id="apikey" type="password" autocomplete="off" placeholder="only when keys are configured"></label>
+        </header>
+        <main></main>
+        <script>${raw(_SCRIPT)}</script>
+      </body>
+    </html>
+  `.toString();
+}

@@ -35,8 +35,13 @@ export interface ModelInfo {
   readonly name: string;
   /** Version label: the MLflow version, or the first 12 hex digits of the data sha256. */
   readonly version: string;
-  /** Human-readable source: a folder or a `models:/` URI. */
+  /**
+   * The kind of source, safe to show to clients: `pipeline champion`,
+   * `model folder` or the `models:/NAME@ALIAS` URI (never a path).
+   */
   readonly source: string;
+  /** Where the files were read (a folder or a `models:/` URI): for the server's logs only. */
+  readonly location?: string;
   /** ISO time the model finished loading. */
   readonly loadedAt: string;
   /**

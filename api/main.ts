@@ -1,7 +1,8 @@
 /**
- * Serves the API with `Deno.serve`: `deno task serve` (or
+ * Serves the API with its own HTTP server (`http_server.ts`: header, body and
+ * idle timeouts, a connection cap, 414/431 answers): `deno task serve` (or
  * `deno run -A api/main.ts [--port 8000] [--host 127.0.0.1] [--model-dir PATH |
- * --model models:/NAME@champion] [--data-dir data]`).
+ * --model models:/NAME@champion] [--data-dir data] [--watch]`).
  *
  * Settings come from flags, else the environment: `PORT`, `HOST`,
  * `MODEL` / `MODEL_DIR` / `DATA_DIR`, `API_KEYS` and `ADMIN_KEYS` (comma
@@ -10,6 +11,13 @@
  * `LOG_LEVEL` (`info`, `error`, `off`), `TRUST_PROXY=1`, `MIN_RATINGS` (or
  * `--min-ratings`: the default `min_ratings` of `/recommend`), and MLflow's own
  * `MLFLOW_TRACKING_URI` / `MLFLOW_TRACKING_TOKEN`.
+ *
+ * `--watch` (or `WATCH_MODEL=1`) polls the source every `WATCH_INTERVAL_MS`
+ * (default 2000; 10000 for the registry) and swaps the model when the
+ * champion file, the model files or the registry alias move. Connection
+ * limits: `MAX_CONNECTIONS` (1024), `HEADERS_TIMEOUT_MS` (10000),
+ * `BODY_TIMEOUT_MS` (10000: the longest pause in a body), `IDLE_TIMEOUT_MS`
+ * (5000: keep-alive).
  *
  * The server listens at once (`/ready` answers 503 until the model is loaded;
  * a failed first load exits with status 1). SIGHUP reloads the model (as does
@@ -21,6 +29,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createApp } from "./app.ts";
+import { type HttpLimits, HttpServer } from "./http_server.ts";
+import { type ModelWatch, watchModelSource } from "./model_watcher.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
 import { ModelHolder } from "./model_holder.ts";
@@ -46,6 +56,10 @@ export interface ServerOptions {
   readonly trustProxy: boolean;
   /** Default `min_ratings` of `/recommend` (requests may override it); unset: the evaluate stage's. */
   readonly minRatings: number | undefined;
+  /** Poll the source every this many ms and swap when it moves; null: only SIGHUP and /admin/reload. */
+  readonly watchIntervalMs: number | null;
+  /** Connection limits and timeouts (defaults: `DEFAULT_HTTP_LIMITS`). */
+  readonly limits: Partial<HttpLimits>;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -53,6 +67,10 @@ export interface ServerOptions {
 export interface RunningServer {
   readonly port: number;
   readonly holder: ModelHolder;
+  /** The HTTP server (its events: `request`, `response`, `reject`, `close`). */
+  readonly http: HttpServer;
+  /** The source watch, when `watchIntervalMs` is set. */
+  readonly watch: ModelWatch | null;
   /** The server's log (JSON lines). */
   readonly logger: JsonLogger;
   /** Reloads the model (SIGHUP) and counts the attempt in `/metrics`, like `POST /admin/reload`. */
@@ -92,6 +110,7 @@ export function readServerOptions(
       "model-dir": { type: "string" },
       "data-dir": { type: "string" },
       "min-ratings": { type: "string" },
+      watch: { type: "boolean" },
     },
     strict: true,
   });
@@ -125,6 +144,31 @@ export function readServerOptions(
     env,
   });
   const apiKeys = _list(env.API_KEYS);
+  const watch = values.watch === true || env.WATCH_MODEL === "1" || env.WATCH_MODEL === "true";
+  const limits: Record<string, number> = {};
+  for (
+    const [name, key] of [
+      ["WATCH_INTERVAL_MS", ""],
+      ["MAX_CONNECTIONS", "maxConnections"],
+      ["HEADERS_TIMEOUT_MS", "headersTimeoutMs"],
+      ["BODY_TIMEOUT_MS", "bodyIdleTimeoutMs"],
+      ["IDLE_TIMEOUT_MS", "idleTimeoutMs"],
+    ] as const
+  ) {
+    const text = env[name];
+    if (text === undefined) continue;
+    if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
+      throw new Error(
+        `Invalid ${name} "${text.slice(0, 40)}": expected a whole number from 1 to 999999999`,
+      );
+    }
+    if (key) limits[key] = Number(text);
+  }
+  const interval = env.WATCH_INTERVAL_MS !== undefined
+    ? Number(env.WATCH_INTERVAL_MS)
+    : source.kind === "mlflow"
+    ? 10_000
+    : 2_000;
   return {
     source,
     port,
@@ -136,6 +180,8 @@ export function readServerOptions(
     logLevel: e.data.LOG_LEVEL ?? "info",
     trustProxy: e.data.TRUST_PROXY === "1" || e.data.TRUST_PROXY === "true",
     minRatings,
+    watchIntervalMs: watch ? interval : null,
+    limits,
     env,
   };
 }
@@ -159,9 +205,10 @@ export function startServer(options: ServerOptions): RunningServer {
     metrics,
     trustProxy: options.trustProxy,
   });
-  const server = Deno.serve({
+  const server = new HttpServer((req, info) => app.fetch(req, info), {
     port: options.port,
     hostname: options.hostname,
+    limits: options.limits,
     onListen: ({ port, hostname }) => {
       logger.info("listening", {
         url: `http://${hostname}:${port}`,
@@ -169,32 +216,69 @@ export function startServer(options: ServerOptions): RunningServer {
       });
       logger.flush();
     },
-  }, app.fetch);
+    onError: (err) =>
+      logger.error("http server error", {
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      }),
+  });
+  metrics.setOpenConnections(() => server.stats.openConnections);
+  server.addEventListener("reject", (e) => {
+    const d = (e as CustomEvent<{ status: number; reason: string }>).detail;
+    metrics.observeRejected(d.reason, d.status);
+  });
+  server.addEventListener("close", (e) => {
+    metrics.observeConnectionClosed((e as CustomEvent<{ reason: string }>).detail.reason);
+  });
   const port = server.addr.port;
   const firstLoad = holder.reload().then((r) => {
     if (r.ok) {
       logger.info("model loaded", {
         model: r.model.info.name,
         version: r.model.info.version,
-        source: r.model.info.source,
+        source: r.model.info.location ?? r.model.info.source,
         ms: Math.round(r.ms),
       });
     } else logger.error("model load failed", { error: r.error });
     logger.flush();
     return r.ok;
   });
+  const reload = async () => {
+    const r = await holder.reload();
+    metrics.observeReload(r.ok ? "ok" : "failed");
+    return r;
+  };
+  const watch = options.watchIntervalMs === null ? null : watchModelSource(options.source, {
+    intervalMs: options.watchIntervalMs,
+    env: options.env,
+    reload: async () => {
+      const r = await reload();
+      if (r.ok) {
+        logger.info("model reloaded (source moved)", {
+          model: r.model.info.name,
+          version: r.model.info.version,
+          ms: Math.round(r.ms),
+        });
+      } else {
+        logger.error("reload rejected (source moved): the old model keeps serving", {
+          error: r.error,
+        });
+      }
+      logger.flush();
+      return r.ok;
+    },
+    onError: (err) => logger.error("cannot watch the model source", { error: err.message }),
+  });
   return {
     port,
     holder,
+    http: server,
+    watch,
     logger,
     firstLoad,
-    async reload() {
-      const r = await holder.reload();
-      metrics.observeReload(r.ok ? "ok" : "failed");
-      return r;
-    },
+    reload,
     async shutdown() {
       logger.info("shutting down: finishing requests in flight");
+      watch?.stop();
       await server.shutdown();
       logger.info("stopped");
       logger.flush();

@@ -100,6 +100,10 @@ Deno.test("hot reload under concurrent requests: zero failed requests, the model
     ];
     let stop = false, ok = 0;
     const failures: string[] = [];
+    // Waits until `n` more requests have succeeded (the load goes on across each swap).
+    let waiting: { at: number; resolve: () => void }[] = [];
+    const afterRequests = (n: number) =>
+      new Promise<void>((resolve) => waiting.push({ at: ok + n, resolve }));
     const worker = async (w: number) => {
       for (let i = 0; !stop; i++) {
         const path = paths[(i + w) % paths.length]!.replace("{u}", String(1 + ((i * 7 + w) % 610)));
@@ -107,6 +111,7 @@ Deno.test("hot reload under concurrent requests: zero failed requests, the model
         if (res.status === 200) {
           await res.json();
           ok++;
+          waiting = waiting.filter((x) => (x.at <= ok ? (x.resolve(), false) : true));
         } else failures.push(`${path} -> ${res.status} ${await res.text()}`);
       }
     };
@@ -130,7 +135,7 @@ Deno.test("hot reload under concurrent requests: zero failed requests, the model
         assert.ok(result.ok);
         models.add(result.model.info.name);
       }
-      await new Promise((r) => setTimeout(r, 150));
+      await afterRequests(20);
     }
     stop = true;
     await Promise.all(workers);
@@ -153,16 +158,20 @@ Deno.test("graceful shutdown finishes the requests in flight", async () => {
   );
   assert.ok(await server.firstLoad);
   const base = `http://127.0.0.1:${server.port}`;
-  // A reload takes tens of milliseconds (parquet + model): it is in flight when shutdown starts.
-  const reload = fetch(`${base}/admin/reload`, {
+  // Shutdown starts while the reload is in flight: the holder says when it begins (no timing).
+  let stopped: Promise<void> | null = null;
+  server.holder.addEventListener("reloadstart", () => {
+    assert.ok(server.holder.reloading, "the reload is in flight");
+    stopped = server.shutdown();
+  }, { once: true });
+  const res = await fetch(`${base}/admin/reload`, {
     method: "POST",
     headers: { "x-api-key": "admin" },
   });
-  await new Promise((r) => setTimeout(r, 15));
-  const stopped = server.shutdown();
-  const res = await reload;
+  assert.ok(stopped, "shutdown started during the reload");
   assert.equal(res.status, 200);
   assert.equal((await res.json()).reloaded, true);
+  assert.equal(res.headers.get("connection"), "close");
   await stopped;
   await assert.rejects(fetch(`${base}/health`), "no new connections after shutdown");
 });
@@ -178,6 +187,10 @@ Deno.test("a request body cut off by shutdown gets a 503 problem, not a 500", as
   let push!: ReadableStreamDefaultController<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({ start: (c) => void (push = c) });
   push.enqueue(encoder.encode('{"ratings": [{"movieId": 1, '));
+  // The server says when the request reached it; shutdown then cuts the body off.
+  const arrived = new Promise<void>((resolve) =>
+    server.http.addEventListener("request", () => resolve(), { once: true })
+  );
   const inFlight = fetch(`${base}/recommend`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -185,15 +198,15 @@ Deno.test("a request body cut off by shutdown gets a 503 problem, not a 500", as
     // @ts-ignore: duplex is required for streaming bodies
     duplex: "half",
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await arrived;
   const stopped = server.shutdown();
-  await new Promise((r) => setTimeout(r, 100));
-  push.enqueue(encoder.encode('"rating": 5}], "k": 4}'));
-  push.close();
   const res = await inFlight;
   assert.equal(res.status, 503);
   assert.match(res.headers.get("content-type") ?? "", /problem\+json/);
-  await res.body?.cancel();
+  assert.match((await res.json()).detail, /shutting down/);
+  try {
+    push.close(); // the client may have cancelled the body already
+  } catch { /* cancelled */ }
   await stopped;
 });
 

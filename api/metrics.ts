@@ -3,8 +3,12 @@
  * histograms per route and status, the cold-start (fallback) rate, reloads and
  * the served model, rendered in the text exposition format 0.0.4.
  *
- * Labels are route patterns (`/recommend/:userId`), never raw paths, so the
- * number of series stays bounded whatever the callers send.
+ * Every label comes from a bounded set, so the number of series stays bounded
+ * whatever the callers send: the method is one of {@linkcode KNOWN_METHODS} or
+ * `other`, the route a route pattern (`/recommend/{userId}`) or `unmatched`,
+ * the status a number from 100 to 599 (499: the client closed the request
+ * before its end, counted apart from the server's own 5xx), the reasons of
+ * the server's rejections and of closed connections one of a fixed list.
  *
  * @module
  */
@@ -25,6 +29,24 @@ export const LATENCY_BUCKETS: readonly number[] = [
   2.5,
 ];
 
+/** HTTP methods counted by name; any other is counted as `other`. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+]);
+
+// Longest label value of the open sets (route patterns, reasons): a guard, never reached by our own.
+const _MAX_LABEL = 64;
+
+function _label(value: string): string {
+  return value.length > _MAX_LABEL ? "other" : value;
+}
+
 interface _Histogram {
   readonly counts: Float64Array; // one per bucket, not cumulative
   sum: number;
@@ -42,14 +64,23 @@ export class ApiMetrics {
   readonly #fallback = new Map<string, number>(); // endpoint -> fallback answers
   readonly #answers = new Map<string, number>(); // endpoint -> all answers
   readonly #reloads = new Map<string, number>(); // result -> count
+  readonly #rejected = new Map<string, number>(); // reason\0status -> count
+  readonly #closed = new Map<string, number>(); // reason -> count
+  #openConnections: (() => number) | null = null;
   #model: { name: string; version: string } | null = null;
   #modelLoadedAt = 0;
 
-  /** Records one finished request. */
+  /**
+   * Records one finished request. An unknown method is counted as `other`; the
+   * route must be a route pattern or `unmatched` (the app never passes a raw path).
+   */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method}\u0000${route}\u0000${status}`;
+    const m = KNOWN_METHODS.has(method) ? method : "other";
+    const r = _label(route);
+    const st = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
+    const key = `${m}\u0000${r}\u0000${st}`;
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
-    const hkey = `${method}\u0000${route}`;
+    const hkey = `${m}\u0000${r}`;
     let h = this.#latency.get(hkey);
     if (h === undefined) {
       h = { counts: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 };
@@ -74,6 +105,23 @@ export class ApiMetrics {
   /** Records a reload attempt: `ok` or `failed`. */
   observeReload(result: "ok" | "failed"): void {
     this.#reloads.set(result, (this.#reloads.get(result) ?? 0) + 1);
+  }
+
+  /** Records a request the HTTP server answered itself (414, 431, 408, ...), by reason. */
+  observeRejected(reason: string, status: number): void {
+    const key = `${_label(reason)}\u0000${status >= 100 && status <= 599 ? status : 0}`;
+    this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
+  }
+
+  /** Records a closed connection, by reason (`idle-timeout`, `early-answer`, ...). */
+  observeConnectionClosed(reason: string): void {
+    const key = _label(reason);
+    this.#closed.set(key, (this.#closed.get(key) ?? 0) + 1);
+  }
+
+  /** Where the `http_open_connections` gauge reads from (the HTTP server's count). */
+  setOpenConnections(read: () => number): void {
+    this.#openConnections = read;
   }
 
   /** Sets the served model (name and version label). */
@@ -136,6 +184,24 @@ export class ApiMetrics {
       out.push(
         `recommender_model_reloads_total{result="${result}"} ${this.#reloads.get(result) ?? 0}`,
       );
+    }
+    out.push(
+      "# HELP http_rejected_requests_total Requests the HTTP server answered itself (limits, timeouts, malformed), by reason.",
+    );
+    out.push("# TYPE http_rejected_requests_total counter");
+    for (const [key, n] of this.#rejected) {
+      const [reason, status] = key.split("\u0000") as [string, string];
+      out.push(`http_rejected_requests_total{reason="${_escape(reason)}",status="${status}"} ${n}`);
+    }
+    out.push("# HELP http_connections_closed_total Closed connections by reason.");
+    out.push("# TYPE http_connections_closed_total counter");
+    for (const [reason, n] of this.#closed) {
+      out.push(`http_connections_closed_total{reason="${_escape(reason)}"} ${n}`);
+    }
+    if (this.#openConnections) {
+      out.push("# HELP http_open_connections Connections open now.");
+      out.push("# TYPE http_open_connections gauge");
+      out.push(`http_open_connections ${this.#openConnections()}`);
     }
     if (this.#model) {
       out.push("# HELP recommender_model_info The served model (value is always 1).");

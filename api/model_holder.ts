@@ -3,7 +3,9 @@
  * fully built beside the old one, then the reference is replaced in one
  * assignment, so a request sees either the old or the new model, never a mix.
  * A load that throws leaves the old model serving. Concurrent reloads share
- * one load.
+ * one load. The holder is an `EventTarget`: `reloadstart` when a load begins,
+ * `swap` (detail: the new model) after each swap, so watchers and tests wait
+ * on events instead of timing.
  *
  * @module
  */
@@ -18,7 +20,7 @@ export type ReloadResult =
   | { readonly ok: false; readonly error: string; readonly ms: number };
 
 /** The current model and its reload logic. */
-export class ModelHolder {
+export class ModelHolder extends EventTarget {
   readonly #loader: ModelLoader;
   readonly #onSwap: ((model: LoadedModel) => void) | undefined;
   #current: LoadedModel | null;
@@ -29,6 +31,7 @@ export class ModelHolder {
     loader: ModelLoader,
     options: { initial?: LoadedModel; onSwap?: (model: LoadedModel) => void } = {},
   ) {
+    super();
     this.#loader = loader;
     this.#onSwap = options.onSwap;
     this.#current = options.initial ?? null;
@@ -40,6 +43,11 @@ export class ModelHolder {
     return this.#current;
   }
 
+  /** The reload in progress, or null. */
+  get reloading(): Promise<ReloadResult> | null {
+    return this.#inFlight;
+  }
+
   /** Loads a new model and swaps it in; on failure the old one stays. */
   reload(): Promise<ReloadResult> {
     if (this.#inFlight) return this.#inFlight;
@@ -49,6 +57,7 @@ export class ModelHolder {
         const model = await this.#loader();
         this.#current = model;
         this.#onSwap?.(model);
+        this.dispatchEvent(new CustomEvent("swap", { detail: model }));
         return { ok: true, model, ms: performance.now() - started };
       } catch (err) {
         return {
@@ -60,6 +69,7 @@ export class ModelHolder {
         this.#inFlight = null;
       }
     })();
+    this.dispatchEvent(new Event("reloadstart"));
     return this.#inFlight;
   }
 }

@@ -99,6 +99,18 @@ export function describeSource(source: ModelSource): string {
   }
 }
 
+/** What `/health` shows of a source: its kind, never a path on the server. */
+export function sourceLabel(source: ModelSource): string {
+  switch (source.kind) {
+    case "pipeline":
+      return "pipeline champion";
+    case "dir":
+      return "model folder";
+    case "mlflow":
+      return `models:/${source.name}@${source.alias}`;
+  }
+}
+
 async function _readFile(path: string, what: string, fix: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
@@ -334,7 +346,8 @@ export async function loadFromSource(
     info: {
       name: model.name,
       version: version ?? manifest.dataSha256.slice(0, 12),
-      source: where,
+      source: sourceLabel(source),
+      location: where,
       loadedAt: new Date().toISOString(),
       ...(evaluatedMinRatings !== undefined ? { evaluatedMinRatings } : {}),
     },

@@ -17,12 +17,24 @@ const _TITLES: Readonly<Record<number, string>> = {
   403: "Forbidden",
   404: "Not found",
   405: "Method not allowed",
+  408: "Request timeout",
   413: "Payload too large",
+  414: "URI too long",
   415: "Unsupported media type",
+  422: "Unprocessable content",
   429: "Too many requests",
+  431: "Request header fields too large",
+  499: "Client closed request",
   500: "Internal server error",
+  501: "Not implemented",
   503: "Service unavailable",
+  505: "HTTP version not supported",
 };
+
+/** The standard title of a status code (`Error` for one without). */
+export function problemTitle(status: number): string {
+  return _TITLES[status] ?? "Error";
+}
 
 /** The JSON body of a problem response. */
 export interface ProblemBody {
@@ -81,7 +93,7 @@ export function problemResponse(
   const body: ProblemBody = {
     ...options.extensions,
     type: "about:blank",
-    title: _TITLES[status] ?? "Error",
+    title: problemTitle(status),
     status,
     detail,
     ...(options.instance === undefined ? {} : { instance: options.instance }),

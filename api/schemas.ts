@@ -23,10 +23,15 @@ function _intString(
   meta: { description: string; example: number },
 ) {
   const expected = `expected a whole number from ${min} to ${max}`;
+  const digits = String(max).length;
   return z
     .string({ error: expected })
-    .max(String(max).length, { error: `${what} is too long: ${expected}` })
     .regex(/^[0-9]+$/, { error: `${what} is not a whole number: ${expected}` })
+    // More digits than the largest value (leading zeros aside) is too large, whatever its length.
+    .refine((s) => s.replace(/^0+(?=[0-9])/, "").length <= digits, {
+      error: `${what} is too large: ${expected}`,
+      abort: true,
+    })
     .transform(Number)
     .pipe(
       z.number().int().min(min, { error: `${what} is too small: ${expected}` }).max(max, {
@@ -93,13 +98,26 @@ export const RecommendQuery = z.object({
 /** Query of `POST /recommend`. */
 export const FoldInQuery = z.object({ min_ratings: MinRatingsQuery }).strict();
 
-/** One rating of an anonymous user. */
+/**
+ * One rating of an anonymous user. The rating's range is the served model's
+ * rating scale (`ratingScale` of `/health`), checked by the handler, which
+ * knows the model.
+ */
 export const RatingInput = z
   .object({
-    movieId: z.number({ error: "movieId must be a number" }).int({
-      error: "movieId must be a whole number",
-    }).min(1).max(MAX_ID),
-    rating: z.number({ error: "rating must be a number" }).min(0).max(10),
+    movieId: z.number({ error: `movieId must be a whole number from 1 to ${MAX_ID}` }).int({
+      error: `movieId must be a whole number from 1 to ${MAX_ID}`,
+    }).min(1, { error: `movieId must be a whole number from 1 to ${MAX_ID}` }).max(MAX_ID, {
+      error: `movieId must be a whole number from 1 to ${MAX_ID}`,
+    }),
+    rating: z.number({
+      error:
+        "rating must be a number within the served model's rating scale (ratingScale in /health, e.g. 0.5 to 5)",
+    }).meta({
+      description:
+        "Within the served model's rating scale (`ratingScale` of /health, 0.5 to 5 for MovieLens)",
+      example: 4.5,
+    }),
   })
   .strict();
 
@@ -109,8 +127,15 @@ export const FoldInBody = z
     ratings: z.array(RatingInput).min(1, { error: "ratings is empty: send at least one rating" })
       .max(MAX_FOLD_IN_RATINGS, {
         error: `ratings has too many entries: send at most ${MAX_FOLD_IN_RATINGS}`,
+      }).meta({
+        description:
+          "The user's ratings, each movie at most once (a movie given twice is rejected with 400)",
       }),
-    k: z.number().int().min(1).max(MAX_K).optional().default(10),
+    k: z.number({ error: `k must be a whole number from 1 to ${MAX_K}` }).int({
+      error: `k must be a whole number from 1 to ${MAX_K}`,
+    }).min(1, { error: `k is too small: expected a whole number from 1 to ${MAX_K}` }).max(MAX_K, {
+      error: `k is too large: expected a whole number from 1 to ${MAX_K}`,
+    }).optional().default(10),
     genre: z.string().min(1).max(40).optional(),
     exclude_rated: z.boolean().optional().default(true),
   })
@@ -139,10 +164,10 @@ export const PopularQuery = z.object({ k: KQuery, genre: GenreQuery }).strict();
 /** Query of operations without parameters. */
 export const NoQuery = z.object({}).strict();
 
-// ---- responses (documentation only) ----
+// ---- responses (the handlers' output types; strict, so the tests catch any drift) ----
 
 /** A movie of the catalog. */
-export const Movie = z.object({
+export const Movie = z.strictObject({
   movieId: z.number().int(),
   title: z.string().nullable(),
   year: z.number().int().nullable(),
@@ -156,7 +181,7 @@ export const RankedMovie = Movie.extend({ score: z.number() });
 export const ScorerSchema = z.enum(["model", "baseline", "user-mean", "global-mean", "popularity"]);
 
 /** Body of a ranked list. */
-export const RecommendationsResponse = z.object({
+export const RecommendationsResponse = z.strictObject({
   userId: z.number().int().nullable(),
   model: z.string(),
   scorer: ScorerSchema,
@@ -164,15 +189,22 @@ export const RecommendationsResponse = z.object({
   items: z.array(RankedMovie),
 });
 
+/** Body of `POST /recommend`. */
+export const FoldInResponse = RecommendationsResponse.extend({
+  unknownMovieIds: z.array(z.number().int()).meta({
+    description: "Movies of the request the model does not know (ignored)",
+  }),
+});
+
 /** Body of `/similar/{movieId}`. */
-export const SimilarResponse = z.object({
+export const SimilarResponse = z.strictObject({
   movieId: z.number().int(),
   model: z.string(),
   items: z.array(RankedMovie),
 });
 
 /** Body of `/predict/{userId}/{movieId}`. */
-export const PredictResponse = z.object({
+export const PredictResponse = z.strictObject({
   userId: z.number().int(),
   movieId: z.number().int(),
   rating: z.number(),
@@ -182,58 +214,71 @@ export const PredictResponse = z.object({
 });
 
 /** Body of `/explain/{userId}/{movieId}`. */
-export const ExplainResponse = z.object({
+export const ExplainResponse = z.strictObject({
   userId: z.number().int(),
   movieId: z.number().int(),
   model: z.string(),
   prediction: z.number(),
   scorer: ScorerSchema,
-  terms: z.object({
+  terms: z.strictObject({
     globalMean: z.number(),
     userBias: z.number(),
     itemBias: z.number(),
     userMean: z.number().nullable(),
-    interaction: z.number(),
+    interaction: z.number().meta({
+      description: "The trained model's interaction term p_u . q_i (the prediction uses it)",
+    }),
+  }),
+  foldInInteraction: z.number().meta({
+    description:
+      "The interaction term of the user refitted from their training ratings (ridge fold-in); the contributions sum to it. It is not terms.interaction and can differ from it a lot",
   }),
   contributions: z.array(Movie.extend({ rating: z.number(), contribution: z.number() })),
   method: z.string(),
 });
 
 /** Body of `/health`. */
-export const HealthResponse = z.object({
+export const HealthResponse = z.strictObject({
   status: z.enum(["ok", "loading"]),
   model: z.string().nullable(),
   version: z.string().nullable(),
-  source: z.string().nullable(),
+  source: z.string().nullable().meta({
+    description:
+      "Which kind of source the model came from: `pipeline champion`, `model folder` or `models:/NAME@ALIAS` (never a path on the server)",
+  }),
+  ratingScale: z.tuple([z.number(), z.number()]).nullable(),
   dataHash: z.string().nullable(),
   trainedAt: z.string().nullable(),
   loadedAt: z.string().nullable(),
   uptimeSeconds: z.number(),
 });
 
+/** Body of `/ready`. */
+export const ReadyResponse = z.strictObject({ ready: z.literal(true) });
+
 /** Body of `/movies`. */
-export const MoviesResponse = z.object({ items: z.array(Movie), total: z.number().int() });
+export const MoviesResponse = z.strictObject({ items: z.array(Movie), total: z.number().int() });
 
 /** Body of `/popular`. */
-export const PopularResponse = z.object({
+export const PopularResponse = z.strictObject({
   genre: z.string().nullable(),
   items: z.array(RankedMovie.extend({ count: z.number().int(), mean: z.number() })),
 });
 
 /** Body of `POST /admin/reload`. */
-export const ReloadResponse = z.object({
+export const ReloadResponse = z.strictObject({
   reloaded: z.boolean(),
   model: z.string(),
   version: z.string().nullable(),
   ms: z.number(),
 });
 
-/** Body of every error. */
-export const ProblemSchema = z.object({
+/** Body of every error (RFC 9457); extensions such as `errors` or `allowed` may follow. */
+export const ProblemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
   instance: z.string().optional(),
   requestId: z.string().optional(),
-});
+}).meta({ id: "Problem" });

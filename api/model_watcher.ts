@@ -1,0 +1,131 @@
+/**
+ * Watches where the served model comes from and reloads when it moves: the
+ * champion file `data/metrics/champion.json` and the champion's model files
+ * (pipeline source), the model folder's files (`--model-dir`), or the version
+ * the registry alias points to (`models:/NAME@ALIAS`). It polls a cheap
+ * fingerprint (file sizes and modification times, the champion's name, the
+ * alias's version) every `intervalMs`; when it changes, it calls `reload`
+ * (the holder's, which loads beside the served model and swaps atomically, so
+ * no request fails during the swap). A fingerprint whose load failed is not
+ * retried until it changes again. Loading itself stays in `model_source.ts`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ModelSource } from "./model_source.ts";
+import { MlflowClient } from "../tracking/mlflow_client.ts";
+
+/** Options of {@linkcode watchModelSource}. */
+export interface WatchOptions {
+  /** Poll period in milliseconds. */
+  readonly intervalMs: number;
+  /** Reloads the model; resolves true when the new one serves. */
+  readonly reload: () => Promise<boolean>;
+  /** Environment for MLflow credentials. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Called when a fingerprint cannot be read (e.g. the registry is down). */
+  readonly onError?: (error: Error) => void;
+}
+
+/** A running watch. */
+export interface ModelWatch {
+  /** Stops polling (a reload in progress finishes). */
+  stop(): void;
+  /** Resolves after the next completed check (tests and the sweep wait on it). */
+  nextCheck(): Promise<void>;
+}
+
+async function _stat(path: string): Promise<string> {
+  try {
+    const s = await Deno.stat(path);
+    return `${s.size}:${s.mtime?.getTime() ?? 0}`;
+  } catch {
+    return "missing";
+  }
+}
+
+/** A short string that changes whenever the model the source names changes. */
+export async function sourceFingerprint(
+  source: ModelSource,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<string> {
+  switch (source.kind) {
+    case "pipeline": {
+      let name = "missing";
+      try {
+        name = await Deno.readTextFile(join(source.dataDir, "metrics", "champion.json"));
+      } catch { /* no champion yet */ }
+      let dir = "";
+      try {
+        const model = (JSON.parse(name) as { model?: unknown }).model;
+        if (typeof model === "string" && /^[A-Za-z0-9._+-]{1,100}$/.test(model)) {
+          dir = join(source.dataDir, "models", model);
+        }
+      } catch { /* a broken champion file: the load reports it */ }
+      const files = dir
+        ? await Promise.all(["manifest.json", "model.bin"].map((f) => _stat(join(dir, f))))
+        : [];
+      return [name.trim(), ...files].join("|");
+    }
+    case "dir":
+      return (await Promise.all(
+        ["manifest.json", "model.bin"].map((f) => _stat(join(source.modelDir, f))),
+      )).join("|");
+    case "mlflow": {
+      const client = MlflowClient.fromEnv({ ...env, MLFLOW_TRACKING_URI: source.trackingUri }, {
+        retries: 0,
+      });
+      const mv = await client.getModelVersionByAlias(source.name, source.alias);
+      return mv ? `version:${mv.version}` : "missing";
+    }
+  }
+}
+
+/**
+ * Polls the source and reloads when it moves. The first check only records
+ * the fingerprint of what is already served.
+ *
+ * @example
+ * ```ts ignore
+ * const watch = watchModelSource(source, { intervalMs: 1000, reload: async () => (await holder.reload()).ok });
+ * // ... later
+ * watch.stop();
+ * ```
+ */
+export function watchModelSource(source: ModelSource, options: WatchOptions): ModelWatch {
+  let last: string | null = null;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let waiters: (() => void)[] = [];
+  const check = async () => {
+    try {
+      const now = await sourceFingerprint(source, options.env);
+      if (last === null) last = now;
+      else if (now !== last) {
+        last = now; // a failed load is retried only when the source moves again
+        await options.reload();
+      }
+    } catch (err) {
+      options.onError?.(err instanceof Error ? err : new Error(String(err)));
+    }
+    const done = waiters;
+    waiters = [];
+    for (const w of done) w();
+    if (!stopped) {
+      timer = setTimeout(check, options.intervalMs);
+      Deno.unrefTimer(timer as unknown as number);
+    }
+  };
+  check();
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      for (const w of waiters) w();
+      waiters = [];
+    },
+    nextCheck() {
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
