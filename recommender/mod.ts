@@ -45,6 +45,8 @@ export {
   type PopularCountConfig,
   popularCountConfigSchema,
 } from "./popular_count.ts";
+export { IALS, type IalsConfig, ialsConfigSchema } from "./ials.ts";
+export { BPR, type BprConfig, bprConfigSchema } from "./bpr.ts";
 export {
   createModel,
   describeModels,

@@ -17,6 +17,8 @@ import { Blend, blendConfigSchema, type BlendFactory } from "./blend.ts";
 import { EASE, easeConfigSchema } from "./ease.ts";
 import { ItemKNN, itemKnnConfigSchema } from "./item_knn.ts";
 import { PopularCount, popularCountConfigSchema } from "./popular_count.ts";
+import { IALS, ialsConfigSchema } from "./ials.ts";
+import { BPR, bprConfigSchema } from "./bpr.ts";
 import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
 import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
 import { ItemKnnBaseline, itemKnnBaselineConfigSchema } from "./item_knn_baseline.ts";
@@ -119,6 +121,18 @@ const _registry = {
     create: (c: unknown) => new PopularCount(c as _Any),
     load: (a: ModelArtifact) => PopularCount.load(a),
     description: "the most-rated movies (ranking baseline)",
+  },
+  ials: {
+    schema: () => ialsConfigSchema,
+    create: (c: unknown) => new IALS(c as _Any),
+    load: (a: ModelArtifact) => IALS.load(a),
+    description: "implicit ALS (Hu et al. 2008) with frequency-scaled regularization (ranking)",
+  },
+  bpr: {
+    schema: () => bprConfigSchema,
+    create: (c: unknown) => new BPR(c as _Any),
+    load: (a: ModelArtifact) => BPR.load(a),
+    description: "BPR matrix factorization, SGD with uniform negative sampling (ranking)",
   },
 } satisfies Record<string, _Entry>;
 
