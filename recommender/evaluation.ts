@@ -2,13 +2,15 @@
  * Offline evaluation of one fitted model on one train/test split: rating
  * accuracy (RMSE, MAE, explained variance, FCP) from `predict` on every test
  * rating, ranking quality (precision, recall, NDCG, MAP, hit rate at k;
- * catalog coverage) from `recommend` with `excludeSeen`, and the cold-start
- * rate. {@linkcode combineFolds} turns per-fold results into a mean and a 95%
+ * catalog coverage, popularity bias of the lists) from `recommend` with
+ * `excludeSeen`, and the cold-start rate. {@linkcode combineFolds} turns per-fold results into a mean and a 95%
  * confidence interval per metric.
  *
  * Metric keys (as in `metrics.json` and the run tracker): `rmse`, `mae`,
  * `explained_variance`, `fcp`, `precision_at_<k>`, `recall_at_<k>`,
- * `ndcg_at_<k>`, `map_at_<k>`, `hit_rate_at_<k>`, `coverage`, `cold_start_rate`.
+ * `ndcg_at_<k>`, `map_at_<k>`, `hit_rate_at_<k>`, `coverage`, `popularity_bias`,
+ * `cold_start_rate`; with {@linkcode EvaluationOptions.alsoWithoutFloor} and a
+ * floor > 0, the ranking keys again with the suffix `_no_floor` (every movie ranked).
  *
  * @module
  */
@@ -25,6 +27,8 @@ import { averagePrecisionAtK } from "./metrics/map_at_k.ts";
 import { hitAtK } from "./metrics/hit_rate_at_k.ts";
 import { catalogCoverage } from "./metrics/coverage.ts";
 import { coldStartRate } from "./metrics/cold_start_rate.ts";
+import { popularityBias } from "./metrics/popularity_bias.ts";
+import type { ScoredMovie } from "./model.ts";
 import { histogram, type HistogramBin } from "./metrics/histogram.ts";
 import { type ConfidenceInterval, confidenceInterval } from "./metrics/confidence_interval.ts";
 
@@ -43,6 +47,11 @@ export interface EvaluationOptions {
    * `recommend`). Default 0: all movies.
    */
   readonly minRatings?: number;
+  /**
+   * When `minRatings` > 0, rank a second time with no floor and report those
+   * ranking metrics too, under keys ending in `_no_floor`. Default false.
+   */
+  readonly alsoWithoutFloor?: boolean;
   /** Checked between users; aborts a long evaluation. */
   readonly signal?: AbortSignal;
 }
@@ -79,21 +88,22 @@ export interface EvaluationResult {
   readonly seconds: { readonly predict: number; readonly rank: number };
 }
 
-/** The metric keys of an evaluation at cut-off `k`, in display order. */
-export function metricKeys(k: number): string[] {
+/** The ranking metric keys at cut-off `k`, in display order. */
+export function rankingMetricKeys(k: number): string[] {
   return [
-    "rmse",
-    "mae",
-    "explained_variance",
-    "fcp",
     `precision_at_${k}`,
     `recall_at_${k}`,
     `ndcg_at_${k}`,
     `map_at_${k}`,
     `hit_rate_at_${k}`,
     "coverage",
-    "cold_start_rate",
+    "popularity_bias",
   ];
+}
+
+/** The metric keys of an evaluation at cut-off `k`, in display order. */
+export function metricKeys(k: number): string[] {
+  return ["rmse", "mae", "explained_variance", "fcp", ...rankingMetricKeys(k), "cold_start_rate"];
 }
 
 /**
@@ -191,73 +201,74 @@ export function evaluateModel(
   const order = new Int32Array(nTest);
   for (let e = 0; e < nTest; e++) order[e] = e;
   order.sort((a, b) => test.userId[a]! - test.userId[b]! || a - b);
-  const sums = { precision: 0, recall: 0, ndcg: 0, map: 0, hit: 0 };
-  const lists: Int32Array[] = [];
-  let relevantUsers = 0;
-  let start = 0;
-  while (start < nTest) {
-    const u = test.userId[order[start]!]!;
-    let end = start + 1;
-    while (end < nTest && test.userId[order[end]!]! === u) end++;
-    if (trainUsers.has(u)) {
-      options.signal?.throwIfAborted();
-      const recs = model.recommend(u, k, { excludeSeen: true, minRatings });
-      if (recs.ok) {
-        if (recs.items.length > k) {
-          throw new RangeError(
-            `Cannot evaluate model "${model.name}": it returned ${recs.items.length} movies for user ${u}, more than k = ${k}`,
-          );
-        }
-        const list = new Int32Array(recs.items.length);
-        for (let j = 0; j < list.length; j++) {
-          const id = recs.items[j]!.movieId;
-          // A movie twice in one list would count its hit twice: never score such a list.
-          for (let q = 0; q < j; q++) {
-            if (list[q] === id) {
-              throw new RangeError(
-                `Cannot evaluate model "${model.name}": its list for user ${u} holds movie ${id} twice (positions ${
-                  q + 1
-                } and ${j + 1})`,
-              );
-            }
+  const trainCounts = new Map<number, number>();
+  for (let e = 0; e < nTrain; e++) {
+    const m = train.movieId[e]!;
+    trainCounts.set(m, (trainCounts.get(m) ?? 0) + 1);
+  }
+  const catalogSize = options.catalogSize ?? trainMovies.size;
+  const rank = (floor: number) => {
+    const sums = { precision: 0, recall: 0, ndcg: 0, map: 0, hit: 0 };
+    const lists: Int32Array[] = [];
+    let relevantUsers = 0;
+    let start = 0;
+    while (start < nTest) {
+      const u = test.userId[order[start]!]!;
+      let end = start + 1;
+      while (end < nTest && test.userId[order[end]!]! === u) end++;
+      if (trainUsers.has(u)) {
+        options.signal?.throwIfAborted();
+        const recs = model.recommend(u, k, { excludeSeen: true, minRatings: floor });
+        if (recs.ok) {
+          const list = _checkedList(model.name, u, recs.items, k);
+          lists.push(list);
+          const relevant = new Set<number>();
+          for (let p = start; p < end; p++) {
+            const e = order[p]!;
+            if (test.rating[e]! >= threshold) relevant.add(test.movieId[e]!);
           }
-          list[j] = id;
-        }
-        lists.push(list);
-        const relevant = new Set<number>();
-        for (let p = start; p < end; p++) {
-          const e = order[p]!;
-          if (test.rating[e]! >= threshold) relevant.add(test.movieId[e]!);
-        }
-        if (relevant.size > 0) {
-          relevantUsers++;
-          sums.precision += precisionAtK(list, relevant, k);
-          sums.recall += recallAtK(list, relevant, k);
-          sums.ndcg += ndcgAtK(list, relevant, k);
-          sums.map += averagePrecisionAtK(list, relevant, k);
-          sums.hit += hitAtK(list, relevant, k);
+          if (relevant.size > 0) {
+            relevantUsers++;
+            sums.precision += precisionAtK(list, relevant, k);
+            sums.recall += recallAtK(list, relevant, k);
+            sums.ndcg += ndcgAtK(list, relevant, k);
+            sums.map += averagePrecisionAtK(list, relevant, k);
+            sums.hit += hitAtK(list, relevant, k);
+          }
         }
       }
+      start = end;
     }
-    start = end;
-  }
+    const avg = (s: number) => (relevantUsers > 0 ? s / relevantUsers : NaN);
+    const metrics: Record<string, number> = {
+      [`precision_at_${k}`]: avg(sums.precision),
+      [`recall_at_${k}`]: avg(sums.recall),
+      [`ndcg_at_${k}`]: avg(sums.ndcg),
+      [`map_at_${k}`]: avg(sums.map),
+      [`hit_rate_at_${k}`]: avg(sums.hit),
+      coverage: catalogCoverage(lists, catalogSize),
+      popularity_bias: popularityBias(lists, (m) => trainCounts.get(m) ?? 0, trainUsers.size),
+    };
+    return { metrics, rankedUsers: lists.length, relevantUsers };
+  };
+  const ranked = rank(minRatings);
+  const unfloored = options.alsoWithoutFloor && minRatings > 0 ? rank(0) : null;
   const tRank = performance.now();
-  const catalogSize = options.catalogSize ?? trainMovies.size;
-  const avg = (s: number) => (relevantUsers > 0 ? s / relevantUsers : NaN);
+  const relevantUsers = ranked.relevantUsers;
 
   const metrics: Record<string, number> = {
     rmse: rmse(test.rating, predicted),
     mae: mae(test.rating, predicted),
     explained_variance: explainedVariance(test.rating, predicted),
     fcp: fcp(test.userId, test.rating, predicted),
-    [`precision_at_${k}`]: avg(sums.precision),
-    [`recall_at_${k}`]: avg(sums.recall),
-    [`ndcg_at_${k}`]: avg(sums.ndcg),
-    [`map_at_${k}`]: avg(sums.map),
-    [`hit_rate_at_${k}`]: avg(sums.hit),
-    coverage: catalogCoverage(lists, catalogSize),
+    ...ranked.metrics,
     cold_start_rate: coldStartRate(cold),
   };
+  if (unfloored) {
+    for (const [key, value] of Object.entries(unfloored.metrics)) {
+      metrics[`${key}_no_floor`] = value;
+    }
+  }
   const span = hi - lo;
   return {
     metrics,
@@ -273,12 +284,42 @@ export function evaluateModel(
       trainRatings: nTrain,
       testRatings: nTest,
       coldTestRatings: coldCount,
-      rankedUsers: lists.length,
+      rankedUsers: ranked.rankedUsers,
       relevantUsers,
       catalogSize,
     },
     seconds: { predict: (tPredict - t0) / 1000, rank: (tRank - tPredict) / 1000 },
   };
+}
+
+/** A ranked list as movie ids, refusing one longer than k or holding a movie twice. */
+function _checkedList(
+  model: string,
+  user: number,
+  items: readonly ScoredMovie[],
+  k: number,
+): Int32Array {
+  if (items.length > k) {
+    throw new RangeError(
+      `Cannot evaluate model "${model}": it returned ${items.length} movies for user ${user}, more than k = ${k}`,
+    );
+  }
+  const list = new Int32Array(items.length);
+  for (let j = 0; j < list.length; j++) {
+    const id = items[j]!.movieId;
+    // A movie twice in one list would count its hit twice: never score such a list.
+    for (let q = 0; q < j; q++) {
+      if (list[q] === id) {
+        throw new RangeError(
+          `Cannot evaluate model "${model}": its list for user ${user} holds movie ${id} twice (positions ${
+            q + 1
+          } and ${j + 1})`,
+        );
+      }
+    }
+    list[j] = id;
+  }
+  return list;
 }
 
 /** A metric over folds: mean, 95% CI and the per-fold values. */

@@ -32,9 +32,15 @@ import {
   modelNames,
   modelNameSchema,
 } from "../recommender/model_registry.ts";
-import { type Ratings, selectRows } from "../recommender/ratings.ts";
-import { randomSplit } from "../recommender/splits/random_split.ts";
+import type { Ratings } from "../recommender/ratings.ts";
+import { validateModel, type ValidationReport } from "../recommender/validation.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
+import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
+import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
+import { pathExists } from "../dag/path_exists.ts";
+
+/** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
+export const VALIDATION_FILE = "validation.json";
 
 /** Models trained when `train.models` is not set (blend is opt-in: it refits its members). */
 export const DEFAULT_MODELS: readonly ModelName[] = [
@@ -70,10 +76,24 @@ export const trainParams = z.object({
   epochs: z.number().int().positive().max(10000).optional(),
   /** SGD learning rate of every model that has one. */
   lr: z.number().positive().max(1).optional(),
-  /** Share of the training ratings held out for early stopping (0 disables it). */
+  /**
+   * Share of the training ratings held out (0 disables it): every model is
+   * first fitted without it and measured on it (`validation.json`: what the
+   * select stage picks champions by, and each model's support floor);
+   * iterative models also stop early on it.
+   */
   validationFraction: z.number().min(0).lt(1).default(0.1),
-  /** After early stopping, train again on all training ratings for the chosen epochs. */
+  /** After the holdout fit, train again on all training ratings (iterative models: the best epochs). */
   refit: z.boolean().default(true),
+  /** How models are measured on the holdout. */
+  selection: z.object({
+    /** Cut-off of the ranking metrics (keep it equal to `evaluate.k`). */
+    k: z.number().int().min(1).max(1000).default(10),
+    /** A holdout rating at or above this is relevant (keep it equal to `evaluate.relevanceThreshold`). */
+    relevanceThreshold: z.number().default(4),
+    /** Support floors tried per model; the one with the best holdout NDCG@k is the model's floor. */
+    minRatings: z.array(z.number().int().min(0)).min(1).default([0, 5, 10, 20, 50]),
+  }).strict().prefault({}),
   /** Seed of the validation holdout. */
   seed: z.number().int().default(42),
   ...perModel,
@@ -121,12 +141,6 @@ export function modelConfig(params: TrainParams, name: ModelName): Record<string
   return { ...config, ...(params[name] ?? {}) };
 }
 
-/** Whether a model trains in epochs with early stopping (its config has `patience` and `epochs`). */
-function iterative(name: ModelName): { epochsKey: string } | null {
-  const keys = schemaKeys(name);
-  return keys.has("patience") && keys.has("epochs") ? { epochsKey: "epochs" } : null;
-}
-
 /** `timings.json` of a model folder: the clock readings of its fit. */
 export interface ModelTimings {
   /** Wall seconds of the whole fit (early-stopping pass and refit included). */
@@ -141,6 +155,8 @@ export interface ModelTimings {
 
 /** One trained model, ready to write. */
 export interface TrainedModel {
+  /** The holdout measurement (null when `validationFraction` is 0). */
+  readonly validation: ValidationReport | null;
   readonly name: ModelName;
   readonly fold: number;
   /** The model file; its manifest holds no timings (those are in {@linkcode timings}). */
@@ -191,6 +207,8 @@ export function splitTimings(
 /** Options of {@linkcode trainModel}. */
 export interface TrainOptions {
   readonly onProgress?: (p: FitProgress) => void;
+  /** Movie content for the models that read it (`hybrid`, a blend with one). */
+  readonly content?: MovieContent;
 }
 
 /**
@@ -205,29 +223,21 @@ export async function trainModel(
 ): Promise<Omit<TrainedModel, "fold">> {
   const config = modelConfig(params, name);
   const started = performance.now();
-  const loop = iterative(name);
-  let history: readonly EpochRecord[] = [];
-  let model = createModel(name, config);
-  if (loop && params.validationFraction > 0) {
-    const { folds } = randomSplit(train, {
-      testFraction: params.validationFraction,
-      seed: params.seed,
-    });
-    const fold = folds[0]!;
-    model.fit(selectRows(train, fold.train), {
-      validation: selectRows(train, fold.test),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    history = [...model.history];
-    if (params.refit) {
-      const best = bestEpoch(history);
-      model = createModel(name, { ...config, [loop.epochsKey]: best });
-      model.fit(train, options.onProgress ? { onProgress: options.onProgress } : {});
-    }
-  } else {
-    model.fit(train, options.onProgress ? { onProgress: options.onProgress } : {});
-    history = [...model.history];
-  }
+  // Every model makes the holdout pass: fitted without the holdout and measured on it (the
+  // select stage's evidence and the model's support floor), then refitted on all of train.
+  const { model, history, holdout } = fitStandalone(train, {
+    create: (c: Record<string, unknown>) => createModel(name, c),
+    config,
+    validationFraction: params.validationFraction,
+    refit: params.refit,
+    seed: params.seed,
+    holdoutPass: true,
+    ...(options.content ? { content: options.content } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const validation: ValidationReport | null = holdout
+    ? validateModel(holdout.model, holdout.train, holdout.test, params.selection)
+    : null;
   const fitSeconds = (performance.now() - started) / 1000;
   const saved = await model.save();
   const { extra, epochSeconds, other } = splitTimings({ ...saved.manifest.extra, history });
@@ -238,6 +248,7 @@ export async function trainModel(
     artifact,
     fitSeconds,
     history,
+    validation,
     timings: {
       fitSeconds: Number(fitSeconds.toFixed(4)),
       epochSeconds,
@@ -247,22 +258,12 @@ export async function trainModel(
   };
 }
 
-/** The epoch (1-based) with the lowest validation loss; the last one when none was measured. */
-export function bestEpoch(history: readonly EpochRecord[]): number {
-  let best = history.length;
-  let bestLoss = Infinity;
-  for (const h of history) {
-    if (h.validationLoss !== undefined && h.validationLoss < bestLoss) {
-      bestLoss = h.validationLoss;
-      best = h.epoch;
-    }
-  }
-  return Math.max(1, best);
-}
+/** The epoch (1-based) with the lowest validation loss (the rule every model trains by). */
+export { bestEpoch };
 
 async function writeModel(
   dir: string,
-  trained: { artifact: ModelArtifact; timings: ModelTimings },
+  trained: { artifact: ModelArtifact; timings: ModelTimings; validation: ValidationReport | null },
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, "model.bin"), trained.artifact.data);
@@ -271,6 +272,12 @@ async function writeModel(
     JSON.stringify(trained.artifact.manifest, null, 2) + "\n",
   );
   await writeTextAtomic(join(dir, TIMINGS_FILE), JSON.stringify(trained.timings, null, 2) + "\n");
+  if (trained.validation) {
+    await writeTextAtomic(
+      join(dir, VALIDATION_FILE),
+      JSON.stringify(trained.validation, (_k, v) => Number.isNaN(v) ? null : v, 2) + "\n",
+    );
+  }
 }
 
 async function foldDirs(splitDir: string): Promise<string[]> {
@@ -294,11 +301,44 @@ function reporter(progress: Progress, name: string, fold: number, folds: number)
   };
 }
 
+/**
+ * The movie content of the features stage's output (`movie_genres.parquet`:
+ * genres and tag counts; `rating_features.parquet`: release year), for the
+ * models that read content. Undefined when the genre table is missing.
+ */
+export async function readMovieContent(dir: string): Promise<MovieContent | undefined> {
+  const genresPath = join(dir, "movie_genres.parquet");
+  if (!(await pathExists(genresPath))) return undefined;
+  const g = pl.readParquet(genresPath);
+  const ids = g.getColumn("movieId").toArray() as number[];
+  const year = new Map<number, number>();
+  const ratingsPath = join(dir, "rating_features.parquet");
+  if (await pathExists(ratingsPath)) {
+    const rf = pl.readParquet(ratingsPath).select("movieId", "release_year");
+    const m = rf.getColumn("movieId").toArray() as number[];
+    const y = rf.getColumn("release_year").toArray() as Array<number | null>;
+    for (let e = 0; e < m.length; e++) if (y[e] !== null) year.set(m[e]!, y[e]!);
+  }
+  const genres: Record<string, number[]> = {};
+  for (const c of g.columns) {
+    if (c.startsWith("genre_") && c !== "genre_count") {
+      genres[c] = g.getColumn(c).toArray() as number[];
+    }
+  }
+  return movieContent({
+    movieId: ids,
+    genres,
+    releaseYear: ids.map((id) => year.get(id) ?? null),
+    tagCount: g.getColumn("tag_count").toArray() as number[],
+    tagUsers: g.getColumn("tag_users").toArray() as number[],
+  });
+}
+
 /** The `train` stage. */
 export const trainStage = defineStage({
   name: "train",
   description: "Fit every model in train.models on each fold's training ratings -> data/models",
-  deps: ["data/interim/split"],
+  deps: ["data/interim/split", "data/features"],
   outs: ["data/models"],
   params: trainParams,
   code: import.meta.url,
@@ -307,6 +347,11 @@ export const trainStage = defineStage({
     const dirs = await foldDirs(ctx.inputs["data/interim/split"]!);
     const out = ctx.outputs["data/models"]!;
     const lines: string[] = [];
+    const content = params.models.some((n) =>
+        acceptsContent(createModel(n, modelConfig(params, n)))
+      )
+      ? await readMovieContent(ctx.inputs["data/features"]!)
+      : undefined;
     for (const [index, dir] of dirs.entries()) {
       const fold = index + 1;
       const train = ratingsFromFrame(
@@ -317,6 +362,7 @@ export const trainStage = defineStage({
         ctx.signal.throwIfAborted();
         const trained = await trainModel(name, train, params, {
           onProgress: reporter(progress, name, fold, dirs.length),
+          ...(content ? { content } : {}),
         });
         const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
         await writeModel(target, trained);

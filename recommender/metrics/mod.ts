@@ -18,5 +18,6 @@ export { averagePrecisionAtK } from "./map_at_k.ts";
 export { hitAtK } from "./hit_rate_at_k.ts";
 export { catalogCoverage } from "./coverage.ts";
 export { coldStartRate } from "./cold_start_rate.ts";
+export { popularityBias } from "./popularity_bias.ts";
 export { histogram, type HistogramBin, type HistogramOptions } from "./histogram.ts";
 export { type ConfidenceInterval, confidenceInterval } from "./confidence_interval.ts";
