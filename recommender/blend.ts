@@ -1,10 +1,17 @@
 /**
- * `blend`: a linear blend of other models' predictions (stacking). The
- * training ratings are split (seeded) into a fit part and a holdout; each
- * member is fitted on the fit part, the blend weights (with an intercept) are
- * fitted by ridge least squares on the members' holdout predictions, then the
- * members are refitted on all the training ratings. Only training data is
- * used: the test set never enters.
+ * `blend`: a real ensemble (stacking, as in the Netflix Prize blends). The
+ * training ratings are split (seeded) into a fit part and a holdout; every
+ * member is trained on the fit part with the SAME procedure as when it is
+ * trained alone (`fit_standalone.ts`: its own early-stopping holdout inside
+ * the fit part, then a refit for the chosen epochs); the blend weights are
+ * fitted by ridge least squares on the members' holdout predictions,
+ * optionally with meta-features (`metaFeatures`: the user's and the movie's
+ * log support, alone and times every member's prediction, so the blend can
+ * trust the neighbourhood model on well-rated movies and the content model
+ * on rare ones); then every member is trained again, the same way, on all
+ * the training ratings. Only training data is used: the test set never
+ * enters. The manifest lists the members (`extra.memberNames` and their
+ * manifests).
  *
  * @module
  */
@@ -28,6 +35,9 @@ import { _ArtifactReader, _hashRatings, _manifestSchema, _packArtifact } from ".
 import { _parseConfig } from "./_config.ts";
 import { Prng } from "./prng.ts";
 import { _hasRawScoring, type _RawScoring } from "./_raw_scoring.ts";
+import { fitStandalone } from "./fit_standalone.ts";
+import { Vocabulary } from "./vocabulary.ts";
+import type { ContentAware, MovieContent } from "./movie_content.ts";
 
 /** The member factory the registry provides (avoids an import cycle). */
 export interface BlendFactory {
@@ -44,15 +54,21 @@ export const blendConfigSchema = z.object({
       config: z.record(z.string(), z.unknown()).default({}),
     }).strict(),
   ).min(1).default([
-    { model: "als", config: {} },
+    { model: "svdpp", config: {} },
+    { model: "item-knn-baseline", config: {} },
+    { model: "hybrid", config: {} },
     { model: "biased-mf", config: {} },
-    { model: "svd", config: {} },
+    { model: "als", config: {} },
     { model: "baseline", config: {} },
   ]),
   /** Share of the training ratings held out to fit the weights. */
   holdoutFraction: z.number().gt(0).lt(1).default(0.1),
   /** Ridge penalty of the weight fit. */
-  ridge: z.number().nonnegative().default(1),
+  ridge: z.number().nonnegative().default(1).meta({ tune: { min: 0.01, max: 1000, log: true } }),
+  /** Add the user's and movie's log support (and their products with each member) as inputs. */
+  metaFeatures: z.boolean().default(true).meta({ tune: { values: [true, false] } }),
+  /** Members' early-stopping holdout, as in the train stage (`train.validationFraction`). */
+  validationFraction: z.number().min(0).lt(1).default(0.1),
   /** Refit the members on all training ratings after fitting the weights. */
   refit: z.boolean().default(true),
   /** Seed of the holdout split. */
@@ -63,14 +79,17 @@ export const blendConfigSchema = z.object({
 export type BlendConfig = z.output<typeof blendConfigSchema>;
 
 /** The `blend` model (see the module doc). Build it through the registry's `createModel`. */
-export class Blend implements Recommender {
+export class Blend implements Recommender, ContentAware {
   readonly name = "blend";
   readonly config: BlendConfig;
   history: EpochRecord[] = [];
   #factory: BlendFactory;
   #members: Array<Recommender & { factors?: () => FactorView | null }> = [];
-  /** Intercept then one weight per member. */
+  /** Intercept, one weight per member, then the meta-feature weights (see {@linkcode _features}). */
   #weights: Float64Array = new Float64Array(0);
+  #content: MovieContent | null = null;
+  /** Training ratings per user and per movie (the support meta-features). */
+  #support: _Support | null = null;
   #scale: readonly [number, number] = [0.5, 5];
   #globalMean = 0;
   #hash: string | undefined;
@@ -94,7 +113,11 @@ export class Blend implements Recommender {
     });
   }
 
-  /** The blend weights: intercept first, then one per member. */
+  /**
+   * The blend weights: intercept first, then one per member; with
+   * `metaFeatures`, then user support, movie support, and per member its
+   * products with user and with movie support.
+   */
   get weights(): readonly number[] {
     return Array.from(this.#weights);
   }
@@ -104,40 +127,76 @@ export class Blend implements Recommender {
     return this.#extra;
   }
 
+  /** Gives content-aware members (e.g. `hybrid`) the movie content. */
+  useContent(content: MovieContent): void {
+    this.#content = content;
+  }
+
+  /** Trains one member the standalone way. */
+  #fitMember(
+    spec: BlendConfig["members"][number],
+    train: Ratings,
+  ): Recommender & { factors?: () => FactorView | null } {
+    return fitStandalone(train, {
+      create: (config) => this.#factory.create(spec.model, config),
+      config: spec.config,
+      validationFraction: this.config.validationFraction,
+      refit: true,
+      seed: this.config.seed,
+      ...(this.#content ? { content: this.#content } : {}),
+    }).model;
+  }
+
   fit(train: Ratings, options: FitOptions = {}): void {
     const t0 = performance.now();
     const c = this.config;
     const n = train.rating.length;
     if (n < 2) throw new RangeError('Cannot fit model "blend": need at least 2 training ratings');
+    if (!c.refit) {
+      throw new RangeError(
+        'Cannot fit model "blend" with refit false: not supported yet, set refit to true',
+      );
+    }
     const order = new Prng(c.seed).shuffle(Int32Array.from({ length: n }, (_, e) => e));
     const nHold = Math.max(1, Math.round(n * c.holdoutFraction));
     const holdout = selectRows(train, order.subarray(0, nHold));
     const fitPart = selectRows(train, order.subarray(nHold));
     const M = c.members.length;
-    const X = new Matrix(nHold, M + 1);
+    const preds = new Float64Array(nHold * M);
     const memberRmse: number[] = [];
     c.members.forEach((spec, j) => {
       options.onProgress?.({
         model: this.name,
         message: `fitting member ${j + 1}/${M} (${spec.model}) on the fit part`,
       });
-      const m = this.#factory.create(spec.model, spec.config);
-      m.fit(fitPart);
+      const m = this.#fitMember(spec, fitPart);
       let se = 0;
       for (let e = 0; e < nHold; e++) {
         const p = m.predict(holdout.userId[e]!, holdout.movieId[e]!).rating;
-        X.set(e, j + 1, p);
+        preds[e * M + j] = p;
         se += (p - holdout.rating[e]!) ** 2;
       }
       memberRmse.push(Math.sqrt(se / nHold));
     });
-    for (let e = 0; e < nHold; e++) X.set(e, 0, 1);
+    // support as the full training set will have it (the fit part scaled up)
+    const fitSupport = _support(fitPart, n / fitPart.rating.length);
+    const D = _featureCount(M, c.metaFeatures);
+    const X = new Matrix(nHold, D);
+    const row = new Float64Array(D);
+    for (let e = 0; e < nHold; e++) {
+      _features(preds.subarray(e * M, e * M + M), {
+        su: fitSupport.user(holdout.userId[e]!),
+        si: fitSupport.item(holdout.movieId[e]!),
+        meta: c.metaFeatures,
+        out: row,
+      });
+      for (let a = 0; a < D; a++) X.set(e, a, row[a]!);
+    }
     const y = Matrix.columnVector(Array.from(holdout.rating));
     const XtX = X.transpose().mmul(X);
-    for (let a = 1; a <= M; a++) XtX.set(a, a, XtX.get(a, a) + c.ridge);
+    for (let a = 1; a < D; a++) XtX.set(a, a, XtX.get(a, a) + c.ridge);
     const w = solve(XtX, X.transpose().mmul(y));
     this.#weights = Float64Array.from(w.getColumn(0), Math.fround); // stored as float32
-    // scale and mean from the training ratings
     let lo = Infinity, hi = -Infinity, sum = 0;
     for (let e = 0; e < n; e++) {
       const r = train.rating[e]!;
@@ -149,28 +208,22 @@ export class Blend implements Recommender {
     this.#globalMean = sum / n;
     let se = 0;
     for (let e = 0; e < nHold; e++) {
-      let p = this.#weights[0]!;
-      for (let j = 0; j < M; j++) p += this.#weights[j + 1]! * X.get(e, j + 1);
+      let p = 0;
+      for (let a = 0; a < D; a++) p += this.#weights[a]! * X.get(e, a);
       se += (this.#clip(p) - holdout.rating[e]!) ** 2;
     }
-    if (c.refit) {
-      this.#members = c.members.map((spec, j) => {
-        options.onProgress?.({
-          model: this.name,
-          message: `refitting member ${j + 1}/${M} (${spec.model}) on all training ratings`,
-        });
-        const m = this.#factory.create(spec.model, spec.config);
-        m.fit(train);
-        return m;
+    this.#members = c.members.map((spec, j) => {
+      options.onProgress?.({
+        model: this.name,
+        message: `refitting member ${j + 1}/${M} (${spec.model}) on all training ratings`,
       });
-    } else {
-      throw new RangeError(
-        'Cannot fit model "blend" with refit false: not supported yet, set refit to true',
-      );
-    }
+      return this.#fitMember(spec, train);
+    });
+    this.#support = _support(train, 1);
     this.#plan = undefined;
     this.#hash = _hashRatings(train);
     this.#extra = {
+      memberNames: c.members.map((m) => m.model),
       weights: Array.from(this.#weights),
       holdoutMemberRmse: memberRmse,
       holdoutBlendRmse: Math.sqrt(se / nHold),
@@ -190,17 +243,38 @@ export class Blend implements Recommender {
     return this.#members;
   }
 
-  predict(userId: number, movieId: number): Prediction {
+  /** The unclipped blend of the members' predictions, and the scorer that answered. */
+  #blendOf(userId: number, movieId: number): { value: number; scorer: Prediction["scorer"] } {
     const members = this.#fitted();
-    const w = this.#weights;
-    let p = w[0]!;
+    const M = members.length;
+    const preds = new Float64Array(M);
     let scorer: Prediction["scorer"] | null = null;
-    for (let j = 0; j < members.length; j++) {
+    for (let j = 0; j < M; j++) {
       const q = members[j]!.predict(userId, movieId);
-      p += w[j + 1]! * q.rating;
+      preds[j] = q.rating;
       if (q.scorer === "model" || scorer === null) scorer = q.scorer;
     }
-    return { userId, movieId, rating: this.#clip(p), scorer: scorer ?? "global-mean" };
+    const w = this.#weights;
+    const support = this.#support!;
+    const row = new Float64Array(w.length);
+    _features(preds, {
+      su: support.user(userId),
+      si: support.item(movieId),
+      meta: this.config.metaFeatures,
+      out: row,
+    });
+    let p = 0;
+    for (let a = 0; a < w.length; a++) p += w[a]! * row[a]!;
+    return { value: p, scorer: scorer ?? "global-mean" };
+  }
+
+  #raw(userId: number, movieId: number): number {
+    return this.#blendOf(userId, movieId).value;
+  }
+
+  predict(userId: number, movieId: number): Prediction {
+    const { value, scorer } = this.#blendOf(userId, movieId);
+    return { userId, movieId, rating: this.#clip(value), scorer };
   }
 
   /**
@@ -221,27 +295,35 @@ export class Blend implements Recommender {
     const w = this.#weights;
     const lead = plan.members[0]!.raw!;
     if (!lead.rawScores(userId, buf)) return { ok: false, reason: "unknown-user" };
-    const w0 = w[0]!;
-    const w1 = w[1]!;
-    for (let i = 0; i < nI; i++) acc[i] = w0 + w1 * buf[i]!;
-    for (let m = 1; m < members.length; m++) {
+    const M = members.length;
+    const meta = this.config.metaFeatures;
+    const su = meta ? this.#support!.user(userId) : 0;
+    const si = plan.itemSupport ??
+      (plan.itemSupport = Float32Array.from(ids, (id) => this.#support!.item(id)));
+    const base = w[0]! + (meta ? w[M + 1]! * su : 0);
+    const wsi = meta ? w[M + 2]! : 0;
+    for (let i = 0; i < nI; i++) acc[i] = base + wsi * si[i]!;
+    for (let m = 0; m < M; m++) {
       const pm = plan.members[m]!;
-      const wm = w[m + 1]!;
-      if (pm.raw && pm.map === null) {
+      const a = w[m + 1]! + (meta ? w[M + 3 + 2 * m]! * su : 0);
+      const b = meta ? w[M + 4 + 2 * m]! : 0;
+      if (m === 0) {
+        for (let i = 0; i < nI; i++) acc[i] = acc[i]! + (a + b * si[i]!) * buf[i]!;
+      } else if (pm.raw && pm.map === null) {
         pm.raw.rawScores(userId, buf);
-        for (let i = 0; i < nI; i++) acc[i] = acc[i]! + wm * buf[i]!;
+        for (let i = 0; i < nI; i++) acc[i] = acc[i]! + (a + b * si[i]!) * buf[i]!;
       } else if (pm.raw && pm.map) {
         pm.raw.rawScores(userId, buf);
         const map = pm.map;
         for (let i = 0; i < nI; i++) {
           const x = map[i]!;
           const r = x >= 0 ? buf[x]! : members[m]!.predict(userId, ids[i]!).rating;
-          acc[i] = acc[i]! + wm * r;
+          acc[i] = acc[i]! + (a + b * si[i]!) * r;
         }
       } else {
         // a member without a raw path: its (clipped) predictions
         for (let i = 0; i < nI; i++) {
-          acc[i] = acc[i]! + wm * members[m]!.predict(userId, ids[i]!).rating;
+          acc[i] = acc[i]! + (a + b * si[i]!) * members[m]!.predict(userId, ids[i]!).rating;
         }
       }
     }
@@ -281,15 +363,7 @@ export class Blend implements Recommender {
     const items = candidates.items;
     const top = this.#top;
     top.reset(Math.min(k, items.length));
-    const w = this.#weights;
-    for (let j = 0; j < items.length; j++) {
-      const id = items[j]!.movieId;
-      let p = w[0]!;
-      for (let m = 0; m < members.length; m++) {
-        p += w[m + 1]! * members[m]!.predict(userId, id).rating;
-      }
-      top.push(j, p);
-    }
+    for (let j = 0; j < items.length; j++) top.push(j, this.#raw(userId, items[j]!.movieId));
     const { indices, scores } = top.drain();
     const out: ScoredMovie[] = Array.from(
       indices,
@@ -325,9 +399,13 @@ export class Blend implements Recommender {
       ratingScale: [this.#scale[0], this.#scale[1]],
       globalMean: this.#globalMean,
       ...(this.#hash ? { trainDataHash: this.#hash } : {}),
-      extra: { ...this.#extra, members: saved.map((a) => a.manifest) },
+      extra: { ...this.#extra, members: saved.map((a) => _stableManifest(a.manifest)) },
     }, [
       { name: "weights", array: Float32Array.from(this.#weights) },
+      { name: "supportUserIds", array: this.#support!.users.ids },
+      { name: "supportUserCounts", array: this.#support!.userCounts },
+      { name: "supportItemIds", array: this.#support!.items.ids },
+      { name: "supportItemCounts", array: this.#support!.itemCounts },
       ...saved.map((a, j) => ({
         name: `member${j}`,
         array: new Int32Array(a.data.slice().buffer),
@@ -346,7 +424,7 @@ export class Blend implements Recommender {
         `Cannot load model: the blend's extra.members must hold ${M} member manifests`,
       );
     }
-    const w32 = r.float32("weights", M + 1);
+    const w32 = r.float32("weights", _featureCount(M, b.config.metaFeatures));
     // weights were fitted in float64 and stored as float32: use the stored values for bit-exact reloads
     b.#weights = Float64Array.from(w32);
     b.#members = manifests.data.map((manifest, j) => {
@@ -355,6 +433,15 @@ export class Blend implements Recommender {
         manifest: manifest as ModelArtifact["manifest"],
         data: new Uint8Array(data.buffer),
       });
+    });
+    const users = Vocabulary.fromSortedIds(r.int32("supportUserIds"));
+    const items = Vocabulary.fromSortedIds(r.int32("supportItemIds"));
+    b.#support = _supportOf({
+      users,
+      userCounts: r.int32("supportUserCounts", users.size),
+      items,
+      itemCounts: r.int32("supportItemCounts", items.size),
+      scale: 1,
     });
     b.#scale = [r.manifest.ratingScale[0], r.manifest.ratingScale[1]];
     b.#globalMean = r.manifest.globalMean;
@@ -383,6 +470,8 @@ interface _RankPlan {
   readonly buf: Float32Array;
   readonly members: readonly _RankMember[];
   readonly noSeen: Int32Array;
+  /** Movie support meta-feature per candidate (built on first use). */
+  itemSupport: Float32Array | null;
 }
 
 /** Aligns the members' items to the first member's; null when the first has no raw path. */
@@ -412,5 +501,91 @@ function _rankPlan(members: readonly Recommender[]): _RankPlan | null {
     buf: new Float32Array(size),
     members: out,
     noSeen: new Int32Array(0),
+    itemSupport: null,
   };
+}
+
+/** Training ratings per user and per movie, and the log-support meta-feature. */
+interface _Support {
+  readonly users: Vocabulary;
+  readonly userCounts: Int32Array;
+  readonly items: Vocabulary;
+  readonly itemCounts: Int32Array;
+  user(userId: number): number;
+  item(movieId: number): number;
+}
+
+/** The support of a ratings table; counts are multiplied by `scale` in the feature. */
+function _support(train: Ratings, scale: number): _Support {
+  const users = Vocabulary.fromIds(train.userId), items = Vocabulary.fromIds(train.movieId);
+  const userCounts = new Int32Array(users.size), itemCounts = new Int32Array(items.size);
+  const u = users.encode(train.userId), i = items.encode(train.movieId);
+  for (let e = 0; e < u.length; e++) {
+    userCounts[u[e]!]!++;
+    itemCounts[i[e]!]!++;
+  }
+  return _supportOf({ users, userCounts, items, itemCounts, scale });
+}
+
+function _supportOf(
+  s: Omit<_Support, "user" | "item"> & { readonly scale: number },
+): _Support {
+  const f = (count: number) => Math.log1p(count * s.scale) / 5;
+  return {
+    users: s.users,
+    userCounts: s.userCounts,
+    items: s.items,
+    itemCounts: s.itemCounts,
+    user: (id) => {
+      const x = s.users.indexOf(id);
+      return x < 0 ? 0 : f(s.userCounts[x]!);
+    },
+    item: (id) => {
+      const x = s.items.indexOf(id);
+      return x < 0 ? 0 : f(s.itemCounts[x]!);
+    },
+  };
+}
+
+/** Number of blend inputs: intercept, members, and with meta-features 2 + 2 per member. */
+function _featureCount(members: number, meta: boolean): number {
+  return 1 + members + (meta ? 2 + 2 * members : 0);
+}
+
+/**
+ * The blend inputs of one pair: `[1, p_1..p_M]`, then with `meta`
+ * `[s_u, s_i, p_1 s_u, p_1 s_i, ..., p_M s_u, p_M s_i]`.
+ */
+function _features(
+  preds: ArrayLike<number>,
+  o: { su: number; si: number; meta: boolean; out: Float64Array },
+): void {
+  const M = preds.length;
+  const out = o.out;
+  out[0] = 1;
+  for (let m = 0; m < M; m++) out[1 + m] = preds[m]!;
+  if (!o.meta) return;
+  out[M + 1] = o.su;
+  out[M + 2] = o.si;
+  for (let m = 0; m < M; m++) {
+    out[M + 3 + 2 * m] = preds[m]! * o.su;
+    out[M + 4 + 2 * m] = preds[m]! * o.si;
+  }
+}
+
+/** A member manifest without its clock readings, so a blend file is the same bytes every run. */
+function _stableManifest(m: ModelArtifact["manifest"]): ModelArtifact["manifest"] {
+  const { trainedAt: _t, ...rest } = m as ModelArtifact["manifest"] & { trainedAt?: string };
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(m.extra)) {
+    if (!/(Seconds|PerSecond)$/.test(key)) extra[key] = value;
+  }
+  if (Array.isArray(m.extra.history)) {
+    extra.history = m.extra.history.map((h) => {
+      if (typeof h !== "object" || h === null) return h;
+      const { seconds: _s, ...kept } = h as Record<string, unknown>;
+      return kept;
+    });
+  }
+  return { ...rest, extra } as ModelArtifact["manifest"];
 }
