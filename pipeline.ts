@@ -172,9 +172,7 @@ async function trackAndReport(
       seconds: (performance.now() - started) / 1000,
       key: "",
       result: {
-        summary: `${
-          relative(root, report.index)
-        } (${report.runPages.length} run pages: ${report.written} written, ${report.skipped} up to date)`,
+        summary: `${relative(root, report.index)} (${report.summary})`,
       },
     });
   } catch (e) {

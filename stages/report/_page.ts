@@ -16,6 +16,8 @@ export interface PageOptions {
   readonly body: string;
   /** Path from the page to the report root (`""` or `"../"`). */
   readonly root: string;
+  /** Script files (paths relative to the page) loaded before the inline scripts. */
+  readonly externalScripts?: readonly string[];
   /** Inline scripts (already safe for `<script>`), placed at the end of the body. */
   readonly scripts?: readonly string[];
   /** When the page was generated (shown in the footer). */
@@ -56,6 +58,7 @@ a { color: var(--accent); }
 .kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .4px; }
 .kpi .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .kpi .ci { color: var(--muted); font-size: 12px; }
+main > figure.chart { margin-bottom: 16px; }
 figure.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; min-width: 0; }
 figure.chart figcaption p { margin: 0 0 10px; color: var(--muted); font-size: 13px; }
 figure.chart svg { max-width: 100%; height: auto; }
@@ -100,12 +103,20 @@ ul.movies { margin: 4px 0 0; padding-left: 18px; }
 .two-col { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 16px; }
 #runs-explorer { width: 100%; }
+.controls { display: flex; gap: 16px; flex-wrap: wrap; margin: 0 0 8px; font-size: 13px; }
+.controls select { font: inherit; padding: 2px 6px; }
+.live-chart { min-height: 120px; overflow-x: auto; }
+td.num.param { font-family: var(--mono); font-size: 12px; }
+.tie { color: var(--muted); font-size: 11px; }
 `;
 
 /** Wraps page content in the shared HTML shell. */
 export function renderPage(options: PageOptions): string {
   const root = options.root;
-  const scripts = (options.scripts ?? []).map((s) => `<script>${s}</script>`).join("\n");
+  const scripts = [
+    ...(options.externalScripts ?? []).map((src) => `<script src="${escapeHtml(src)}"></script>`),
+    ...(options.scripts ?? []).map((s) => `<script>${s}</script>`),
+  ].join("\n");
   const generated = options.generatedAt
     ? `Generated ${
       escapeHtml(options.generatedAt.toISOString().slice(0, 16).replace("T", " "))

@@ -15,6 +15,45 @@ import {
 } from "./keys.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import { safeUrl } from "./_html.ts";
+import { modelConfigSchema, modelNames } from "../../recommender/model_registry.ts";
+
+/** What the report shows as the model of a run that trained none (a failed pipeline). */
+export const NO_MODEL = "—";
+
+/** The config keys a shorthand param (`train.factors`) sets, per the train stage. */
+const _SHORTHAND_KEYS: Readonly<Record<string, readonly string[]>> = {
+  [PARAM_KEYS.factors]: ["factors"],
+  [PARAM_KEYS.regularization]: ["regularization"],
+  [PARAM_KEYS.epochs]: ["epochs", "iterations"],
+  [PARAM_KEYS.learningRate]: ["learningRate"],
+};
+
+const _configKeys = new Map<string, Set<string> | null>();
+
+/** The config keys of a registered model, or null for a model outside the registry. */
+function _modelKeys(model: string): Set<string> | null {
+  let keys = _configKeys.get(model);
+  if (keys === undefined) {
+    const name = modelNames.find((n) => n === model.replaceAll("_", "-"));
+    const shape = name
+      ? (modelConfigSchema(name) as unknown as { shape?: Record<string, unknown> }).shape
+      : undefined;
+    keys = shape ? new Set(Object.keys(shape)) : null;
+    _configKeys.set(model, keys);
+  }
+  return keys;
+}
+
+/**
+ * Whether the param applies to the model: a shorthand such as `train.factors`
+ * only to models whose config has that setting (older runs logged it for
+ * every model); anything else, and any model outside the registry, yes.
+ */
+export function modelHasParam(model: string, param: string): boolean {
+  const wanted = _SHORTHAND_KEYS[param];
+  const keys = _modelKeys(model);
+  return !wanted || !keys || wanted.some((k) => keys.has(k));
+}
 
 /** A metric value with its confidence interval when the run has folds. */
 export interface MetricValue {
@@ -33,7 +72,10 @@ export interface RunView {
   readonly failed: boolean;
   readonly startTime: number;
   readonly durationSeconds?: number;
+  /** The model's name, or {@linkcode NO_MODEL} when the run trained none. */
   readonly model: string;
+  /** False for a run that trained no model (a failed pipeline): it is on no model's chart. */
+  readonly hasModel: boolean;
   readonly datasetName?: string;
   readonly datasetHash?: string;
   readonly gitCommit?: string;
@@ -53,8 +95,13 @@ function _finite(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
-function _sweepParam(run: RunRecord, aliases: readonly string[]): number | undefined {
+function _sweepParam(
+  run: RunRecord,
+  model: string,
+  aliases: readonly string[],
+): number | undefined {
   for (const key of aliases) {
+    if (!modelHasParam(model, key)) continue;
     const raw = run.params[key];
     if (raw !== undefined && raw.trim() !== "") {
       const n = Number(raw);
@@ -86,7 +133,9 @@ export function toRunView(run: RunRecord): RunView {
   const cached = run.tags[TAG_KEYS.cachedStages] ?? "";
   const mlflow = run.mlflowUrl ?? run.tags[TAG_KEYS.mlflowUrl];
   // The hyper-parameters that tell runs apart: the swept shorthands and the model's own section.
-  const model = run.tags[TAG_KEYS.model] ?? run.params["train.model"];
+  const tagged = run.tags[TAG_KEYS.model] ?? run.params["train.model"];
+  const hasModel = tagged !== undefined && tagged.trim() !== "" && tagged !== "-";
+  const model = hasModel ? tagged : NO_MODEL;
   const shown = new Set<string>([
     PARAM_KEYS.factors,
     PARAM_KEYS.regularization,
@@ -95,7 +144,8 @@ export function toRunView(run: RunRecord): RunView {
   ]);
   const keyParams = Object.entries(run.params)
     .filter(([k]) =>
-      shown.has(k) || (model !== undefined && k.startsWith(`${PARAM_KEYS.trainPrefix}${model}.`))
+      (shown.has(k) && hasModel && modelHasParam(model, k)) ||
+      (hasModel && k.startsWith(`${PARAM_KEYS.trainPrefix}${model}.`))
     )
     .map(([k, v]) => [k.slice(PARAM_KEYS.trainPrefix.length), v] as const)
     .sort((a, b) => a[0].localeCompare(b[0]));
@@ -107,7 +157,8 @@ export function toRunView(run: RunRecord): RunView {
     failed: run.status === "FAILED" || run.status === "KILLED",
     startTime: run.startTime,
     durationSeconds,
-    model: run.tags[TAG_KEYS.model] ?? run.params["train.model"] ?? "unknown",
+    model,
+    hasModel,
     datasetName: run.tags[TAG_KEYS.datasetName],
     datasetHash: run.tags[TAG_KEYS.datasetHash],
     gitCommit: run.tags[TAG_KEYS.gitCommit],
@@ -116,8 +167,8 @@ export function toRunView(run: RunRecord): RunView {
     keyParams,
     metrics,
     hasFolds,
-    factors: _sweepParam(run, SWEEP_PARAM_ALIASES.factors),
-    regularization: _sweepParam(run, SWEEP_PARAM_ALIASES.regularization),
+    factors: _sweepParam(run, model, SWEEP_PARAM_ALIASES.factors),
+    regularization: _sweepParam(run, model, SWEEP_PARAM_ALIASES.regularization),
   };
 }
 

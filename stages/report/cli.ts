@@ -157,11 +157,7 @@ export async function main(args: readonly string[]): Promise<number> {
       compare,
     });
     for (const w of result.warnings) console.warn(`Warning: ${w}`);
-    console.log(
-      `Report: ${result.index} (${result.runPages.length} run pages, ${result.comparePages.length} compare pages; ` +
-        `${result.written} written, ${result.skipped} up to date` +
-        `${result.removed.length > 0 ? `, ${result.removed.length} of deleted runs removed` : ""})`,
-    );
+    console.log(`Report: ${result.index} (${result.summary})`);
     if (result.comparePage) console.log(`Compare: ${result.comparePage}`);
     return 0;
   } catch (error) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { escapeHtml, safeUrl, scriptJson } from "./_html.ts";
-import { renderIndexPage } from "./index_page.ts";
+import { renderIndex, renderIndexPage } from "./index_page.ts";
+import { dataScript } from "./index_data.ts";
 import { renderRunPage } from "./run_page.ts";
 import { renderComparePage } from "./compare_page.ts";
 import { makeReportData, makeRun, NASTY_TITLE } from "./_test_fixtures.ts";
@@ -73,10 +74,11 @@ Deno.test("renderIndexPage() escapes run names and models in the table, charts a
   for (const body of _scriptBodies(html)) {
     assert.ok(!body.includes("</script"), "a script body can close its element");
   }
-  const spec = parsePage(html).querySelector("#runs-explorer-spec");
-  const parsed = JSON.parse(spec?.textContent ?? "null");
-  const values = parsed.data.find((d: { values?: unknown[] }) => d.values).values;
-  assert.ok(values.some((v: { run: string }) => v.run === NASTY_TITLE));
+  const { data } = await renderIndex(runs);
+  const script = dataScript("__X__", data);
+  assert.ok(!/<\/script|<img|<script/i.test(script), "the data script holds raw markup");
+  const parsed = JSON.parse(script.slice("window.__X__ = ".length, -2));
+  assert.ok(parsed.runs.some((r: { name: string }) => r.name === NASTY_TITLE));
   const doc = parsePage(html);
   const row = doc.querySelector(`tr[data-run-id="evil&quot;&amp;&lt;id&gt;"]`) ??
     [...doc.querySelectorAll("tbody tr")].find((r) =>
@@ -85,6 +87,10 @@ Deno.test("renderIndexPage() escapes run names and models in the table, charts a
   assert.ok(row, "row of the run with a nasty id not found");
   const ids = [...doc.querySelectorAll("[data-run-id]")].map((e) => e.getAttribute("data-run-id"));
   assert.ok(ids.includes(`evil"&<id>`), "chart marks lost the exact run id");
+  assert.ok(
+    doc.querySelectorAll(`#chart-rmse-over-time [data-run-id]`).length === 2,
+    "the static chart lost a run",
+  );
 });
 
 Deno.test("renderComparePage() escapes names and param values", () => {

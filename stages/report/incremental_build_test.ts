@@ -92,6 +92,8 @@ Deno.test("writeReports() re-renders only the page (and compare page) of the run
     assert.equal(result.written, 2);
     assert.deepEqual(_changed(before, await _snapshot(outDir)), [
       comparePagePath("best", "c"),
+      "index-data.js",
+      "index-data.json",
       "index.html",
       runPagePath("c"),
     ]);
@@ -162,6 +164,9 @@ Deno.test("writeReports() deletes the run and compare pages of a deleted run, an
     assert.deepEqual(_changed(before, await _snapshot(outDir)), [
       comparePagePath("best", "gone"),
       comparePagePath("gone", "kept"),
+      "curves-data.js",
+      "index-data.js",
+      "index-data.json",
       "index.html",
       runPagePath("gone"),
     ]);

@@ -1,7 +1,8 @@
 /**
- * The report's front page: headline numbers, an interactive runs chart,
- * static charts of RMSE, MAE and explained variance across runs, and the
- * sortable, paginated table of every run.
+ * The report's front page: headline numbers, the recent runs' metrics as
+ * static charts, interactive charts drawn from `index-data.js` (runs explorer,
+ * RMSE by model, sweeps faceted by model, param vs. metric, parallel
+ * coordinates, overlaid loss curves) and the sortable, paginated runs table.
  *
  * @module
  */
@@ -13,7 +14,9 @@ import { escapeHtml, safeUrl } from "./_html.ts";
 import { formatDateTime, formatNumber } from "./_format.ts";
 import { renderPage } from "./_page.ts";
 import { renderRunsTable } from "./_runs_table.ts";
-import { renderRunsExplorer } from "./_runs_explorer.ts";
+import { renderLiveCharts } from "./_live_charts.ts";
+import { liveBootScript } from "./_live_boot.ts";
+import { curvesData, type IndexData, indexData } from "./index_data.ts";
 import { renderIndexCharts } from "./_index_charts.ts";
 import { renderEmptyPage } from "./empty_page.ts";
 
@@ -47,7 +50,8 @@ function _kpi(label: string, value: string, detail = ""): string {
 function _summary(views: readonly RunView[], best: RunView | undefined): string {
   const finished = views.filter((v) => v.status === "FINISHED").length;
   const failed = views.filter((v) => v.failed).length;
-  const models = new Set(views.map((v) => v.model)).size;
+  // Failed pipelines trained no model: they are not a model.
+  const models = new Set(views.filter((v) => v.hasModel && !v.failed).map((v) => v.model)).size;
   const latest = views.reduce<RunView | undefined>(
     (a, v) => (a === undefined || v.startTime > a.startTime ? v : a),
     undefined,
@@ -84,22 +88,37 @@ ${
 </div>`;
 }
 
-/** Renders `reports/index.html`; with no runs, the empty page. */
-export async function renderIndexPage(
+/** The index page and the data it loads (written beside it by `writeReports`). */
+export interface RenderedIndex {
+  readonly html: string;
+  readonly data: IndexData;
+  /** Per-epoch losses of every finished run (`curves-data.js`). */
+  readonly curves: ReturnType<typeof curvesData>;
+}
+
+/** Where the page finds Vega's browser bundle, relative to the index. */
+export const VEGA_ASSET = "assets/vega.min.js";
+
+/**
+ * Renders `reports/index.html` with its data; with no runs, the empty page.
+ * The page is small whatever the number of runs: the table's first page and
+ * the recent-runs charts are in the HTML, everything else is drawn in the
+ * browser from `index-data.js`.
+ */
+export function renderIndex(
   runs: readonly RunRecord[],
   options: IndexPageOptions = {},
-): Promise<string> {
-  if (runs.length === 0) return renderEmptyPage({ generatedAt: options.generatedAt });
+): RenderedIndex {
   const views = runs.map(toRunView);
-  const chronological = [...views].sort((a, b) => a.startTime - b.startTime);
   const best = bestRun(views);
-  const table = renderRunsTable(views, {
-    best,
-    pageSize: options.pageSize ?? 50,
-    compareHref: options.compareHref,
-  });
-  const explorer = renderRunsExplorer(chronological);
-  const charts = await renderIndexCharts({
+  const data = indexData(views, { best, compareHref: options.compareHref });
+  if (runs.length === 0) {
+    return { html: renderEmptyPage({ generatedAt: options.generatedAt }), data, curves: {} };
+  }
+  const chronological = [...views].sort((a, b) => a.startTime - b.startTime);
+  const table = renderRunsTable(data, { pageSize: options.pageSize ?? 50 });
+  const live = renderLiveCharts(chronological, data);
+  const charts = renderIndexCharts({
     chronological,
     best,
     latestN: options.latestN ?? 100,
@@ -112,21 +131,44 @@ export async function renderIndexPage(
     }</ul>`
     : "";
   const body = `${_summary(views, best)}
-${explorer ? `<h2>Runs over time</h2>${explorer.figure}` : ""}
+<h2>Runs over time</h2>${live.explorer}
 <h2>Metrics across runs</h2>
-${charts}
+<div class="grid">${[...charts, live.byModel].join("\n")}</div>
+${
+    live.sweeps.length > 0
+      ? `<h2>Sweeps</h2><p class="muted">A param is charted only where it varied, and only for the models that have it; each model gets its own panel and axes.</p>${
+        live.sweeps.join("\n")
+      }`
+      : ""
+  }
+${
+    live.compare.length > 0
+      ? `<h2>Compare runs</h2><div class="grid">${live.compare.join("\n")}</div>`
+      : ""
+  }
+${live.curves ? `<h2>Training curves</h2>${live.curves}` : ""}
 <h2>All runs</h2>
-<p class="muted">Click a column header to sort; the best run (lowest RMSE among finished runs) is highlighted. Failed runs show no metrics.</p>
+<p class="muted">Click a column header to sort; the best run (lowest RMSE among finished runs) is highlighted. Failed runs show no metrics and no model. Params get a column each; a dash means the run's model has no such setting.</p>
 ${table.html}
 ${notebooks}`;
-  return renderPage({
+  const html = renderPage({
     title: options.title ?? "Experiment report",
     subtitle: `${views.length} run${
       views.length === 1 ? "" : "s"
     } of the movie recommender pipeline.`,
     body,
     root: "",
-    scripts: [...(explorer?.scripts ?? []), table.script],
+    externalScripts: [VEGA_ASSET],
+    scripts: [table.script, liveBootScript()],
     generatedAt: options.generatedAt,
   });
+  return { html, data, curves: curvesData(views) };
+}
+
+/** Renders `reports/index.html` alone (see {@linkcode renderIndex}). */
+export function renderIndexPage(
+  runs: readonly RunRecord[],
+  options: IndexPageOptions = {},
+): Promise<string> {
+  return Promise.resolve(renderIndex(runs, options).html);
 }

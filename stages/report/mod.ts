@@ -1,7 +1,7 @@
 /**
  * HTML experiment reports: `reports/index.html` (runs table and charts across
- * runs), a page per run and compare pages, all self-contained so they open
- * offline from file://.
+ * runs, drawn from `index-data.js` beside it), a page per run and compare
+ * pages; everything opens offline from file://.
  *
  * ```ts ignore
  * import { writeReports } from "./stages/report/mod.ts";
@@ -28,7 +28,15 @@ export {
   type RunReportData,
   RunReportDataSchema,
 } from "./run_report_data.ts";
-export { type IndexPageOptions, type NotebookLink, renderIndexPage } from "./index_page.ts";
+export {
+  type IndexPageOptions,
+  type NotebookLink,
+  type RenderedIndex,
+  renderIndex,
+  renderIndexPage,
+} from "./index_page.ts";
+export { INDEX_DATA_FILES, type IndexData, indexData, type IndexRun } from "./index_data.ts";
+export { modelColor, modelColors, PALETTE } from "./model_palette.ts";
 export { renderRunPage, type RunPageOptions } from "./run_page.ts";
 export {
   type ComparePageOptions,

@@ -40,8 +40,37 @@ function _movie(title: string, detail: string): string {
   return `<li>${escapeHtml(title)} <small>${escapeHtml(detail)}</small></li>`;
 }
 
+/** One recommendation: its score (raw when known) and a visible mark when it ties a neighbour. */
+function _recommendation(
+  list: RunReportData["sampleUsers"][number]["recommendations"],
+  k: number,
+  top: number | undefined,
+): string {
+  const m = list[k]!;
+  const shown = (x: (typeof list)[number] | undefined) =>
+    x === undefined ? undefined : (x.rawScore ?? x.score).toFixed(3);
+  const score = shown(m)!;
+  const tied = score === shown(list[k - 1]) || score === shown(list[k + 1]);
+  const clipped = m.rawScore === undefined && top !== undefined && m.score >= top;
+  const detail = m.rawScore !== undefined && m.rawScore !== m.score
+    ? `${m.rawScore.toFixed(3)} (shown as ${m.score.toFixed(2)})`
+    : score;
+  return `<li${tied ? ' class="tied"' : ""}>${escapeHtml(m.title)} <small>${
+    escapeHtml(detail)
+  }</small>${
+    tied
+      ? ` <span class="tie" title="Same score as a neighbour: ties are ordered by the model's internal movie order">= tie</span>`
+      : ""
+  }${
+    clipped
+      ? ` <span class="tie" title="Clipped to the top of the rating scale">clipped</span>`
+      : ""
+  }</li>`;
+}
+
 function _recommendations(data: RunReportData): string {
   if (data.sampleUsers.length === 0) return "";
+  const top = data.dataSummary.ratingScale.max;
   const cards = data.sampleUsers.map((u) =>
     `<div class="card user-card">
 <h3>User ${escapeHtml(u.userId)}${
@@ -52,12 +81,21 @@ function _recommendations(data: RunReportData): string {
       u.topRated.map((m) => _movie(m.title, `★ ${m.rating}`)).join("")
     }</ul></div>
 <div><strong>Top ${u.recommendations.length} recommended</strong><ol class="movies">${
-      u.recommendations.map((m) => _movie(m.title, m.score.toFixed(2))).join("")
+      u.recommendations.map((_, k) => _recommendation(u.recommendations, k, top)).join("")
     }</ol></div>
 </div></div>`
   );
+  const ties = data.sampleUsers.some((u) =>
+    u.recommendations.some((m, k, all) =>
+      k > 0 && (all[k - 1]!.rawScore ?? all[k - 1]!.score) === (m.rawScore ?? m.score)
+    )
+  );
   return `<h2>Recommendations for sample users</h2>
-<p class="muted">Movies each user rated highly in the training data, next to the model's top picks (predicted score).</p>
+<p class="muted">Movies each user rated highly in the training data, next to the model's top picks with their predicted score to three decimals${
+    ties
+      ? `; <span class="tie">= tie</span> marks scores equal to a neighbour's, which the ranking orders by the model's internal movie order, and <span class="tie">clipped</span> a prediction cut at the top of the rating scale`
+      : ""
+  }.</p>
 <div class="grid">${cards.join("\n")}</div>`;
 }
 

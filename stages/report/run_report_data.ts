@@ -43,7 +43,12 @@ export const RunReportDataSchema = z.object({
     /** Movies the user rated highly in the training data. */
     topRated: z.array(MovieRef.extend({ rating: finite })),
     /** The user's top-10, best first. */
-    recommendations: z.array(MovieRef.extend({ score: finite })),
+    recommendations: z.array(MovieRef.extend({
+      /** The predicted rating, clipped to the rating scale. */
+      score: finite,
+      /** The unclipped score the ranking used, when the writer has it (tells apart ties at 5.00). */
+      rawScore: finite.optional(),
+    })),
     /** Which scorer answered (`model`, `popularity`, ...). */
     scorer: z.string().optional(),
   })),

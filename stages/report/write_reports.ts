@@ -1,5 +1,6 @@
 /**
- * Writes the whole report: `index.html`, one page per run under `runs/`, and
+ * Writes the whole report: `index.html` with its data (`index-data.js`,
+ * `index-data.json`, `curves-data.js`, `assets/vega.min.js`), one page per run under `runs/`, and
  * compare pages under `compare/` (each model's best run against every other
  * run of that model, plus any pair asked for). Every file is written
  * atomically.
@@ -17,7 +18,9 @@ import type { RunRecord } from "../../tracking/types.ts";
 import type { RunReportData } from "./run_report_data.ts";
 import { bestRun, toRunView } from "./_run_view.ts";
 import { comparePagePath, fileSafeId, runPagePath } from "./page_paths.ts";
-import { type NotebookLink, renderIndexPage } from "./index_page.ts";
+import { type NotebookLink, renderIndex, VEGA_ASSET } from "./index_page.ts";
+import { dataScript, INDEX_DATA_FILES } from "./index_data.ts";
+import { vegaBrowserBundle } from "./_vega_bundle.ts";
 import { renderRunPage } from "./run_page.ts";
 import { renderComparePage } from "./compare_page.ts";
 import { pageKey, readPageKey, sha256Hex } from "./_page_key.ts";
@@ -81,6 +84,15 @@ export interface WriteReportsResult {
   readonly written: number;
   /** Run and compare pages left as they were because their content key had not changed. */
   readonly skipped: number;
+  /** Run pages written and left up to date (they add up to `runPages.length`). */
+  readonly runs: { readonly written: number; readonly upToDate: number };
+  /**
+   * Compare pages written and left up to date: the best-vs-other ones, the
+   * on-demand one and those asked for in earlier builds.
+   */
+  readonly compares: { readonly written: number; readonly upToDate: number };
+  /** One line that adds up: `12 run pages: 6 written, 6 up to date; 10 compare pages: ...`. */
+  readonly summary: string;
   /** Pages deleted because their run no longer exists. */
   readonly removed: readonly string[];
   /** Problems that did not stop the report (e.g. unreadable report data). */
@@ -109,6 +121,16 @@ function _bestOfModel(runs: readonly RunRecord[]): Map<string, string> {
     }
   }
   return pairs;
+}
+
+/** Writes `text` unless the file already holds exactly it (data files, the 0.5 MB Vega bundle). */
+async function _writeIfChanged(path: string, text: string): Promise<void> {
+  try {
+    if ((await Deno.readTextFile(path)) === text) return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await writeFileAtomic(path, text);
 }
 
 /** Files of `dir` (not folders); none when it does not exist. */
@@ -159,8 +181,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
   const warnings: string[] = [];
   const baselineOf = _bestOfModel(runs);
   const overallBest = bestRun(runs.map(toRunView));
-  let written = 0;
-  let skipped = 0;
+  const counts = { runWritten: 0, runSkipped: 0, compareWritten: 0, compareSkipped: 0 };
 
   /** Writes the compare page of (a, b) unless its file is up to date; returns its path. */
   const writeCompare = async (a: string, b: string): Promise<string> => {
@@ -169,13 +190,13 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     const runB = byId.get(b)!;
     const key = await pageKey({ page: "compare", a: runA, b: runB });
     if ((await readPageKey(path)) === key) {
-      skipped++;
+      counts.compareSkipped++;
     } else {
       await writeFileAtomic(
         path,
         renderComparePage(runA, runB, { generatedAt, reportKey: key }),
       );
-      written++;
+      counts.compareWritten++;
     }
     return path;
   };
@@ -247,7 +268,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     const key = await pageKey({ page: "run", run, data: fingerprint, compareHref, isBest });
     // A page whose data could not be read carries no key, so it is retried (and warned) next time.
     if (!dataFailed && (await readPageKey(path)) === key) {
-      skipped++;
+      counts.runSkipped++;
       continue;
     }
     let data: RunReportData | undefined;
@@ -263,7 +284,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
       reportKey: dataFailed ? undefined : key,
     });
     await writeFileAtomic(path, html);
-    written++;
+    counts.runWritten++;
   }
   const pageNames = new Set(runs.map((r) => runPagePath(r.runId)));
   for (const name of options.removeStale === false ? [] : await _listFiles(join(outDir, "runs"))) {
@@ -274,26 +295,46 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
   }
 
   const index = join(outDir, "index.html");
-  await writeFileAtomic(
-    index,
-    await renderIndexPage(runs, {
-      notebooks: options.notebooks,
-      pageSize: options.pageSize,
-      latestN: options.latestN,
-      generatedAt,
-      compareHref: (runId) => {
-        const baseline = baselineOf.get(runId);
-        return baseline ? comparePagePath(baseline, runId) : undefined;
-      },
-    }),
+  const rendered = renderIndex(runs, {
+    notebooks: options.notebooks,
+    pageSize: options.pageSize,
+    latestN: options.latestN,
+    generatedAt,
+    compareHref: (runId) => {
+      const baseline = baselineOf.get(runId);
+      return baseline ? comparePagePath(baseline, runId) : undefined;
+    },
+  });
+  // The data first, so an index never points at data older than itself.
+  await _writeIfChanged(
+    join(outDir, INDEX_DATA_FILES.script),
+    dataScript(INDEX_DATA_FILES.global, rendered.data),
   );
+  await _writeIfChanged(join(outDir, INDEX_DATA_FILES.json), JSON.stringify(rendered.data));
+  await _writeIfChanged(
+    join(outDir, INDEX_DATA_FILES.curvesScript),
+    dataScript(INDEX_DATA_FILES.curvesGlobal, rendered.curves),
+  );
+  await _writeIfChanged(join(outDir, VEGA_ASSET), vegaBrowserBundle());
+  await writeFileAtomic(index, rendered.html);
+  const compareTotal = counts.compareWritten + counts.compareSkipped;
+  const summary = `${runPages.length} run page${
+    runPages.length === 1 ? "" : "s"
+  }: ${counts.runWritten} written, ${counts.runSkipped} up to date; ${compareTotal} compare page${
+    compareTotal === 1 ? "" : "s"
+  }: ${counts.compareWritten} written, ${counts.compareSkipped} up to date${
+    removed.length > 0 ? `; ${removed.length} of deleted runs removed` : ""
+  }`;
   return {
     index,
     runPages,
     comparePages,
     comparePage,
-    written,
-    skipped,
+    written: counts.runWritten + counts.compareWritten,
+    skipped: counts.runSkipped + counts.compareSkipped,
+    runs: { written: counts.runWritten, upToDate: counts.runSkipped },
+    compares: { written: counts.compareWritten, upToDate: counts.compareSkipped },
+    summary,
     removed,
     warnings,
   };

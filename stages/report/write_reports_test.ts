@@ -30,8 +30,12 @@ Deno.test("writeReports() writes the index, a page per run and best-vs-other com
       runData: (id) => (id === "mf-best" ? makeReportData() : undefined),
     });
     assert.deepEqual(await _files(outDir), [
+      "assets/vega.min.js",
       "compare/mf-best_vs_mf-2.html",
       "compare/svd-1_vs_svd-2.html",
+      "curves-data.js",
+      "index-data.js",
+      "index-data.json",
       "index.html",
       "runs/mf-2.html",
       "runs/mf-best.html",
@@ -42,6 +46,11 @@ Deno.test("writeReports() writes the index, a page per run and best-vs-other com
     assert.equal(result.index, join(outDir, "index.html"));
     assert.equal(result.runPages.length, 5);
     assert.deepEqual(result.warnings, []);
+    // The summary line adds up: run pages and compare pages counted apart.
+    assert.equal(
+      result.summary,
+      "5 run pages: 5 written, 0 up to date; 2 compare pages: 2 written, 0 up to date",
+    );
     const best = parsePage(await Deno.readTextFile(join(outDir, "runs/mf-best.html")));
     assert.equal(best.querySelectorAll(".user-card").length, 2);
     const other = parsePage(await Deno.readTextFile(join(outDir, "runs/mf-2.html")));
@@ -65,7 +74,10 @@ Deno.test("writeReports() with compare writes that pair and refuses unknown run 
     const result = await writeReports({ runs, outDir, compare: ["b", "a"] });
     assert.equal(result.comparePage, join(outDir, comparePagePath("b", "a")));
     const doc = parsePage(await Deno.readTextFile(result.comparePage!));
-    assert.match(doc.querySelector("h1")?.textContent ?? "", /Compare run-b and run-a/);
+    assert.match(
+      doc.querySelector("h1")?.textContent ?? "",
+      /Compare run-b \(b, [0-9-]+ [0-9:]+\) and run-a \(a, /,
+    );
     await assert.rejects(
       writeReports({ runs, outDir, compare: ["a", "nope"] }),
       /Cannot compare runs: no run with id "nope"; run `deno task runs list`/,
@@ -97,7 +109,13 @@ Deno.test("writeReports() with no runs writes only the empty index, and no temp 
   const outDir = await Deno.makeTempDir();
   try {
     await writeReports({ runs: [], outDir });
-    assert.deepEqual(await _files(outDir), ["index.html"]);
+    assert.deepEqual(await _files(outDir), [
+      "assets/vega.min.js",
+      "curves-data.js",
+      "index-data.js",
+      "index-data.json",
+      "index.html",
+    ]);
     assert.match(await Deno.readTextFile(join(outDir, "index.html")), /deno task pipeline/);
   } finally {
     await Deno.remove(outDir, { recursive: true });
@@ -125,7 +143,10 @@ Deno.test("writeReports() writes a page for each of 250 runs with report data", 
     const result = await writeReports({ runs, outDir, runData: () => makeReportData() });
     assert.equal(result.runPages.length, 250);
     const index = parsePage(await Deno.readTextFile(result.index));
-    assert.equal(index.querySelectorAll("#runs-table tbody tr").length, 250);
+    // The page holds the first page of rows; the data file beside it holds every run.
+    assert.equal(index.querySelectorAll("#runs-table tbody tr").length, 50);
+    const data = JSON.parse(await Deno.readTextFile(join(outDir, "index-data.json")));
+    assert.equal(data.runs.length, 250);
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
