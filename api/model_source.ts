@@ -3,7 +3,8 @@
  * served with (catalog, popular list, training ratings) into a
  * {@linkcode LoadedModel}. Three sources:
  *
- * - the latest pipeline output (default): `data/metrics/champion.json`
+ * - the latest pipeline output (default): the rating champion of
+ *   `data/selection/champions.json` (else `data/metrics/champion.json`)
  *   names the model, whose files are `data/models/<name>/{manifest.json,model.bin}`;
  * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
  * - the MLflow registry (`--model models:/NAME@champion`): the alias is
@@ -139,7 +140,21 @@ async function _artifactFromDir(dir: string): Promise<ModelArtifact> {
 }
 
 async function _championDir(dataDir: string): Promise<string> {
-  // The evaluate stage names the champion (lowest test RMSE).
+  // The select stage names the champions, chosen on a holdout of the training ratings; the API
+  // serves the rating champion. Data folders written before the select stage existed name it in
+  // metrics/champion.json.
+  const selection = join(dataDir, "selection", "champions.json");
+  try {
+    const chosen = JSON.parse(await Deno.readTextFile(selection)) as {
+      rating?: { model?: unknown } | null;
+    };
+    const name = chosen.rating?.model;
+    if (typeof name === "string" && /^[A-Za-z0-9._+-]{1,100}$/.test(name)) {
+      return join(dataDir, "models", name);
+    }
+  } catch {
+    // no selection: the older champion file below
+  }
   const path = join(dataDir, "metrics", "champion.json");
   const bytes = await _readFile(
     path,

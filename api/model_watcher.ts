@@ -51,13 +51,22 @@ export async function sourceFingerprint(
 ): Promise<string> {
   switch (source.kind) {
     case "pipeline": {
+      // The select stage's champions file, else the older metrics/champion.json (as the loader).
       let name = "missing";
+      let model: unknown;
       try {
-        name = await Deno.readTextFile(join(source.dataDir, "metrics", "champion.json"));
-      } catch { /* no champion yet */ }
+        name = await Deno.readTextFile(join(source.dataDir, "selection", "champions.json"));
+        model = (JSON.parse(name) as { rating?: { model?: unknown } | null }).rating?.model;
+      } catch { /* no selection */ }
+      if (typeof model !== "string") {
+        name = "missing";
+        try {
+          name = await Deno.readTextFile(join(source.dataDir, "metrics", "champion.json"));
+        } catch { /* no champion yet */ }
+      }
       let dir = "";
       try {
-        const model = (JSON.parse(name) as { model?: unknown }).model;
+        if (typeof model !== "string") model = (JSON.parse(name) as { model?: unknown }).model;
         if (typeof model === "string" && /^[A-Za-z0-9._+-]{1,100}$/.test(model)) {
           dir = join(source.dataDir, "models", model);
         }

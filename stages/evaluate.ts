@@ -48,6 +48,7 @@ import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
+import { VALIDATION_FILE } from "./train.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -63,10 +64,13 @@ export const evaluateParams = z.object({
   /** A test rating at or above this is relevant. */
   relevanceThreshold: z.number().default(4.0),
   /**
-   * Rank only movies with at least this many training ratings (chosen on a
-   * validation split by `bench/min_ratings.ts`; 0 ranks every movie).
+   * Rank only movies with at least this many training ratings (0 ranks every
+   * movie). `"auto"` (default): each model's own floor, the one that ranked
+   * best on the holdout of its training ratings (its `validation.json`), or
+   * 50 when it has none. The ranking metrics without any floor are reported
+   * beside them (`*_no_floor`).
    */
-  minRatings: z.number().int().min(0).default(DEFAULT_MIN_RATINGS),
+  minRatings: z.union([z.literal("auto"), z.number().int().min(0)]).default("auto"),
   /** Bins of the prediction and error histograms. */
   histogramBins: z.number().int().min(1).max(200).default(20),
   /** Users shown with their top-10 in the report. */
@@ -92,6 +96,8 @@ export interface ModelUnderTest {
   readonly manifest?: ModelManifest;
   /** Fit seconds of each fold's model (from its `timings.json`), null where unknown. */
   readonly fitSeconds?: ReadonlyArray<number | null>;
+  /** The support floor the model chose on its holdout (its `validation.json`), if any. */
+  readonly minRatings?: number;
 }
 
 /** What {@linkcode evaluateModels} needs. */
@@ -211,6 +217,9 @@ export function evaluateModels(
   const dataSummary = _dataSummary(inputs.ratings, fold1, inputs.movies.height);
   const perModel: EvaluateOutput["perModel"][number][] = [];
   for (const m of inputs.models) {
+    const minRatings = params.minRatings === "auto"
+      ? m.minRatings ?? DEFAULT_MIN_RATINGS
+      : params.minRatings;
     const results: Array<{ fold: number; result: EvaluationResult }> = [];
     for (const [i, model] of m.folds.entries()) {
       if (!model || !inputs.folds[i]) continue;
@@ -218,7 +227,8 @@ export function evaluateModels(
       const result = evaluateModel(model, train, test, {
         k: params.k,
         relevanceThreshold: params.relevanceThreshold,
-        minRatings: params.minRatings,
+        minRatings,
+        alsoWithoutFloor: true,
         histogramBins: params.histogramBins,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -241,7 +251,7 @@ export function evaluateModels(
       model: m.name,
       k: params.k,
       relevanceThreshold: params.relevanceThreshold,
-      minRatings: params.minRatings,
+      minRatings,
       folds: results.length,
       metrics: combineFolds(results.map((r) => r.result)),
       perFold: results.map(({ fold, result }) => ({
@@ -269,7 +279,7 @@ export function evaluateModels(
           params.seed,
         ),
         sampleUsers: sampleUsers.map((u) =>
-          _sampleUser(model1, fold1.train, u, titles, params.minRatings)
+          _sampleUser(model1, fold1.train, u, titles, minRatings)
         ),
         similarMovies: similarIds.flatMap((id) => {
           const similar = model1.similar(id, 10);
@@ -528,6 +538,16 @@ export async function readModelFolder(
   return { model: loadModel({ manifest, data }), manifest };
 }
 
+/** The support floor a model folder's `validation.json` chose, undefined when it has none. */
+async function _readFloor(dir: string): Promise<number | undefined> {
+  try {
+    const v = JSON.parse(await Deno.readTextFile(join(dir, VALIDATION_FILE)));
+    return Number.isInteger(v?.minRatings) && v.minRatings >= 0 ? v.minRatings : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `fitSeconds` of a model folder's `timings.json`, null when it has none. */
 async function _readFitSeconds(dir: string): Promise<number | null> {
   try {
@@ -611,6 +631,7 @@ export const evaluateStage = defineStage({
       const perFold: Array<Recommender | null> = [];
       const fitSeconds: Array<number | null> = [];
       let manifest: ModelManifest | undefined;
+      let floor: number | undefined;
       for (let i = 1; i <= folds.length; i++) {
         const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
         if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
@@ -620,7 +641,10 @@ export const evaluateStage = defineStage({
         }
         fitSeconds.push(await _readFitSeconds(dir));
         const loaded = await readModelFolder(dir);
-        if (i === 1) manifest = loaded.manifest;
+        if (i === 1) {
+          manifest = loaded.manifest;
+          floor = await _readFloor(dir);
+        }
         const hash = loaded.manifest.trainDataHash;
         if (hash && hash !== hashRatings(folds[i - 1]!.train)) {
           throw new Error(
@@ -637,7 +661,13 @@ export const evaluateStage = defineStage({
           `model ${name}: ${missing} of ${folds.length} folds not trained; evaluating the rest`,
         );
       }
-      models.push({ name, folds: perFold, fitSeconds, ...(manifest ? { manifest } : {}) });
+      models.push({
+        name,
+        folds: perFold,
+        fitSeconds,
+        ...(manifest ? { manifest } : {}),
+        ...(floor !== undefined ? { minRatings: floor } : {}),
+      });
     }
 
     const movies = pl.readParquet(join(processed, "movies.parquet"));
@@ -668,16 +698,9 @@ export const evaluateStage = defineStage({
     }
     await writeTextAtomic(join(out, "summary.json"), _json(output.summary));
 
-    // The champion is the model with the lowest test RMSE (mean over folds): the API serves it.
+    // No champion is picked here: the select stage does that on the holdout, never on this
+    // test set. The stage's headline is the lowest test RMSE, for the log only.
     const champion = output.summary.models[0]!.model;
-    await writeTextAtomic(
-      join(out, "champion.json"),
-      _json({
-        model: champion,
-        rmse: output.summary.models[0]!.metrics.rmse?.mean ?? null,
-        selectedBy: "lowest test RMSE in the evaluate stage",
-      }),
-    );
     const best = output.perModel.find((m) => m.name === champion)!;
     const metrics: Record<string, number> = {};
     for (const [key, s] of Object.entries(best.metrics.metrics)) {
@@ -689,9 +712,9 @@ export const evaluateStage = defineStage({
     }
     const rmse = best.metrics.metrics.rmse?.mean;
     return {
-      summary: `${output.perModel.length} model(s) x ${folds.length} fold(s); ${champion}: RMSE ${
+      summary: `${output.perModel.length} model(s) x ${folds.length} fold(s); lowest test RMSE ${
         rmse?.toFixed(4)
-      }`,
+      } (${champion})`,
       metrics,
     };
   },

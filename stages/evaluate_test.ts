@@ -222,16 +222,24 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
     ) as EvaluationSummary;
     assert.deepEqual(summary.models.map((m) => m.model).sort(), ["baseline", "svd"]);
     assert.ok(lines.some((l) => l.includes("warning: model svd: 2 of 3 folds not trained")));
-    // headline metrics are the champion's: the lowest test RMSE, also named in champion.json
-    const champion = JSON.parse(await Deno.readTextFile(join(out, "champion.json")));
-    assert.equal(champion.model, summary.models[0]!.model);
-    const best = JSON.parse(await Deno.readTextFile(join(out, champion.model, "metrics.json")));
+    // Evaluate measures; it picks no champion (the select stage does, on the holdout).
+    await assert.rejects(Deno.stat(join(out, "champion.json")));
+    const best = JSON.parse(
+      await Deno.readTextFile(join(out, summary.models[0]!.model, "metrics.json")),
+    );
     assert.equal(result?.metrics?.rmse, best.metrics.rmse!.mean);
     assert.equal(result?.metrics?.rmse_ci_low, undefined);
     assert.match(
       result?.summary ?? "",
-      new RegExp(`2 model\\(s\\) x 3 fold\\(s\\); ${champion.model}: RMSE`),
+      new RegExp(
+        `2 model\\(s\\) x 3 fold\\(s\\); lowest test RMSE [0-9.]+ \\(${
+          summary.models[0]!.model
+        }\\)`,
+      ),
     );
+    // Without a validation.json, the default floor; the no-floor ranking metrics beside it.
+    assert.equal(best.minRatings, 50);
+    assert.equal(typeof best.metrics.ndcg_at_10_no_floor?.mean, "number");
   } finally {
     await Deno.remove(root, { recursive: true });
   }

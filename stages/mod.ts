@@ -10,6 +10,7 @@ import { featuresStage } from "./features.ts";
 import { splitStage } from "./split.ts";
 import { trainStage } from "./train.ts";
 import { evaluateStage } from "./evaluate.ts";
+import { selectStage } from "./select.ts";
 
 /** Every cached stage of `deno task pipeline`, in declaration order. */
 export const STAGES: readonly Stage[] = [
@@ -17,5 +18,6 @@ export const STAGES: readonly Stage[] = [
   featuresStage,
   splitStage,
   trainStage,
+  selectStage,
   evaluateStage,
 ] as unknown as readonly Stage[];
