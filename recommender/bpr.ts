@@ -29,27 +29,31 @@ import { rankScores } from "./rank_scores.ts";
 import { TopK } from "./top_k.ts";
 import { Prng } from "./prng.ts";
 
-/** Config of {@linkcode BPR}. */
+/**
+ * Config of {@linkcode BPR}; defaults chosen on a validation split of the
+ * training ratings (`bench/ranking_tune.ts`).
+ */
 export const bprConfigSchema = z.object({
   /** Number of latent factors. */
   factors: z.number().int().positive().max(1024).default(64).meta({
     tune: { values: [32, 64, 128] },
   }),
   /** Passes over the positives. */
-  epochs: z.number().int().positive().max(10000).default(30).meta({
+  epochs: z.number().int().positive().max(10000).default(108).meta({
     tune: { min: 10, max: 200, log: true },
   }),
   /** SGD step size. */
-  learningRate: z.number().positive().max(10).default(0.05).meta({
+  learningRate: z.number().positive().max(10).default(0.0124).meta({
     tune: { min: 0.005, max: 0.5, log: true },
   }),
   /** L2 regularization of the factors. */
-  regularization: z.number().nonnegative().max(10).default(0.01).meta({
+  regularization: z.number().nonnegative().max(10).default(0.0138).meta({
     tune: { min: 1e-4, max: 0.1, log: true },
   }),
   /** L2 regularization of the item biases. */
   biasRegularization: z.number().nonnegative().max(10).default(0.01),
-  positiveThreshold: _positiveThresholdField,
+  /** Ratings at or above this count as positives (validation: 3). */
+  positiveThreshold: _positiveThresholdField.default(3),
   /** Standard deviation of the initial factors. */
   initStd: z.number().nonnegative().max(10).default(0.1),
   /** SGD passes over a folded-in user's positives (per positive). */

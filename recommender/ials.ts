@@ -47,7 +47,12 @@ import { Prng } from "./prng.ts";
 import { _choleskyInPlace, _choleskySolveInPlace } from "./_cholesky.ts";
 import { _IalsKernel } from "./_wasm_ials.ts";
 
-/** Config of {@linkcode IALS}. */
+/**
+ * Config of {@linkcode IALS}. 64 factors and 15 iterations are the issue's
+ * budget; alpha, confidence, regularization and positiveThreshold were chosen
+ * by NDCG@10 on a validation split of the training ratings
+ * (`bench/ranking_tune.ts` and a grid around its best, `reports/bench/ranking_tune.md`).
+ */
 export const ialsConfigSchema = z.object({
   /** Number of latent factors. */
   factors: z.number().int().positive().max(1024).default(64).meta({
@@ -56,22 +61,23 @@ export const ialsConfigSchema = z.object({
   /** Alternating sweeps (movies then users). */
   iterations: z.number().int().positive().max(1000).default(15),
   /** Confidence slope: a positive weighs `1 + alpha * w`. */
-  alpha: z.number().nonnegative().max(1e5).default(10).meta({
-    tune: { min: 0.5, max: 200, log: true },
+  alpha: z.number().nonnegative().max(1e5).default(1).meta({
+    tune: { min: 0.1, max: 50, log: true },
   }),
   /** `w` of a positive: 1 (`binary`) or its rating (`rating`). */
-  confidence: z.enum(["binary", "rating"]).default("binary").meta({
+  confidence: z.enum(["binary", "rating"]).default("rating").meta({
     tune: { values: ["binary", "rating"] },
   }),
   /** Regularization per unit of a row's total confidence (see the module doc). */
-  regularization: z.number().nonnegative().max(1e4).default(0.001).meta({
-    tune: { min: 1e-5, max: 0.1, log: true },
+  regularization: z.number().nonnegative().max(1e4).default(0.015).meta({
+    tune: { min: 1e-3, max: 0.1, log: true },
   }),
   /** Exponent nu of the frequency scaling (0: the same lambda for every row). */
   regularizationExponent: z.number().min(0).max(2).default(1).meta({
     tune: { min: 0, max: 1 },
   }),
-  positiveThreshold: _positiveThresholdField,
+  /** Ratings at or above this count as positives (validation: 3). */
+  positiveThreshold: _positiveThresholdField.default(3),
   /** Row solver: warm-started conjugate gradient or exact Cholesky. */
   solver: z.enum(["cg", "cholesky"]).default("cg"),
   /** Conjugate-gradient steps per row and half-step. */

@@ -31,17 +31,21 @@ import { _ArtifactReader, _checkIndices } from "./_artifact.ts";
 import { TopK } from "./top_k.ts";
 import { transposeCsr } from "./csr.ts";
 
-/** Config of {@linkcode ItemKNN}. */
+/**
+ * Config of {@linkcode ItemKNN}; defaults chosen on a validation split of the
+ * training ratings (`bench/ranking_tune.ts`).
+ */
 export const itemKnnConfigSchema = z.object({
   /** Neighbours kept per movie. */
-  neighbors: z.number().int().positive().max(5000).default(100).meta({
+  neighbors: z.number().int().positive().max(5000).default(140).meta({
     tune: { min: 10, max: 1000, log: true },
   }),
   /** Added to the cosine's denominator (in co-raters). */
-  shrinkage: z.number().nonnegative().max(10000).default(10).meta({
+  shrinkage: z.number().nonnegative().max(10000).default(45).meta({
     tune: { min: 0, max: 200 },
   }),
-  positiveThreshold: _positiveThresholdField,
+  /** Ratings at or above this count as positives (validation: 4). */
+  positiveThreshold: _positiveThresholdField.default(4),
 }).strict();
 
 /** Parsed config of {@linkcode ItemKNN}. */

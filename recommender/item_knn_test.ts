@@ -22,7 +22,7 @@ Deno.test("item-knn recommends each user their group's unseen movie", async (t) 
 
 Deno.test("item-knn similarities are the shrunk cosine, best first, k per movie", () => {
   const ratings = _randomRatings(30, 20, { density: 0.3, seed: 2 });
-  const m = new ItemKNN({ neighbors: 4, shrinkage: 5 });
+  const m = new ItemKNN({ neighbors: 4, shrinkage: 5, positiveThreshold: 0 });
   m.fit(ratings);
   const raters = new Map<number, Set<number>>();
   for (let e = 0; e < ratings.rating.length; e++) {

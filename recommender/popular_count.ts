@@ -1,6 +1,6 @@
 /**
  * `popular-count`: the bestseller list. Every movie's score is its number of
- * positive training ratings (all ratings by default); every user, known or
+ * positive training ratings (those >= 3 by default); every user, known or
  * not, gets the most-rated movies they have not seen. It sits beside
  * `popularity` (the weighted-rating list), which it beats on top-N ranking:
  * how many people watched a movie predicts the next watch better than how
@@ -29,7 +29,8 @@ import { _ArtifactReader } from "./_artifact.ts";
 
 /** Config of {@linkcode PopularCount}. */
 export const popularCountConfigSchema = z.object({
-  positiveThreshold: _positiveThresholdField,
+  /** Ratings at or above this count (validation: 3 by a hair over 0, all ratings). */
+  positiveThreshold: _positiveThresholdField.default(3),
 }).strict();
 
 /** Parsed config of {@linkcode PopularCount}. */
@@ -42,7 +43,7 @@ export type PopularCountConfig = z.output<typeof popularCountConfigSchema>;
  * ```ts
  * import { PopularCount } from "./popular_count.ts";
  * import { ratingsFromColumns } from "./ratings.ts";
- * const m = new PopularCount();
+ * const m = new PopularCount({ positiveThreshold: 0 });
  * m.fit(ratingsFromColumns({ userId: [1, 2, 2], movieId: [10, 10, 20], rating: [1, 2, 5] }));
  * const r = m.recommend(99, 1);
  * if (!r.ok || r.items[0]!.movieId !== 10) throw new Error("10 has the most ratings");

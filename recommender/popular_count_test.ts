@@ -47,7 +47,7 @@ Deno.test("popular-count on the two-group fixture: the most-rated group wins for
 });
 
 Deno.test("popular-count: predict is the bias baseline, minRatings and save/load", async () => {
-  const m = new PopularCount();
+  const m = new PopularCount({ positiveThreshold: 0 });
   m.fit(ratings);
   assert.equal(m.predict(1, 10).scorer, "baseline");
   assert.equal(m.predict(99, 999).scorer, "global-mean");
