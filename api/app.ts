@@ -178,6 +178,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   const routeMatchers = Object.values(ROUTES).map((r) => ({
     re: _pathRegex(r.path),
     method: r.method.toUpperCase(),
+    path: r.path,
   }));
 
   const app = new OpenAPIHono<_Env>({
@@ -191,7 +192,9 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   app.use("*", requestId({ limitLength: 64, headerName: "X-Request-Id" }));
   app.use("*", async (c, next) => {
     const t0 = performance.now();
-    c.set("route", "unmatched");
+    // The route label: a declared route pattern the path matches (whatever the method), else one label.
+    const path = c.req.path;
+    c.set("route", routeMatchers.find((m) => m.re.test(path))?.path ?? "unmatched");
     await next();
     const id = c.get("requestId");
     c.res.headers.set("x-request-id", id);
@@ -234,7 +237,8 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   // Auth and rate limit (health, readiness, metrics and docs stay open).
   app.use("*", (c, next) => {
     const path = c.req.path;
-    if (_OPEN_PATHS.has(path) || c.req.method === "OPTIONS") return next();
+    const canonical = path.length > 1 ? path.replace(/\/+$/, "") : path;
+    if (_OPEN_PATHS.has(canonical) || c.req.method === "OPTIONS") return next();
     const admin = path.startsWith("/admin/");
     const key = c.req.header("x-api-key");
     let clientId: string;
@@ -281,12 +285,6 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }
     return next();
   });
-
-  /** Marks the route for the log and the metrics (a label from the route table only). */
-  const mark = (path: string): MiddlewareHandler<_Env> => async (c, next) => {
-    c.set("route", path);
-    await next();
-  };
 
   /** POST bodies: JSON only (415), at most `maxBody` bytes (413), valid UTF-8 and JSON (400). */
   const jsonBody: MiddlewareHandler<_Env>[] = [
@@ -335,7 +333,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
 
   const r = ROUTES;
 
-  app.openapi({ ...r.recommendForUser, middleware: [mark(r.recommendForUser.path)] }, (c) => {
+  app.openapi(r.recommendForUser, (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
     const m = _model(holder);
@@ -355,10 +353,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({
-    ...r.recommendFromRatings,
-    middleware: [mark(r.recommendFromRatings.path), ...jsonBody],
-  }, (c) => {
+  app.openapi({ ...r.recommendFromRatings, middleware: jsonBody }, (c) => {
     const q = c.req.valid("query");
     const body = c.req.valid("json");
     const m = _model(holder);
@@ -387,7 +382,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.similarMovies, middleware: [mark(r.similarMovies.path)] }, (c) => {
+  app.openapi(r.similarMovies, (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
     const m = _model(holder);
@@ -403,7 +398,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     return c.json({ movieId: p.movieId, model: m.info.name, items: _items(m, items) }, 200);
   });
 
-  app.openapi({ ...r.predictRating, middleware: [mark(r.predictRating.path)] }, (c) => {
+  app.openapi(r.predictRating, (c) => {
     const p = c.req.valid("param");
     const m = _model(holder);
     if (!m.knowsMovie(p.movieId)) {
@@ -422,7 +417,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.explainPrediction, middleware: [mark(r.explainPrediction.path)] }, (c) => {
+  app.openapi(r.explainPrediction, (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
     const m = _model(holder);
@@ -466,14 +461,14 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.getMovie, middleware: [mark(r.getMovie.path)] }, (c) => {
+  app.openapi(r.getMovie, (c) => {
     const p = c.req.valid("param");
     const movie = _model(holder).catalog.get(p.movieId);
     if (!movie) throw new ApiError(404, `Unknown movie: ${p.movieId} is not in the catalog`);
     return c.json({ ...movie, genres: [...movie.genres] }, 200);
   });
 
-  app.openapi({ ...r.searchMovies, middleware: [mark(r.searchMovies.path)] }, (c) => {
+  app.openapi(r.searchMovies, (c) => {
     const q = c.req.valid("query");
     const found = _model(holder).catalog.search(q.search ?? "", q.limit);
     return c.json({
@@ -482,7 +477,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.popularMovies, middleware: [mark(r.popularMovies.path)] }, (c) => {
+  app.openapi(r.popularMovies, (c) => {
     const q = c.req.valid("query");
     const m = _model(holder);
     const genre = _genre(m, q.genre);
@@ -503,7 +498,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     return c.json({ genre, items }, 200);
   });
 
-  app.openapi({ ...r.health, middleware: [mark(r.health.path)] }, (c) => {
+  app.openapi(r.health, (c) => {
     const m = holder.current;
     const scale = m?.manifest.ratingScale;
     return c.json({
@@ -519,18 +514,18 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.ready, middleware: [mark(r.ready.path)] }, (c) => {
+  app.openapi(r.ready, (c) => {
     _model(holder);
     return c.json({ ready: true as const }, 200);
   });
 
-  app.openapi({ ...r.metrics, middleware: [mark(r.metrics.path)] }, (c) => {
+  app.openapi(r.metrics, (c) => {
     return c.text(metrics.render(), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });
 
-  app.openapi({ ...r.reload, middleware: [mark(r.reload.path)] }, async (c) => {
+  app.openapi(r.reload, async (c) => {
     const res = await holder.reload();
     metrics.observeReload(res.ok ? "ok" : "failed");
     if (!res.ok) {
@@ -556,12 +551,12 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     }, 200);
   });
 
-  app.openapi({ ...r.openapi, middleware: [mark(r.openapi.path)] }, (c) => {
+  app.openapi(r.openapi, (c) => {
     openApi ??= openApiDocument(app);
     return c.json(openApi, 200);
   });
 
-  app.openapi({ ...r.docs, middleware: [mark(r.docs.path)] }, (c) => {
+  app.openapi(r.docs, (c) => {
     return c.html(docsPage({ title: "Movie recommender API", specUrl: "/openapi.json" }));
   });
 

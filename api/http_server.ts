@@ -403,7 +403,7 @@ type _Deadline = "none" | "first" | "idle" | "header" | "body" | "write" | "ling
 class _Connection {
   readonly conn: Deno.TcpConn;
   readonly remoteAddr: Deno.NetAddr;
-  buf = new Uint8Array(16384);
+  buf = new Uint8Array(4096);
   start = 0;
   end = 0;
   deadline = 0;
@@ -417,7 +417,7 @@ class _Connection {
   /** Fails the body stream being read, if any. */
   failBody: ((failure: RequestBodyFailure) => void) | null = null;
   #pending: Promise<number | null> | null = null;
-  readonly #chunk = new Uint8Array(65536);
+  readonly #chunk = new Uint8Array(16384);
 
   constructor(conn: Deno.TcpConn) {
     this.conn = conn;
@@ -910,7 +910,7 @@ export class HttpServer extends EventTarget {
         cancel: () => {
           c.failBody = null;
         },
-      });
+      }, { highWaterMark: 0 }); // read only when the app reads: an early answer leaves the body unread
     }
     const url = `http://${head.host || `${this.addr.hostname}:${this.addr.port}`}${
       head.target.startsWith("/") ? head.target : head.target === "*" ? "/*" : _pathOf(head.target)
