@@ -108,11 +108,20 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
       ))?.length !== 0,
     );
   }
-  const summary = await readJson<{ dataset?: string; sha256?: string | null; variant?: string }>(
-    join(info.root, "data/processed/summary.json"),
-  );
+  // Who ran it (MLflow's "User" column; MLflow's clients take it from the OS user).
+  const user = Deno.env.get("MLFLOW_TRACKING_USERNAME") ?? Deno.env.get("USER") ??
+    Deno.env.get("LOGNAME") ?? Deno.env.get("USERNAME");
+  if (user) tags["mlflow.user"] = user;
+  const summary = await readJson<
+    { dataset?: string; sha256?: string | null; counts?: { ratings?: number } }
+  >(join(info.root, "data/processed/summary.json"));
   if (summary?.dataset) tags[TAG_KEYS.datasetName] = summary.dataset;
   if (summary?.sha256) tags[TAG_KEYS.datasetHash] = summary.sha256;
+  if (typeof summary?.counts?.ratings === "number") {
+    tags["dataset.ratings"] = String(summary.counts.ratings);
+  }
+  const source = (info.params.etl as { dataset?: unknown } | undefined)?.dataset;
+  if (typeof source === "string") tags["dataset.source"] = redactUri(source);
   for (const o of info.outcomes) {
     tags[`stage.${o.stage}.status`] = o.status;
     if (o.key) tags[`stage.${o.stage}.key`] = o.key;
@@ -195,13 +204,56 @@ const CONFIG_ALIASES: Record<string, string> = {
   learningRate: "train.lr",
 };
 
+/**
+ * A run's name: the model and what differs from its defaults, e.g.
+ * `biased-mf factors=20 reg=0.1` (`biased-mf` with every default), and the
+ * split when it is not the default random one.
+ *
+ * @example
+ * ```ts
+ * import { runName } from "./track.ts";
+ * const name = runName("biased-mf", { "train.factors": "20", "model.seed": "42" }, {
+ *   "train.factors": "100", "model.seed": "42",
+ * });
+ * if (name !== "biased-mf factors=20") throw new Error(name);
+ * ```
+ */
+export function runName(
+  model: string,
+  params: Readonly<Record<string, string>>,
+  defaults: Readonly<Record<string, string>>,
+): string {
+  const short = (k: string) => k.replace(/^(train|model)\./, "");
+  const changed = Object.keys(params)
+    .filter((k) => (k.startsWith("model.") || Object.values(CONFIG_ALIASES).includes(k)))
+    .filter((k) => defaults[k] !== undefined && params[k] !== defaults[k])
+    .sort()
+    .map((k) => `${short(k)}=${params[k]}`);
+  const split = params["split.kind"];
+  if (split && split !== "random") changed.push(`split=${split}`);
+  return [model, ...changed].join(" ");
+}
+
+/** The effective config a model gets with no params set, flattened like {@linkcode modelParams}. */
+function defaultConfig(model: ModelName): Record<string, string> {
+  const effective = modelConfigSchema(model).parse({}) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(effective).map(([key, value]) => [
+      CONFIG_ALIASES[key] ?? `model.${key}`,
+      typeof value === "object" ? JSON.stringify(value) : String(value),
+    ]),
+  );
+}
+
 /** Params of one model's run: all sections flattened, other models' sections left out, the effective config added. */
 export function modelParams(
   params: Readonly<Record<string, unknown>>,
   model: ModelName,
 ): Record<string, string> {
   const train = params.train as TrainParams;
-  const { models: _models, ...trainRest } = train;
+  // The shorthands (factors, reg, epochs, lr) come back below from the effective config, and only
+  // for a model that has the setting: popularity gets no train.factors.
+  const { models: _models, factors: _f, reg: _r, epochs: _e, lr: _l, ...trainRest } = train;
   const others = new Set(train.models.filter((m) => m !== model));
   const flat = flattenParams({
     ...params,
@@ -344,9 +396,9 @@ export async function trackPipelineRun(
         endTime: info.endTime,
         params: redactValues(flattenParams(info.params as Record<string, unknown>)),
         metrics: [{ key: METRIC_KEYS.durationSeconds, value: duration }],
+        // No model tag: the run trained none (the report shows it as failed, not as a model).
         tags: {
           ...tags,
-          [TAG_KEYS.model]: "-",
           ...(failed?.error ? { "pipeline.error": failed.error.slice(0, 5000) } : {}),
         },
         artifacts: [],
@@ -377,13 +429,13 @@ export async function trackPipelineRun(
       );
       if (reportData) artifacts.push({ localPath: reportData, artifactPath: REPORT_DATA_ARTIFACT });
       const rmse = file.metrics.rmse?.mean;
-      const dataset = tags[TAG_KEYS.datasetName] ?? "data";
+      const params = redactValues(modelParams(info.params, model as ModelName));
       records.push(
         await recordModelRun(store, {
-          runName: `${model} on ${dataset}`,
+          runName: runName(model, params, defaultConfig(model as ModelName)),
           startTime: info.startTime,
           endTime: info.endTime,
-          params: redactValues(modelParams(info.params, model as ModelName)),
+          params,
           metrics,
           tags: { ...tags, [TAG_KEYS.model]: model },
           artifacts,

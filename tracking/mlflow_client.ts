@@ -81,6 +81,33 @@ export interface MlflowFileInfo {
   readonly file_size?: number;
 }
 
+/** A dataset to log as a run input (see {@linkcode MlflowClient.logInputs}). */
+export interface MlflowDatasetInput {
+  readonly name: string;
+  /** A short content digest (MLflow shows it next to the name). */
+  readonly digest: string;
+  /** Where it came from: `local`, `http`, `url`, ... */
+  readonly sourceType: string;
+  /** JSON text describing the source, e.g. `{"url": "..."}`. */
+  readonly source: string;
+  /** JSON text of the schema, e.g. `{"mlflow_colspec": [{"type": "long", "name": "userId"}]}`. */
+  readonly schema?: string;
+  /** JSON text of a profile, e.g. `{"num_rows": 100836}`. */
+  readonly profile?: string;
+  /** `training`, `evaluation`, ...: the `mlflow.data.context` tag. */
+  readonly context?: string;
+}
+
+/** MLflow 3's logged model (the fields used here). */
+export interface MlflowLoggedModel {
+  readonly model_id: string;
+  readonly experiment_id: string;
+  readonly name: string;
+  readonly artifact_uri: string;
+  readonly status?: string;
+  readonly source_run_id?: string;
+}
+
 /** A registered model version. */
 export interface MlflowModelVersion {
   readonly name: string;
@@ -388,6 +415,91 @@ export class MlflowClient {
     return out.sort();
   }
 
+  // ---- inputs and logged models (MLflow 3) ---------------------------------
+
+  /**
+   * Logs datasets as the run's inputs (`runs/log-inputs`): each with a name,
+   * a digest, where it came from and, optionally, its schema and profile
+   * (JSON texts, as MLflow's own clients send them).
+   */
+  async logInputs(runId: string, datasets: readonly MlflowDatasetInput[]): Promise<void> {
+    await this.request("POST", `${API}/runs/log-inputs`, {
+      body: {
+        run_id: runId,
+        datasets: datasets.map((d) => ({
+          tags: d.context ? [{ key: "mlflow.data.context", value: d.context }] : [],
+          dataset: {
+            name: d.name,
+            digest: d.digest,
+            source_type: d.sourceType,
+            source: d.source,
+            ...(d.schema !== undefined ? { schema: d.schema } : {}),
+            ...(d.profile !== undefined ? { profile: d.profile } : {}),
+          },
+        })),
+      },
+    });
+  }
+
+  /**
+   * Creates a logged model (MLflow 3's "Logged models" of an experiment) from
+   * a run; its files go to `artifact_location` (upload with
+   * {@linkcode MlflowClient.uploadArtifact}), then {@linkcode MlflowClient.finalizeLoggedModel}.
+   */
+  async createLoggedModel(init: {
+    experimentId: string;
+    name: string;
+    sourceRunId: string;
+    modelType?: string;
+    params?: Readonly<Record<string, string>>;
+    tags?: Readonly<Record<string, string>>;
+  }): Promise<MlflowLoggedModel> {
+    const r = await this.request<{ model: { info: MlflowLoggedModel } }>(
+      "POST",
+      `${API}/logged-models`,
+      {
+        body: {
+          experiment_id: init.experimentId,
+          name: init.name,
+          source_run_id: init.sourceRunId,
+          ...(init.modelType ? { model_type: init.modelType } : {}),
+          params: toKeyValues(init.params ?? {}),
+          tags: toKeyValues(init.tags ?? {}),
+        },
+      },
+    );
+    return r.model.info;
+  }
+
+  /** Marks a logged model's upload done (READY) or failed. */
+  async finalizeLoggedModel(
+    modelId: string,
+    status: "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED",
+  ): Promise<MlflowLoggedModel> {
+    const r = await this.request<{ model: { info: MlflowLoggedModel } }>(
+      "PATCH",
+      `${API}/logged-models/${encodeURIComponent(modelId)}`,
+      { body: { model_id: modelId, status } },
+    );
+    return r.model.info;
+  }
+
+  /** A logged model by id. */
+  async getLoggedModel(modelId: string): Promise<MlflowLoggedModel> {
+    const r = await this.request<{ model: { info: MlflowLoggedModel } }>(
+      "GET",
+      `${API}/logged-models/${encodeURIComponent(modelId)}`,
+    );
+    return r.model.info;
+  }
+
+  /** Records logged models as outputs of a run (`runs/outputs`). */
+  async logOutputs(runId: string, modelIds: readonly string[]): Promise<void> {
+    await this.request("POST", `${API}/runs/outputs`, {
+      body: { run_id: runId, models: modelIds.map((id) => ({ model_id: id, step: 0 })) },
+    });
+  }
+
   // ---- model registry -----------------------------------------------------
 
   /** Creates a registered model; an existing one is fine. */
@@ -456,7 +568,7 @@ export class MlflowClient {
    * and message) and faults that outlast the retries.
    */
   async request<T = unknown>(
-    method: "GET" | "POST" | "PUT",
+    method: "GET" | "POST" | "PUT" | "PATCH",
     path: string,
     options: { query?: Query; body?: unknown; raw?: Uint8Array; contentType?: string } = {},
   ): Promise<T> {

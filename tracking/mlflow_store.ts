@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
 import { isBetter } from "./local_registry.ts";
@@ -28,6 +29,60 @@ import type { MetricPoint, RunModel, RunRecord, RunStatus } from "./types.ts";
 export const LOCAL_RUN_ID_TAG = "tracking.local_run_id";
 /** The alias moved to the best model version. */
 const CHAMPION = "champion";
+
+/** Run tags the pipeline sets that describe its dataset (logged as the run's MLflow input). */
+export const DATASET_TAGS = {
+  name: "dataset.name",
+  hash: "dataset.hash",
+  /** Where the ratings came from (a URL with secrets masked, or a path). */
+  source: "dataset.source",
+  /** How many ratings (the input's profile). */
+  ratings: "dataset.ratings",
+} as const;
+
+/** The schema of the ratings table, as MLflow's column specs. */
+const _RATINGS_SCHEMA = JSON.stringify({
+  mlflow_colspec: [
+    { type: "long", name: "userId", required: true },
+    { type: "long", name: "movieId", required: true },
+    { type: "double", name: "rating", required: true },
+    { type: "long", name: "timestamp", required: true },
+  ],
+});
+
+/**
+ * Tags of a registered model version, so the registry tells versions apart:
+ * the algorithm, the dataset and its digest, the split and a hash of every
+ * param of the run.
+ *
+ * @example
+ * ```ts
+ * import { versionTags } from "./mlflow_store.ts";
+ * const tags = versionTags({ model: "svd", "dataset.name": "ml-latest-small" }, {
+ *   "split.kind": "random", "split.seed": "42", "train.factors": "50",
+ * });
+ * if (tags.algorithm !== "svd" || tags.split !== "random seed=42") throw new Error(tags.split);
+ * ```
+ */
+export function versionTags(
+  tags: Readonly<Record<string, string>>,
+  params: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const model = tags.model ?? params["train.model"];
+  if (model) out.algorithm = model;
+  if (tags[DATASET_TAGS.name]) out.dataset = tags[DATASET_TAGS.name]!;
+  if (tags[DATASET_TAGS.hash]) out.dataset_digest = tags[DATASET_TAGS.hash]!.slice(0, 12);
+  const kind = params["split.kind"];
+  if (kind) {
+    const details = Object.keys(params).filter((k) => k.startsWith("split.") && k !== "split.kind")
+      .sort().map((k) => `${k.slice("split.".length)}=${params[k]}`);
+    out.split = [kind, ...details].join(" ");
+  }
+  const sorted = Object.keys(params).sort().map((k) => [k, params[k]]);
+  out.params_hash = createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 12);
+  return out;
+}
 
 /** Options of {@linkcode MlflowRunStore}. */
 export interface MlflowRunStoreOptions {
@@ -236,6 +291,9 @@ class MlflowActiveRun implements ActiveRun {
   readonly #store: MlflowRunStore;
   readonly #run: MlflowRun;
   readonly #draft: Draft;
+  /** Local file of each artifact path logged, for the logged model's copy of the model files. */
+  readonly #files = new Map<string, string>();
+  #inputLogged = false;
 
   constructor(store: MlflowRunStore, run: MlflowRun, draft: Draft) {
     this.#store = store;
@@ -276,6 +334,27 @@ class MlflowActiveRun implements ActiveRun {
   async setTags(tags: Readonly<Record<string, string>>): Promise<void> {
     await this.#store.client.logBatch(this.runId, { tags });
     this.#draft.tags = { ...this.#draft.tags, ...tags };
+    await this.#logDataset();
+  }
+
+  /** Logs the dataset the tags describe as the run's input, once (MLflow's "Datasets used"). */
+  async #logDataset(): Promise<void> {
+    const t = this.#draft.tags;
+    const name = t[DATASET_TAGS.name];
+    const hash = t[DATASET_TAGS.hash];
+    if (this.#inputLogged || !name || !hash) return;
+    this.#inputLogged = true;
+    const source = t[DATASET_TAGS.source] ?? name;
+    const ratings = Number(t[DATASET_TAGS.ratings]);
+    await this.#store.client.logInputs(this.runId, [{
+      name,
+      digest: hash.slice(0, 12),
+      sourceType: /^https?:/.test(source) ? "http" : "local",
+      source: JSON.stringify(/^https?:/.test(source) ? { url: source } : { uri: source }),
+      schema: _RATINGS_SCHEMA,
+      ...(Number.isFinite(ratings) ? { profile: JSON.stringify({ num_rows: ratings }) } : {}),
+      context: "training",
+    }]);
   }
 
   async logArtifact(artifact: ArtifactInput): Promise<void> {
@@ -302,6 +381,7 @@ class MlflowActiveRun implements ActiveRun {
         to,
         await Deno.readFile(file),
       );
+      this.#files.set(to, file);
     }
     this.#draft.artifacts = [...new Set([...this.#draft.artifacts, ...files.map((f) => f[1])])]
       .sort();
@@ -313,11 +393,13 @@ class MlflowActiveRun implements ActiveRun {
     await client.createRegisteredModel(model.registeredName);
     const previous = await this.#store.aliasRmse(model.registeredName);
     const hadChampion = await client.getModelVersionByAlias(model.registeredName, CHAMPION);
+    const tags = { ...versionTags(this.#draft.tags, this.#draft.params), rmse: String(model.rmse) };
+    await this.#logModel(folder, tags);
     const version = await client.createModelVersion({
       name: model.registeredName,
       source: `${this.#run.info.artifact_uri.replace(/\/+$/, "")}/${folder}`,
       runId: this.runId,
-      tags: { rmse: String(model.rmse) },
+      tags,
     });
     const champion = isBetter(model.rmse, hadChampion ? previous : undefined);
     if (champion) await client.setAlias(model.registeredName, CHAMPION, version.version);
@@ -334,6 +416,47 @@ class MlflowActiveRun implements ActiveRun {
       champion,
       ...(hadChampion && previous !== undefined ? { previousChampionRmse: previous } : {}),
     };
+  }
+
+  /**
+   * Logs the model folder as an MLflow 3 logged model of the run (its own copy
+   * of the files, named after the algorithm, READY once uploaded), so the
+   * experiment's "Logged models" lists it; the run records it as an output.
+   */
+  async #logModel(folder: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const client = this.#store.client;
+    const prefix = folder ? `${folder}/` : "";
+    const files = [...this.#files].filter(([to]) => to.startsWith(prefix));
+    if (files.length === 0) return;
+    const params = Object.fromEntries(
+      Object.entries(this.#draft.params).filter(([k]) =>
+        k.startsWith("train.") || k.startsWith("model.")
+      ),
+    );
+    const logged = await client.createLoggedModel({
+      experimentId: this.#run.info.experiment_id,
+      name: tags.algorithm ?? "model",
+      sourceRunId: this.runId,
+      modelType: "movie-recommender",
+      params,
+      tags,
+    });
+    try {
+      for (const [to, file] of files) {
+        await client.uploadArtifact(
+          logged.artifact_uri,
+          to.slice(prefix.length),
+          await Deno.readFile(file),
+        );
+      }
+    } catch (error) {
+      await client.finalizeLoggedModel(logged.model_id, "LOGGED_MODEL_UPLOAD_FAILED")
+        .catch(() => {});
+      throw error;
+    }
+    await client.finalizeLoggedModel(logged.model_id, "LOGGED_MODEL_READY");
+    await client.logOutputs(this.runId, [logged.model_id]);
+    await this.setTags({ "mlflow.logged_model.id": logged.model_id });
   }
 
   async end(status: Exclude<RunStatus, "RUNNING">, endTime?: number): Promise<RunRecord> {

@@ -205,3 +205,89 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "MlflowRunStore: the dataset is the run's input, the model a READY logged model and its version tagged with algorithm, dataset, split and params hash",
+  ignore: env.ignore,
+  fn: async () => {
+    const c = client();
+    const experiment = `test-inputs-${unique()}`;
+    const modelName = `movie-recommender-${unique()}`;
+    const store = new MlflowRunStore(c, { experiment });
+    const dir = await modelFolder();
+    try {
+      const params = {
+        "split.kind": "random",
+        "split.seed": "42",
+        "train.model": "biased-mf",
+        "train.factors": "50",
+      };
+      const record = await recordRun(store, {
+        runName: "biased-mf factors=50",
+        status: "FINISHED",
+        startTime: Date.now() - 1000,
+        params,
+        metrics: [{ key: "rmse", value: 0.86 }],
+        tags: {
+          model: "biased-mf",
+          "dataset.name": "ml-latest-small",
+          "dataset.hash": "696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436",
+          "dataset.source": "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
+          "dataset.ratings": "100836",
+          "mlflow.user": "data-scientist",
+        },
+        artifacts: [{ localPath: join(dir, "model"), artifactPath: "model" }],
+        model: { registeredName: modelName, artifactPath: "model", rmse: 0.86 },
+      });
+      // Read back with MLflow's own REST API, not through our store.
+      const got = await c.request<{
+        run: {
+          info: { user_id?: string };
+          inputs?: { dataset_inputs?: { dataset: Record<string, string>; tags?: unknown[] }[] };
+          outputs?: { model_outputs?: { model_id: string }[] };
+        };
+      }>("GET", "/api/2.0/mlflow/runs/get", { query: { run_id: record.runId } });
+      const input = got.run.inputs?.dataset_inputs?.[0];
+      assert.equal(input?.dataset.name, "ml-latest-small");
+      assert.equal(input?.dataset.digest, "696d65a3dfce");
+      assert.equal(input?.dataset.source_type, "http");
+      assert.match(input?.dataset.source ?? "", /ml-latest-small\.zip/);
+      assert.deepEqual(
+        JSON.parse(input?.dataset.schema ?? "{}").mlflow_colspec.map((c: { name: string }) =>
+          c.name
+        ),
+        ["userId", "movieId", "rating", "timestamp"],
+      );
+      assert.equal(JSON.parse(input?.dataset.profile ?? "{}").num_rows, 100836);
+      const modelId = got.run.outputs?.model_outputs?.[0]?.model_id;
+      assert.ok(modelId, "the run has no logged model as output");
+      const logged = await c.getLoggedModel(modelId);
+      assert.equal(logged.name, "biased-mf");
+      assert.equal(logged.status, "LOGGED_MODEL_READY");
+      assert.equal(logged.source_run_id, record.runId);
+      const search = await c.request<{ models?: { info: { model_id: string } }[] }>(
+        "POST",
+        "/api/2.0/mlflow/logged-models/search",
+        {
+          body: {
+            experiment_ids: [
+              got.run.info ? (await c.getExperimentByName(experiment))!.experiment_id : "",
+            ],
+          },
+        },
+      );
+      assert.deepEqual(search.models?.map((m) => m.info.model_id), [modelId]);
+      const version = await c.getModelVersionByAlias(modelName, "champion");
+      const tags = Object.fromEntries((version?.tags ?? []).map((t) => [t.key, t.value]));
+      assert.equal(tags.algorithm, "biased-mf");
+      assert.equal(tags.dataset, "ml-latest-small");
+      assert.equal(tags.dataset_digest, "696d65a3dfce");
+      assert.equal(tags.split, "random seed=42");
+      assert.match(tags.params_hash ?? "", /^[0-9a-f]{12}$/);
+      assert.equal(tags.rmse, "0.86");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
