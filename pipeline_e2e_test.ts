@@ -68,7 +68,7 @@ Deno.test({
       assert.equal(downloads, 1);
       // The comparison table and the stage table.
       assert.match(first.stdout, /model\s+RMSE\s+MAE\s+EV/);
-      for (const stage of ["etl", "features", "split", "train", "evaluate"]) {
+      for (const stage of ["etl", "features", "split", "train", "select", "evaluate"]) {
         assert.match(first.stdout, new RegExp(`^${stage}\\s+ran\\s`, "m"));
       }
       assert.match(first.stdout, /^track\s+ran .*6 run\(s\) recorded/m);
@@ -93,7 +93,7 @@ Deno.test({
 
       const second = await run(project, args, env);
       assert.equal(second.code, 0, second.stderr);
-      for (const stage of ["etl", "features", "split", "train", "evaluate"]) {
+      for (const stage of ["etl", "features", "split", "train", "select", "evaluate"]) {
         assert.match(second.stdout, new RegExp(`^${stage}\\s+cached\\s`, "m"));
       }
       assert.equal(downloads, 1, "the zip in data/raw was reused");
@@ -119,7 +119,7 @@ Deno.test({
       }[];
       assert.equal(runs.length, 12);
       const cachedRun = runs.find((r) =>
-        r.tags["pipeline.cached_stages"] === "etl,features,split,train,evaluate"
+        r.tags["pipeline.cached_stages"] === "etl,features,split,train,select,evaluate"
       );
       assert.ok(cachedRun, "a run records its cached stages");
       assert.ok(cachedRun.tags["stage.train.from_run"], "and which run produced them");
