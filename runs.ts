@@ -2,8 +2,9 @@
  * `deno task runs`: list, compare and sync tracked runs.
  *
  * ```sh
- * deno task runs list [--experiment X] [--limit N] [--metrics rmse,mae] [--json]
- * deno task runs compare A B [--json]       # run ids, unique prefixes or run names
+ * deno task runs list [--experiment X] [--limit N] [--metrics rmse,mae] [--params a,b] [--json]
+ * deno task runs list --filter "params.factors = 100 and metrics.rmse < 0.86"
+ * deno task runs compare A B [--filter F] [--json]  # run ids, unique prefixes or run names
  * deno task runs sync [--experiment X]      # push unsynced local runs to MLflow
  * ```
  *
@@ -15,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { compareRuns, type MetricDiff, type RunComparison } from "./tracking/compare_runs.ts";
 import { findRun } from "./tracking/find_run.ts";
+import { parseRunFilter } from "./tracking/run_filter.ts";
 import { MlflowClient } from "./tracking/mlflow_client.ts";
 import { MlflowRunStore } from "./tracking/mlflow_store.ts";
 import { openRunStore } from "./tracking/open.ts";
@@ -29,13 +31,19 @@ const HELP = `Usage: deno task runs <command> [options]
 Commands:
   list                 Table of runs, newest first
   compare A B          Params that differ and metric deltas of run B against run A
-                       (A and B: run ids, unique id prefixes, or run names)
+                       (A and B: run ids, unique id prefixes, or run names unique
+                       among the runs --filter keeps; an ambiguous name lists its runs)
   sync                 Push local runs not yet in MLflow (needs MLFLOW_TRACKING_URI)
 
 Options:
   --experiment NAME    Only runs of this experiment
   --limit N            At most N runs (list)
   --metrics a,b        Metric columns of the list (default: rmse, mae and ranking metrics)
+  --params a,b         Param columns of the list (default: the params that differ between
+                       the listed runs); "train." and "model." may be left out
+  --filter TEXT        Only runs matching MLflow's search syntax (a subset): clauses joined
+                       by "and", e.g. "params.factors = 100 and metrics.rmse < 0.86",
+                       "tags.model = 'svd'", "attributes.status != 'FAILED'"
   --root DIR           Local run store folder (default: runs)
   --mlflow             Read runs from the MLflow server in MLFLOW_TRACKING_URI
   --json               Machine-readable output
@@ -62,6 +70,8 @@ export async function main(
         experiment: { type: "string" },
         limit: { type: "string" },
         metrics: { type: "string" },
+        params: { type: "string" },
+        filter: { type: "string" },
         root: { type: "string" },
         mlflow: { type: "boolean" },
         json: { type: "boolean" },
@@ -83,20 +93,34 @@ export async function main(
     err(`Invalid --limit "${opts.limit}": expected a positive whole number`);
     return 2;
   }
+  let keep: ((run: RunRecord) => boolean) | undefined;
+  if (opts.filter !== undefined) {
+    try {
+      keep = parseRunFilter(opts.filter);
+    } catch (error) {
+      err((error as Error).message);
+      return 2;
+    }
+  }
   try {
     switch (command) {
       case "list": {
         const store = readStore(opts, io.env, err);
-        const runs = await store.listRuns({
+        // With a filter, the limit applies to the runs it keeps.
+        let runs = await store.listRuns({
           ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
-          ...(limit !== undefined ? { limit } : {}),
+          ...(limit !== undefined && !keep ? { limit } : {}),
         });
+        if (keep) runs = runs.filter(keep).slice(0, limit ?? Infinity);
         if (opts.json) io.out(JSON.stringify(runs, jsonNumbers, 2));
-        else {io.out(formatList(
-            runs,
-            opts.metrics?.split(",").map((m) => m.trim()).filter(Boolean),
-            store.location,
-          ));}
+        else {
+          io.out(formatList(runs, {
+            metrics: opts.metrics?.split(",").map((m) => m.trim()).filter(Boolean),
+            params: opts.params?.split(",").map((m) => m.trim()).filter(Boolean),
+            location: store.location,
+            filtered: opts.filter,
+          }));
+        }
         return 0;
       }
       case "compare": {
@@ -105,8 +129,9 @@ export async function main(
           return 2;
         }
         const store = readStore(opts, io.env, err);
-        const a = await findRun(store, rest[0]!);
-        const b = await findRun(store, rest[1]!);
+        const find = { ...(keep ? { filter: keep } : {}), narrowHint: "--filter" };
+        const a = await findRun(store, rest[0]!, find);
+        const b = await findRun(store, rest[1]!, find);
         const comparison = compareRuns(a, b);
         if (opts.json) {
           const { a: ra, b: rb, ...diff } = comparison;
@@ -174,15 +199,52 @@ function readStore(
 
 const PREFERRED = [/^rmse$/, /^mae$/, /^explained_variance$/, /^ndcg/, /^precision/, /^recall/];
 
-function formatList(runs: RunRecord[], metrics: string[] | undefined, location: string): string {
-  if (runs.length === 0) return `No runs in ${location}`;
+/** The key of `wanted` among the runs' params: exact, else `train.<wanted>` or `model.<wanted>`. */
+function paramKey(runs: readonly RunRecord[], wanted: string): string {
+  const keys = new Set(runs.flatMap((r) => Object.keys(r.params)));
+  if (keys.has(wanted)) return wanted;
+  for (const prefix of ["train.", "model."]) if (keys.has(prefix + wanted)) return prefix + wanted;
+  return wanted;
+}
+
+/** Params that differ between the runs (hyper-parameters first), at most `max`. */
+function differingParams(runs: readonly RunRecord[], max: number): string[] {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))];
+  const varying = keys.filter((k) => new Set(runs.map((r) => r.params[k] ?? "")).size > 1)
+    .filter((k) => !/^(train\.models|etl\.|tracking\.)/.test(k));
+  const rank = (k: string) =>
+    k === "train.model" ? 0 : k.startsWith("train.") ? 1 : k.startsWith("model.") ? 2 : 3;
+  return varying.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, max);
+}
+
+function formatList(
+  runs: RunRecord[],
+  options: { metrics?: string[]; params?: string[]; location: string; filtered?: string },
+): string {
+  const { location } = options;
+  if (runs.length === 0) {
+    return `No runs in ${location}${
+      options.filtered ? ` match --filter "${options.filtered}"` : ""
+    }`;
+  }
   const keys = new Set(runs.flatMap((r) => Object.keys(r.metrics)));
-  const columns = metrics ?? PREFERRED
+  const columns = options.metrics ?? PREFERRED
     .flatMap((re) => [...keys].filter((k) => re.test(k)).sort())
     .filter((k, i, all) => all.indexOf(k) === i)
     .slice(0, 4);
+  const params = options.params?.map((p) => paramKey(runs, p)) ?? differingParams(runs, 5);
+  const short = (k: string) => k.replace(/^(train|model)\./, "");
   const showSync = runs.some((r) => r.synced !== undefined);
-  const header = ["RUN", "EXPERIMENT", "NAME", "STATUS", "STARTED", "DURATION", ...columns];
+  const header = [
+    "RUN",
+    "EXPERIMENT",
+    "NAME",
+    "STATUS",
+    "STARTED",
+    "DURATION",
+    ...params.map(short),
+    ...columns,
+  ];
   const align: Align[] = [
     "left",
     "left",
@@ -190,6 +252,7 @@ function formatList(runs: RunRecord[], metrics: string[] | undefined, location: 
     "left",
     "left",
     "right",
+    ...params.map(() => "right" as const),
     ...columns.map(() => "right" as const),
   ];
   if (showSync) {
@@ -204,6 +267,7 @@ function formatList(runs: RunRecord[], metrics: string[] | undefined, location: 
       r.status,
       formatTime(r.startTime),
       r.endTime !== undefined ? formatDuration(r.endTime - r.startTime) : "-",
+      ...params.map((k) => r.params[k] ?? "-"),
       ...columns.map((k) => formatNumber(latestMetric(r, k))),
     ];
     if (showSync) row.push(r.synced === undefined ? "-" : r.synced ? "yes" : "no");
@@ -211,7 +275,7 @@ function formatList(runs: RunRecord[], metrics: string[] | undefined, location: 
   });
   return `${formatTable(header, rows, align)}\n\n${runs.length} run${
     runs.length === 1 ? "" : "s"
-  } in ${location}`;
+  } in ${location}${options.filtered ? ` matching "${options.filtered}"` : ""}`;
 }
 
 function formatComparison(c: RunComparison): string {

@@ -49,7 +49,7 @@ Deno.test("runs list prints an aligned table with the key metrics", async () => 
     const lines = r.out.split("\n");
     assert.match(
       lines[0]!,
-      /^RUN\s+EXPERIMENT\s+NAME\s+STATUS\s+STARTED\s+DURATION\s+rmse\s+ndcg_at_10$/,
+      /^RUN\s+EXPERIMENT\s+NAME\s+STATUS\s+STARTED\s+DURATION\s+factors\s+rmse\s+ndcg_at_10$/,
     );
     assert.ok(lines.some((l) => l.startsWith(a.runId.slice(0, 8)) && l.includes("0.9000")));
     assert.ok(lines.some((l) => l.startsWith(b.runId.slice(0, 8)) && l.includes("0.8500")));
@@ -177,4 +177,87 @@ Deno.test({
       await Deno.remove(root, { recursive: true });
     }
   },
+});
+
+async function sweepRuns() {
+  const root = await Deno.makeTempDir({ prefix: "runs_cli_sweep_" });
+  const store = new LocalRunStore(root, { experiment: "movies" });
+  const runs = [];
+  for (const [factors, rmse] of [[20, 0.87], [50, 0.862], [100, 0.858], [100, 0.866]] as const) {
+    runs.push(await recordRun(store, input("biased-mf", factors, rmse, 0.1)));
+  }
+  return { root, runs };
+}
+
+Deno.test("runs list --filter keeps the runs matching MLflow's search syntax", async (t) => {
+  const { root, runs } = await sweepRuns();
+  try {
+    const ids = async (filter: string) => {
+      const r = await run(["list", "--root", root, "--filter", filter, "--json"]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { runId: string }[]).map((x) => x.runId).sort();
+    };
+    const cases: [string, number[]][] = [
+      ["params.factors = 100 and metrics.rmse < 0.86", [2]],
+      ["params.`train.factors` = '100'", [2, 3]],
+      ["params.factors >= 50 AND metrics.rmse <= 0.862", [1, 2]],
+      ["metrics.rmse > 0.9", []],
+      ["attributes.run_name LIKE 'biased%' and params.factors != 20", [1, 2, 3]],
+    ];
+    for (const [filter, expected] of cases) {
+      await t.step(filter, async () => {
+        assert.deepEqual(await ids(filter), expected.map((i) => runs[i]!.runId).sort());
+      });
+    }
+    const table = await run(["list", "--root", root, "--filter", "params.factors = 100"]);
+    assert.match(table.out, /2 runs in .* matching "params\.factors = 100"/);
+    const bad = await run(["list", "--root", root, "--filter", "params.factors == 100 or x"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^Cannot parse --filter: .*; write clauses like/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("runs list shows the params that differ as columns, or the ones asked for", async () => {
+  const { root } = await sweepRuns();
+  try {
+    const auto = await run(["list", "--root", root]);
+    assert.match(auto.out.split("\n")[0]!, /DURATION\s+factors\s+rmse/);
+    assert.ok(!/\blr\b/.test(auto.out.split("\n")[0]!), "lr is the same in every run");
+    const asked = await run(["list", "--root", root, "--params", "lr,factors"]);
+    assert.match(asked.out.split("\n")[0]!, /DURATION\s+lr\s+factors\s+rmse/);
+    assert.match(asked.out, /0\.01\s+100\s+0\.8580/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("runs compare takes a run name unique within --filter, else lists the candidates", async () => {
+  const { root, runs } = await sweepRuns();
+  try {
+    const ambiguous = await run(["compare", "biased-mf", runs[0]!.runId, "--root", root]);
+    assert.equal(ambiguous.code, 1);
+    assert.match(
+      ambiguous.err,
+      /Run name "biased-mf" matches 4 runs: give one of their ids or narrow them with --filter/,
+    );
+    for (const r of runs) {
+      assert.ok(ambiguous.err.includes(r.runId.slice(0, 8)), "candidate missing");
+    }
+    const narrowed = await run([
+      "compare",
+      "biased-mf",
+      runs[3]!.runId.slice(0, 8),
+      "--root",
+      root,
+      "--filter",
+      "metrics.rmse < 0.86",
+      "--json",
+    ]);
+    assert.equal(narrowed.code, 0, narrowed.err);
+    assert.equal(JSON.parse(narrowed.out).a, runs[2]!.runId);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
