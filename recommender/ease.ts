@@ -50,7 +50,7 @@ import { rankScores } from "./rank_scores.ts";
  */
 export const easeConfigSchema = z.object({
   /** Ridge of the Gram matrix (Steck's lambda; scales with the number of users). */
-  lambda: z.number().positive().max(1e7).default(250).meta({
+  lambda: z.number().positive().max(1e7).default(241).meta({
     tune: { min: 10, max: 5000, log: true },
   }),
   /** Ratings at or above this count as positives (validation: 3 beats 0, 3.5 and 4). */

@@ -61,7 +61,7 @@ export const ialsConfigSchema = z.object({
   /** Alternating sweeps (movies then users). */
   iterations: z.number().int().positive().max(1000).default(15),
   /** Confidence slope: a positive weighs `1 + alpha * w`. */
-  alpha: z.number().nonnegative().max(1e5).default(1).meta({
+  alpha: z.number().nonnegative().max(1e5).default(0.5).meta({
     tune: { min: 0.1, max: 50, log: true },
   }),
   /** `w` of a positive: 1 (`binary`) or its rating (`rating`). */
@@ -69,7 +69,7 @@ export const ialsConfigSchema = z.object({
     tune: { values: ["binary", "rating"] },
   }),
   /** Regularization per unit of a row's total confidence (see the module doc). */
-  regularization: z.number().nonnegative().max(1e4).default(0.015).meta({
+  regularization: z.number().nonnegative().max(1e4).default(0.01).meta({
     tune: { min: 1e-3, max: 0.1, log: true },
   }),
   /** Exponent nu of the frequency scaling (0: the same lambda for every row). */
