@@ -80,7 +80,13 @@ for (
 ) {
   const names = members.map((m) => m.model).join(" + ");
   Deno.test(`blend (${names}) ranks on the blend of its members' raw scores, clips what it returns`, () => {
-    const blend = createModel("blend", { members, holdoutFraction: 0.2, ridge: 0.01 }) as Blend;
+    // Without meta-features the blend is w0 + sum_j w_j * member_j, which this test rebuilds.
+    const blend = createModel("blend", {
+      members,
+      holdoutFraction: 0.2,
+      ridge: 0.01,
+      metaFeatures: false,
+    }) as Blend;
     blend.fit(table);
     // the members are refitted on the whole table: fit the same models independently
     const raws = members.map((m) => memberRaw(m.model, m.config));
