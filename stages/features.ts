@@ -39,6 +39,7 @@
  * | genre_count | Int32 | number of genres |
  * | tag_count | Int32 | tag applications (0 without `tags.parquet`) |
  * | tag_users | Int32 | distinct users who tagged it |
+ * | release_year | Int32 | the year in its title; null when unknown (known for unrated movies too) |
  *
  * @module
  */
@@ -228,11 +229,14 @@ function _movieGenres(movies: pl.DataFrame, tags: pl.DataFrame | undefined): pl.
       pl.lit(null).cast(pl.Int32).alias("tag_users"),
     );
   }
-  return out.withColumns(
+  const years = movies.select(pl.col("movieId"), pl.col("year").alias("release_year"))
+    .unique({ subset: ["movieId"], keep: "first" });
+  return out.join(years, { on: "movieId", how: "left" }).withColumns(
     pl.col("genre_count").fillNull(0).cast(pl.Int32),
     pl.col("tag_count").fillNull(0).cast(pl.Int32),
     pl.col("tag_users").fillNull(0).cast(pl.Int32),
-  );
+    pl.col("release_year").cast(pl.Int32),
+  ).sort("movieId");
 }
 
 /** The `features` stage. */

@@ -98,7 +98,7 @@ Deno.test("buildFeatures() adds UTC year, month, ISO weekday and release year pe
   assert.deepEqual(pick(r[3]!), [1970, 2, 2, 1995, -25]);
 });
 
-Deno.test("buildFeatures() builds genre multi-hot columns and tag counts per movie", () => {
+Deno.test("buildFeatures() builds genre multi-hot columns, tag counts and release years per movie", () => {
   const f = buildFeatures(inputs(), featuresParams.parse({}));
   assert.deepEqual(f.movieGenres.columns, [
     "movieId",
@@ -107,8 +107,11 @@ Deno.test("buildFeatures() builds genre multi-hot columns and tag counts per mov
     "genre_count",
     "tag_count",
     "tag_users",
+    "release_year",
   ]);
-  assert.deepEqual(rows(f.movieGenres).map((r) => Object.values(r)), [
+  // movie 30 has no rating: its year still comes from its title (a new movie's content)
+  assert.deepEqual(f.movieGenres.getColumn("release_year").toArray(), [1995, null, 2000]);
+  assert.deepEqual(rows(f.movieGenres.drop("release_year")).map((r) => Object.values(r)), [
     [10, 1, 1, 2, 3, 2],
     [20, 0, 0, 0, 0, 0],
     [30, 1, 0, 1, 0, 0],

@@ -293,17 +293,38 @@ async function foldDirs(splitDir: string): Promise<string[]> {
   return dirs.length > 0 ? dirs : [splitDir];
 }
 
-function reporter(progress: Progress, name: string, fold: number, folds: number) {
+/**
+ * Epoch progress of one model, saying which pass it is: with a holdout, the
+ * first pass stops early on it and the second (the epoch count starts over)
+ * refits on all training ratings.
+ */
+function reporter(
+  progress: Progress,
+  at: { name: string; fold: number; folds: number; holdout: boolean },
+) {
+  let pass = 1;
+  let last = 0;
   return (p: FitProgress) => {
     if (p.epoch !== undefined && p.epochs !== undefined) {
-      progress.update(p.epoch, p.epochs, `epochs of ${name}${folds > 1 ? ` fold ${fold}` : ""}`);
+      if (p.epoch < last) pass++;
+      last = p.epoch;
+      const which = !at.holdout
+        ? ""
+        : pass === 1
+        ? ", early-stopping pass on the holdout"
+        : ", refit on all training ratings";
+      progress.update(
+        p.epoch,
+        p.epochs,
+        `epochs of ${at.name}${at.folds > 1 ? ` fold ${at.fold}` : ""}${which}`,
+      );
     }
   };
 }
 
 /**
  * The movie content of the features stage's output (`movie_genres.parquet`:
- * genres and tag counts; `rating_features.parquet`: release year), for the
+ * genres, tag counts and release year), for the
  * models that read content. Undefined when the genre table is missing.
  */
 export async function readMovieContent(dir: string): Promise<MovieContent | undefined> {
@@ -311,13 +332,11 @@ export async function readMovieContent(dir: string): Promise<MovieContent | unde
   if (!(await pathExists(genresPath))) return undefined;
   const g = pl.readParquet(genresPath);
   const ids = g.getColumn("movieId").toArray() as number[];
+  // The year from each movie's title, rated or not (a new movie has no rating to carry it).
   const year = new Map<number, number>();
-  const ratingsPath = join(dir, "rating_features.parquet");
-  if (await pathExists(ratingsPath)) {
-    const rf = pl.readParquet(ratingsPath).select("movieId", "release_year");
-    const m = rf.getColumn("movieId").toArray() as number[];
-    const y = rf.getColumn("release_year").toArray() as Array<number | null>;
-    for (let e = 0; e < m.length; e++) if (y[e] !== null) year.set(m[e]!, y[e]!);
+  if (g.columns.includes("release_year")) {
+    const y = g.getColumn("release_year").toArray() as Array<number | null>;
+    for (let e = 0; e < ids.length; e++) if (y[e] !== null) year.set(ids[e]!, y[e]!);
   }
   const genres: Record<string, number[]> = {};
   for (const c of g.columns) {
@@ -361,7 +380,12 @@ export const trainStage = defineStage({
       for (const name of params.models) {
         ctx.signal.throwIfAborted();
         const trained = await trainModel(name, train, params, {
-          onProgress: reporter(progress, name, fold, dirs.length),
+          onProgress: reporter(progress, {
+            name,
+            fold,
+            folds: dirs.length,
+            holdout: params.validationFraction > 0,
+          }),
           ...(content ? { content } : {}),
         });
         const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
