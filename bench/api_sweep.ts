@@ -60,7 +60,21 @@ async function _rssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "NaN");
 }
 
-async function _metrics(base: string): Promise<{ bytes: number; ms: number; series: number }> {
+interface _Scrape {
+  bytes: number;
+  ms: number;
+  series: number;
+  /** POST /recommend answers counted as 499 (client closed) and as 503. */
+  uploads499: number;
+  uploads503: number;
+}
+
+function _count(text: string, status: number): number {
+  const m = new RegExp(`method="POST",route="/recommend",status="${status}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function _metrics(base: string): Promise<_Scrape> {
   const t0 = performance.now();
   const text = await (await fetch(`${base}/metrics`)).text();
   const ms = performance.now() - t0;
@@ -68,6 +82,8 @@ async function _metrics(base: string): Promise<{ bytes: number; ms: number; seri
     bytes: new TextEncoder().encode(text).length,
     ms,
     series: text.split("\n").filter((l) => l && !l.startsWith("#")).length,
+    uploads499: _count(text, 499),
+    uploads503: _count(text, 503),
   };
 }
 
@@ -251,7 +267,10 @@ if (import.meta.main) {
   const holds: HoldResult[] = [];
   const rounds_: { round: number; rssKiB: number; metrics: { bytes: number; series: number } }[] =
     [];
-  let before = { rssKiB: 0, metrics: { bytes: 0, ms: 0, series: 0 } };
+  let before = {
+    rssKiB: 0,
+    metrics: { bytes: 0, ms: 0, series: 0, uploads499: 0, uploads503: 0 } as _Scrape,
+  };
   let after = before;
   let healthyAfter = false;
   try {
@@ -442,7 +461,7 @@ if (import.meta.main) {
       } s | ${st(h.answers)} |`
     ),
     "",
-    "Then 100 uploads were abandoned mid-body (counted as status 499 in /metrics, not 503).",
+    `Each round ends with 100 uploads abandoned mid-body; at the last scrape /metrics counted POST /recommend ${after.metrics.uploads499} times as 499 (client closed) and ${after.metrics.uploads503} times as 503.`,
     "",
   ].join("\n");
   await Deno.writeTextFile(join(outDir, `${name}.md`), md);
