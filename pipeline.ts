@@ -28,6 +28,7 @@ import { TIMINGS_FILE } from "./dag/hash.ts";
 import { reportFromStore } from "./stages/report/cli.ts";
 import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
+import { createSweepProgress } from "./dag/progress.ts";
 import { openRunStore, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
@@ -269,10 +270,10 @@ async function main(args: string[]): Promise<number> {
   try {
     let allOk = true;
     const sweepRows: string[][] = [];
+    // One bar for the whole sweep on a terminal (a line per run otherwise).
+    const sweep = combos.length > 1 ? createSweepProgress(combos.length) : undefined;
     for (const [i, params] of validated.entries()) {
-      if (combos.length > 1) {
-        console.error(`\n=== sweep ${i + 1}/${combos.length}: ${combos[i]!.join(" ")} ===`);
-      }
+      sweep?.start(i, combos[i]!.join(" "));
       const startTime = Date.now();
       const started = performance.now();
       const invocationId = newRunId();
@@ -333,6 +334,7 @@ async function main(args: string[]): Promise<number> {
         }
       }
     }
+    sweep?.end();
     if (sweepRows.length > 0) {
       console.log(
         `\nSweep: ${combos.length} runs\n${

@@ -97,6 +97,17 @@ const localImport = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^
  * the stage that trains it. npm imports are pinned by deno.lock instead.
  */
 export async function hashCode(moduleUrl: string): Promise<string> {
+  return (await hashCodeFiles(moduleUrl)).hash;
+}
+
+/**
+ * {@linkcode hashCode} and the hash of each file that went into it, by path
+ * relative to the module's folder (`train.ts`, `../recommender/als.ts`), so a
+ * changed key can name the file that changed.
+ */
+export async function hashCodeFiles(
+  moduleUrl: string,
+): Promise<{ hash: string; files: Record<string, string> }> {
   const root = fileURLToPath(moduleUrl);
   const seen = new Map<string, string>();
   const visit = async (path: string) => {
@@ -109,6 +120,30 @@ export async function hashCode(moduleUrl: string): Promise<string> {
   };
   await visit(root);
   const base = dirname(root);
-  const lines = [...seen.entries()].map(([p, h]) => `${relative(base, p)}\0${h}`).sort();
-  return sha256(lines.join("\n"));
+  const files = Object.fromEntries(
+    [...seen.entries()].map(([p, h]) => [relative(base, p), h] as const).sort((a, b) =>
+      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
+    ),
+  );
+  const lines = Object.entries(files).map(([p, h]) => `${p}\0${h}`).sort();
+  return { hash: sha256(lines.join("\n")), files };
+}
+
+/**
+ * The files whose hash differs between two {@linkcode hashCodeFiles} results
+ * (changed, added or removed), sorted.
+ *
+ * @example
+ * ```ts
+ * import { changedCodeFiles } from "./hash.ts";
+ * const names = changedCodeFiles({ "a.ts": "1", "b.ts": "2" }, { "a.ts": "1", "b.ts": "3" });
+ * if (names.join() !== "b.ts") throw new Error(names.join());
+ * ```
+ */
+export function changedCodeFiles(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((n) => before[n] !== after[n]).sort();
 }

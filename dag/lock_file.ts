@@ -29,6 +29,8 @@ const stageRun = z.object({
   runId: z.string(),
   ranAt: z.string(),
   seconds: z.number(),
+  /** Hash of each code file of the stage, so the next run can say which file changed. */
+  codeFiles: z.record(z.string(), z.string()).optional(),
 });
 
 const stageRunsSchema = z.object({

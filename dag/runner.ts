@@ -10,10 +10,11 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { replacePath, tempPathFor } from "./atomic.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
-import { hashCode, hashJson, hashPath } from "./hash.ts";
+import { changedCodeFiles, hashCodeFiles, hashJson, hashPath } from "./hash.ts";
 import {
   type LockEntry,
   type LockFile,
@@ -25,7 +26,7 @@ import {
 } from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
 import { RunCache } from "./run_cache.ts";
-import { createProgress, formatSeconds, type Progress } from "./progress.ts";
+import { createProgress, formatSeconds, type Progress, stderrLine } from "./progress.ts";
 import type { Stage, StageOutcome, StageResult } from "./stage.ts";
 import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
 import { pathExists } from "./path_exists.ts";
@@ -159,6 +160,8 @@ export function removeActiveTemps(): void {
 interface KeyParts {
   readonly key: string;
   readonly code: string;
+  /** Hash of each code file, by path relative to the stage module's folder. */
+  readonly codeFiles: Record<string, string>;
   readonly params: Record<string, unknown>;
   readonly paramsHash: string;
   readonly deps: Record<string, string>;
@@ -166,7 +169,7 @@ interface KeyParts {
 }
 
 async function computeKey(stage: Stage, root: string, section: unknown): Promise<KeyParts> {
-  const code = await hashCode(stage.code);
+  const { hash: code, files: codeFiles } = await hashCodeFiles(stage.code);
   const params = (section ?? {}) as Record<string, unknown>;
   const paramsHash = hashJson(params);
   const deps: Record<string, string> = {};
@@ -179,7 +182,7 @@ async function computeKey(stage: Stage, root: string, section: unknown): Promise
   }
   const extra = stage.extraKey ? hashJson(await stage.extraKey(section as never, root)) : undefined;
   const key = hashJson({ code, paramsHash, deps, extra });
-  return { key, code, params, paramsHash, deps, extra };
+  return { key, code, codeFiles, params, paramsHash, deps, extra };
 }
 
 function paramDiff(
@@ -204,6 +207,30 @@ async function outputsIntact(stage: Stage, root: string, entry: LockEntry): Prom
     else if (recorded !== current) problems.push(`output ${out} was modified`);
   }
   return problems;
+}
+
+/**
+ * "code changed" naming the files, from the code hashes the last run recorded
+ * (`pipeline.runs.json`): `code changed: stages/train.ts, recommender/als.ts`.
+ */
+function namedCodeChange(
+  reasons: string[],
+  root: string,
+  stage: Stage,
+  before: Readonly<Record<string, string>> | undefined,
+  after: Readonly<Record<string, string>>,
+): string[] {
+  const at = reasons.indexOf("code changed");
+  if (at < 0 || !before) return reasons;
+  const base = dirname(fileURLToPath(stage.code));
+  const files = changedCodeFiles(before, after).map((f) =>
+    relative(root, resolve(base, f)).split("\\").join("/")
+  );
+  if (files.length === 0) return reasons;
+  const shown = files.length > 4
+    ? `${files.slice(0, 4).join(", ")} and ${files.length - 4} more`
+    : files.join(", ");
+  return reasons.map((r, i) => (i === at ? `code changed: ${shown}` : r));
 }
 
 /** Why a stage must run, given its lock entry and current key; empty = cached. */
@@ -278,7 +305,8 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const root = resolve(options.root);
   const lockPath = options.lockPath ?? join(root, "pipeline.lock");
-  const log = options.log ?? ((line: string) => console.error(line));
+  // On a terminal, log lines go above the stages' progress bars.
+  const log = options.log ?? stderrLine;
   const graph = buildGraph(stages, (dep) => {
     try {
       Deno.statSync(resolve(root, dep));
@@ -335,12 +363,12 @@ export async function runPipeline(
         };
       } else {
         const parts = await computeKey(stage, root, options.params[stage.name]);
-        const reasons = await reasonsToRun(
-          stage,
+        const reasons = namedCodeChange(
+          await reasonsToRun(stage, root, lock.stages[stage.name], parts, options.redact),
           root,
-          lock.stages[stage.name],
-          parts,
-          options.redact,
+          stage,
+          stageRuns[stage.name]?.codeFiles,
+          parts.codeFiles,
         );
         if (options.force) reasons.unshift("--force");
         else if (reasons.length > 0 && runCache && await runCache.lookup(stage.name, parts.key)) {
@@ -370,15 +398,19 @@ export async function runPipeline(
   const execute = async (stage: Stage): Promise<void> => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const progress = createProgress(stage.name, { write: log });
+    const progress = createProgress(stage.name, options.log ? { write: log } : {});
     let parts: KeyParts | undefined;
     const tmpOuts: Record<string, string> = {};
     try {
       parts = await computeKey(stage, root, options.params[stage.name]);
       const entry = lock.stages[stage.name];
-      const reasons = stage.always
-        ? ["always runs"]
-        : await reasonsToRun(stage, root, entry, parts, options.redact);
+      const reasons = stage.always ? ["always runs"] : namedCodeChange(
+        await reasonsToRun(stage, root, entry, parts, options.redact),
+        root,
+        stage,
+        stageRuns[stage.name]?.codeFiles,
+        parts.codeFiles,
+      );
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
         const producedBy = producer(stage.name, parts.key);
@@ -473,6 +505,7 @@ export async function runPipeline(
           runId: cached?.runId ?? options.runId,
           ranAt: new Date().toISOString(),
           seconds: Number(seconds().toFixed(3)),
+          codeFiles: parts.codeFiles,
         };
         await saveLock();
         if (runCache && !cached && stage.outs.length > 0) {
@@ -514,6 +547,7 @@ export async function runPipeline(
         error: message,
       });
     } finally {
+      progress.end?.();
       for (const tmp of Object.values(tmpOuts)) activeTemps.delete(tmp);
     }
   };

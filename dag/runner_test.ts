@@ -113,7 +113,24 @@ Deno.test("runPipeline() re-runs a stage whose code changed", async () => {
     dryRun: true,
     log: quiet,
   });
-  assert.deepEqual(plan[0]!.reasons, ["code changed"]);
+  assert.deepEqual(plan[0]!.reasons, ["code changed: stage_code.ts"]);
+});
+
+Deno.test("runPipeline() names the imported file whose change re-runs a stage", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(join(root, "lib"));
+  const codeFile = join(root, "stage_code.ts");
+  await Deno.writeTextFile(codeFile, 'import { k } from "./lib/model.ts";\nexport const v = k;\n');
+  await Deno.writeTextFile(join(root, "lib/model.ts"), "export const k = 1;\n");
+  const stage = { ...makeStages(root)[0]!, code: `file://${codeFile}` } as Stage;
+  await runPipeline([stage], { root, params: params(), runId: "r1", log: quiet });
+  await Deno.writeTextFile(join(root, "lib/model.ts"), "export const k = 2;\n");
+  const lines: string[] = [];
+  await runPipeline([stage], { root, params: params(), runId: "r2", log: (l) => lines.push(l) });
+  assert.ok(
+    lines.some((l) => l.includes("running: code changed: lib/model.ts")),
+    lines.join("\n"),
+  );
 });
 
 Deno.test("buildGraph() refuses cycles, missing inputs and shared outputs", async (t) => {
