@@ -45,7 +45,7 @@ export function createSweepProgress(
         formatSeconds(secs)
       }${eta})`;
       if (board) board.set("sweep", text);
-      else write(`\n=== ${text} ===`);
+      else write(`\n=== sweep ${index + 1}/${total}: ${label} ===`);
     },
     end() {
       board?.done(

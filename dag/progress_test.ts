@@ -84,5 +84,5 @@ Deno.test("createSweepProgress() shows the sweep's bar with an ETA, or a line pe
   const lines: string[] = [];
   const plain = createSweepProgress(2, { write: (l) => lines.push(l), now: () => 0 });
   plain.start(0, "a=1");
-  assert.deepEqual(lines, ["\n=== sweep 1/2 [--------------------] a=1 (0.00s) ==="]);
+  assert.deepEqual(lines, ["\n=== sweep 1/2: a=1 ==="]);
 });
