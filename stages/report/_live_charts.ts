@@ -217,7 +217,9 @@ function _sweep(views: readonly RunView[], data: IndexData, param: string): _Liv
                 field,
                 type: "quantitative",
                 title: `${param}${log ? " (log scale)" : ""}`,
-                scale: log ? { type: "log" } : { zero: false, nice: true },
+                scale: log
+                  ? { type: "log", nice: false, padding: 10 }
+                  : { zero: false, nice: true },
               },
               y: {
                 field: "m_rmse",
@@ -379,7 +381,14 @@ function _parallel(views: readonly RunView[], data: IndexData): _LiveChart | und
           mark: { type: "rule", color: "#9aa3af" },
           encoding: {
             detail: { aggregate: "count" },
-            x: { field: "axis", type: "nominal", sort: axes.map((a) => a.label), title: null },
+            x: {
+              field: "axis",
+              type: "nominal",
+              sort: axes.map((a) => a.label),
+              title: null,
+              // below each axis's smallest value, which is written at its foot
+              axis: { offset: 16, labelFontWeight: 600, labelFontSize: 12 },
+            },
           },
         },
         {
