@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import { hashPath } from "./hash.ts";
+import type { StatCache } from "./stat_cache.ts";
 import type { StageResult } from "./stage.ts";
 
 /** A cached run of a stage. */
@@ -47,11 +48,18 @@ async function linkTree(from: string, to: string): Promise<void> {
 export class RunCache {
   readonly #dir: string;
   readonly #keep: number;
+  readonly #hash: (path: string) => Promise<string | undefined>;
 
-  /** `dir` is usually `<root>/.cache/runs`; `keep` entries are kept per stage. */
-  constructor(dir: string, keep = 20) {
+  /**
+   * `dir` is usually `<root>/.cache/runs`; `keep` entries are kept per stage;
+   * `hashes` checks restored outputs through the runner's stat cache (a
+   * hard-linked output shares its inode, so it is not read again).
+   */
+  constructor(dir: string, options: { keep?: number; hashes?: StatCache } = {}) {
     this.#dir = dir;
-    this.#keep = keep;
+    this.#keep = options.keep ?? 20;
+    const hashes = options.hashes;
+    this.#hash = hashes ? (path) => hashes.hashPath(path) : hashPath;
   }
 
   /** The cached run of `stage` with `key`, if there is a complete one. */
@@ -81,7 +89,7 @@ export class RunCache {
     try {
       for (const [i, target] of targets.entries()) {
         await linkTree(join(run.dir, "outs", String(i)), target);
-        if ((await hashPath(target)) !== run.hashes[i]) {
+        if ((await this.#hash(target)) !== run.hashes[i]) {
           throw new Error(`output ${i + 1} no longer has the content it was cached with`);
         }
       }

@@ -14,7 +14,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { replacePath, tempPathFor } from "./atomic.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
-import { changedCodeFiles, hashCodeFiles, hashJson, hashPath } from "./hash.ts";
+import { changedCodeFiles, hashCodeFiles, hashJson } from "./hash.ts";
 import {
   type LockEntry,
   type LockFile,
@@ -26,6 +26,7 @@ import {
 } from "./lock_file.ts";
 import { flattenParams } from "./params.ts";
 import { RunCache } from "./run_cache.ts";
+import { StatCache } from "./stat_cache.ts";
 import { createProgress, formatSeconds, type Progress, stderrLine } from "./progress.ts";
 import type { Stage, StageOutcome, StageResult } from "./stage.ts";
 import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
@@ -69,6 +70,13 @@ export interface RunOptions {
   readonly runCache?: string;
   /** Masks secrets in param values written to the lock file (e.g. a password in a URL). */
   readonly redact?: (value: string) => string;
+  /**
+   * File of the stat cache (see `stat_cache.ts`): content hashes of inputs
+   * and outputs kept with their size, mtime and inode, so an unchanged file is
+   * hashed once, not once per stage and run. Default
+   * `<root>/.cache/stat_cache.json`; `false`: hash every file (once per run).
+   */
+  readonly statCache?: string | false;
 }
 
 /** One stage's decision before running. */
@@ -168,13 +176,18 @@ interface KeyParts {
   readonly extra?: string;
 }
 
-async function computeKey(stage: Stage, root: string, section: unknown): Promise<KeyParts> {
+async function computeKey(
+  stage: Stage,
+  root: string,
+  options: { section: unknown; hashes: StatCache },
+): Promise<KeyParts> {
+  const section = options.section;
   const { hash: code, files: codeFiles } = await hashCodeFiles(stage.code);
   const params = (section ?? {}) as Record<string, unknown>;
   const paramsHash = hashJson(params);
   const deps: Record<string, string> = {};
   for (const dep of stage.deps) {
-    const h = await hashPath(resolve(root, dep));
+    const h = await options.hashes.hashPath(resolve(root, dep));
     if (h === undefined) {
       throw new Error(`Stage "${stage.name}" needs "${dep}", which does not exist`);
     }
@@ -198,11 +211,16 @@ function paramDiff(
   );
 }
 
-async function outputsIntact(stage: Stage, root: string, entry: LockEntry): Promise<string[]> {
+async function outputsIntact(
+  stage: Stage,
+  root: string,
+  options: { entry: LockEntry; hashes: StatCache },
+): Promise<string[]> {
+  const entry = options.entry;
   const problems: string[] = [];
   for (const out of stage.outs) {
     const recorded = entry.outs[out];
-    const current = await hashPath(resolve(root, out));
+    const current = await options.hashes.hashPath(resolve(root, out));
     if (current === undefined) problems.push(`output ${out} is missing`);
     else if (recorded !== current) problems.push(`output ${out} was modified`);
   }
@@ -239,8 +257,9 @@ async function reasonsToRun(
   root: string,
   entry: LockEntry | undefined,
   parts: KeyParts,
-  redact?: (value: string) => string,
+  options: { redact?: ((value: string) => string) | undefined; hashes: StatCache },
 ): Promise<string[]> {
+  const redact = options.redact;
   if (!entry) return ["never ran (no lock entry)"];
   const reasons: string[] = [];
   if (entry.code !== parts.code) reasons.push("code changed");
@@ -258,7 +277,7 @@ async function reasonsToRun(
   }
   if (entry.extra !== parts.extra) reasons.push("source changed");
   if (reasons.length === 0 && entry.key !== parts.key) reasons.push("cache key changed");
-  reasons.push(...(await outputsIntact(stage, root, entry)));
+  reasons.push(...(await outputsIntact(stage, root, { entry, hashes: options.hashes })));
   return reasons;
 }
 
@@ -345,7 +364,13 @@ export async function runPipeline(
     }
   }
 
-  const runCache = options.runCache ? new RunCache(options.runCache) : undefined;
+  // Every file is hashed at most once per run, and not at all when its stat is unchanged.
+  const hashes = new StatCache(
+    options.statCache === false
+      ? undefined
+      : options.statCache ?? join(root, ".cache", "stat_cache.json"),
+  );
+  const runCache = options.runCache ? new RunCache(options.runCache, { hashes }) : undefined;
 
   if (options.dryRun) {
     const plan: Decision[] = [];
@@ -362,9 +387,15 @@ export async function runPipeline(
           reasons: ups.map((u) => `upstream stage ${u} will run`),
         };
       } else {
-        const parts = await computeKey(stage, root, options.params[stage.name]);
+        const parts = await computeKey(stage, root, {
+          section: options.params[stage.name],
+          hashes,
+        });
         const reasons = namedCodeChange(
-          await reasonsToRun(stage, root, lock.stages[stage.name], parts, options.redact),
+          await reasonsToRun(stage, root, lock.stages[stage.name], parts, {
+            redact: options.redact,
+            hashes,
+          }),
           root,
           stage,
           stageRuns[stage.name]?.codeFiles,
@@ -386,6 +417,7 @@ export async function runPipeline(
       if (decision.run) willRun.add(stage.name);
       plan.push(decision);
     }
+    await hashes.save();
     return { ok: true, outcomes: [], plan, graph };
   }
 
@@ -402,10 +434,10 @@ export async function runPipeline(
     let parts: KeyParts | undefined;
     const tmpOuts: Record<string, string> = {};
     try {
-      parts = await computeKey(stage, root, options.params[stage.name]);
+      parts = await computeKey(stage, root, { section: options.params[stage.name], hashes });
       const entry = lock.stages[stage.name];
       const reasons = stage.always ? ["always runs"] : namedCodeChange(
-        await reasonsToRun(stage, root, entry, parts, options.redact),
+        await reasonsToRun(stage, root, entry, parts, { redact: options.redact, hashes }),
         root,
         stage,
         stageRuns[stage.name]?.codeFiles,
@@ -486,7 +518,7 @@ export async function runPipeline(
       const outs: Record<string, string> = {};
       for (const out of stage.outs) {
         await replacePath(tmpOuts[out]!, resolve(root, out));
-        outs[out] = (await hashPath(resolve(root, out)))!;
+        outs[out] = (await hashes.hashPath(resolve(root, out)))!;
       }
       if (!stage.always) {
         lock.stages[stage.name] = {
@@ -580,6 +612,7 @@ export async function runPipeline(
     await Promise.race(running.values());
   }
   await lockWrites.catch(() => {}); // already reported as the failing stage's error
+  await hashes.save();
   const ordered = order.map((s) => outcomes.get(s.name)!).filter(Boolean);
   return { ok: !failed, outcomes: ordered, plan: [], graph };
 }

@@ -4,7 +4,7 @@
  *
  * ```text
  * runs/<experiment>/<runId>/run.json      the RunRecord (written atomically on every change)
- * runs/<experiment>/<runId>/artifacts/    copies of the run's files
+ * runs/<experiment>/<runId>/artifacts/    the run's files (hard links where possible)
  * runs/.models/<name>.json                the local model registry
  * ```
  *
@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { join, relative, resolve, sep as SEPARATOR } from "node:path";
+import { dirname, join, relative, resolve, sep as SEPARATOR } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
 import { copyFileAtomic, writeFileAtomic } from "./_atomic.ts";
 import { newRunId } from "./_run_id.ts";
@@ -245,12 +245,12 @@ class LocalActiveRun implements ActiveRun {
       for await (const file of walkFiles(artifact.localPath)) {
         const rel = relative(artifact.localPath, file).split(SEPARATOR).join("/");
         const to = dest ? `${dest}/${rel}` : rel;
-        await copyFileAtomic(file, join(base, to));
+        await linkFileAtomic(file, join(base, to));
         copied.push(to);
       }
     } else {
       if (!dest) throw new Error("Cannot log artifact: a file needs an artifactPath with its name");
-      await copyFileAtomic(artifact.localPath, join(base, dest));
+      await linkFileAtomic(artifact.localPath, join(base, dest));
       copied.push(dest);
     }
     this.#draft.artifacts = [...new Set([...this.#draft.artifacts, ...copied])].sort();
@@ -296,6 +296,29 @@ class LocalActiveRun implements ActiveRun {
     if (this.#draft.status !== "RUNNING") {
       throw new Error(`Cannot log to run ${this.runId}: it has ended (${this.#draft.status})`);
     }
+  }
+}
+
+/**
+ * Puts a file at `to` atomically as a hard link of `from` (no bytes copied:
+ * a cached pipeline run logs the same model files again and again), or as a
+ * copy where links are not possible (another file system, Windows shares).
+ * Sound because the pipeline never edits its outputs in place: it replaces
+ * them by rename, which leaves the linked artifact with the old bytes.
+ */
+async function linkFileAtomic(from: string, to: string): Promise<void> {
+  await Deno.mkdir(dirname(to), { recursive: true });
+  const tmp = `${to}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.link(from, tmp);
+  } catch {
+    return await copyFileAtomic(from, to);
+  }
+  try {
+    await Deno.rename(tmp, to);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
   }
 }
 
