@@ -27,7 +27,9 @@ import { ProblemSchema } from "./schemas.ts";
 import { docsPage } from "./docs_page.ts";
 import { redactPaths } from "./redact_paths.ts";
 import { RequestBodyError } from "./request_body_error.ts";
-import type { ModelHolder } from "./model_holder.ts";
+import type { ModelHolder, ReloadResult } from "./model_holder.ts";
+import { recommendJson } from "./recommend_json.ts";
+import { similarJson } from "./similar_json.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ScoredMovie } from "../recommender/model.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
@@ -56,6 +58,11 @@ export interface AppOptions {
   readonly minRatings?: number;
   /** Clock for the rate limiter (tests). */
   readonly now?: () => number;
+  /**
+   * What `POST /admin/reload` runs; default `holder.reload()`. A server of
+   * several workers reloads every worker with it.
+   */
+  readonly reload?: () => Promise<ReloadResult>;
 }
 
 type _Vars = { requestId: string; route: string };
@@ -155,6 +162,10 @@ function _items(m: LoadedModel, items: readonly ScoredMovie[]) {
 /** The explanation method, as the response's `method` says it. */
 export const EXPLAIN_METHOD =
   "The user is refitted from their training ratings by ridge least squares against the model's fixed item factors (the fold-in of POST /recommend); that refit is linear in the ratings, so its interaction term for this movie, foldInInteraction, splits exactly into one share per rated movie (Hu, Koren & Volinsky 2008, section 5), and the contributions are the largest shares. The prediction itself uses the trained factors (terms.interaction), which SGD or ALS reached with their own regularization and early stopping: the refit does not reproduce them, and foldInInteraction can differ from terms.interaction by far more than its size. Read the contributions as which rated movies pull a refitted profile towards or away from this movie, not as a decomposition of prediction.";
+
+/** The item explanation's method, as the response's `method` says it. */
+export const ITEM_EXPLAIN_METHOD =
+  "The ranking champion is an item model: its score of this movie for the user is a sum over the movies the user rated (positives), each adding its weight (item-knn: the cosine similarity with shrinkage of the two movies, when it is a kept neighbour; ease: the EASE weight B_ij; ials: the user's folded-in factor solve split per rated movie). The contributions are the largest weights by absolute value; negative weights pull the score down. The score ranks movies; it is not a rating.";
 
 /** Builds the app. */
 export function createApp(options: AppOptions): OpenAPIHono<_Env> {
@@ -336,27 +347,21 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   app.openapi(r.recommendForUser, (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
-    const m = _model(holder);
+    const m = _model(holder).ranker;
     const genre = _genre(m, q.genre);
-    const a = m.recommend(p.userId, q.k, {
+    const a = recommendJson(m, p.userId, q.k, {
       excludeSeen: q.exclude_seen,
       genre,
       minRatings: q.min_ratings ?? minRatingsDefault(m),
     });
     metrics.observeAnswer("recommend", a.fallback);
-    return c.json({
-      userId: p.userId,
-      model: m.info.name,
-      scorer: a.scorer,
-      fallback: a.fallback,
-      items: _items(m, a.items),
-    }, 200);
+    return c.body(a.json, 200, { "content-type": "application/json" }) as never;
   });
 
   app.openapi({ ...r.recommendFromRatings, middleware: jsonBody }, (c) => {
     const q = c.req.valid("query");
     const body = c.req.valid("json");
-    const m = _model(holder);
+    const m = _model(holder).ranker;
     _checkRatings(m, body.ratings);
     const genre = _genre(m, body.genre);
     const a = m.recommendFromRatings(
@@ -375,6 +380,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     return c.json({
       userId: null,
       model: m.info.name,
+      answeredBy: m.answeredBy,
       scorer: a.scorer,
       fallback: a.fallback,
       unknownMovieIds: a.unknownMovieIds,
@@ -385,9 +391,9 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   app.openapi(r.similarMovies, (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
-    const m = _model(holder);
-    const items = m.similar(p.movieId, q.k);
-    if (items === null) {
+    const m = _model(holder).ranker;
+    const text = similarJson(m, p.movieId, q.k);
+    if (text === null) {
       throw new ApiError(
         404,
         m.catalog.get(p.movieId)
@@ -395,7 +401,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
           : `Unknown movie: ${p.movieId} is not in the catalog`,
       );
     }
-    return c.json({ movieId: p.movieId, model: m.info.name, items: _items(m, items) }, 200);
+    return c.body(text, 200, { "content-type": "application/json" }) as never;
   });
 
   app.openapi(r.predictRating, (c) => {
@@ -413,6 +419,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       rating: Math.round(pr.rating * 1e6) / 1e6,
       scorer: pr.scorer,
       model: m.info.name,
+      answeredBy: m.answeredBy,
       ratingScale: [lo, hi] as [number, number],
     }, 200);
   });
@@ -429,6 +436,36 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
         404,
         `Unknown user: ${p.userId} is not in the training data, so there is nothing to explain`,
       );
+    }
+    const ranker = m.ranker;
+    if (ranker.explainsItems) {
+      // The ranking champion is an item model: the rated movies behind its score, with weights.
+      const x = ranker.explainItems(p.userId, p.movieId, q.k);
+      if (x === null) {
+        throw new ApiError(
+          404,
+          `Movie is not ranked: ${ranker.info.name} has no score for movie ${p.movieId} (it had no ratings in the training data)`,
+        );
+      }
+      return c.json({
+        userId: p.userId,
+        movieId: p.movieId,
+        model: ranker.info.name,
+        answeredBy: ranker.answeredBy,
+        score: Math.round(x.score * 1e6) / 1e6,
+        contributions: x.contributions.map((w) => {
+          const movie = ranker.catalog.get(w.movieId);
+          return {
+            movieId: w.movieId,
+            title: movie?.title ?? null,
+            year: movie?.year ?? null,
+            genres: [...(movie?.genres ?? [])],
+            rating: w.rating,
+            weight: Math.round(w.weight * 1e6) / 1e6,
+          };
+        }),
+        method: ITEM_EXPLAIN_METHOD,
+      }, 200);
     }
     const e = m.explain(p.userId, p.movieId, q.k);
     if (e === null) {
@@ -452,6 +489,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       userId: e.userId,
       movieId: e.movieId,
       model: m.info.name,
+      answeredBy: m.answeredBy,
       prediction: e.prediction,
       scorer: e.scorer,
       terms: e.terms,
@@ -510,6 +548,10 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       dataHash: m?.manifest.trainDataHash ?? null,
       trainedAt: m?.manifest.trainedAt ?? null,
       loadedAt: m?.info.loadedAt ?? null,
+      champions: {
+        rating: m ? m.answeredBy : null,
+        ranking: m && m.ranker !== m ? m.ranker.answeredBy : null,
+      },
       uptimeSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
     }, 200);
   });
@@ -526,7 +568,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   });
 
   app.openapi(r.reload, async (c) => {
-    const res = await holder.reload();
+    const res = await (options.reload ?? (() => holder.reload()))();
     metrics.observeReload(res.ok ? "ok" : "failed");
     if (!res.ok) {
       logger.error("reload rejected", { requestId: c.get("requestId"), error: res.error });
@@ -547,6 +589,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       reloaded: true,
       model: res.model.info.name,
       version: res.model.info.version,
+      ranking: res.model.ranker !== res.model ? res.model.ranker.answeredBy : null,
       ms: Math.round(res.ms),
     }, 200);
   });

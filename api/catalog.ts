@@ -45,6 +45,7 @@ export class Catalog {
   readonly #map: Map<number, number> | null;
   readonly #genreByKey: Map<string, string>;
   readonly #titleKeys: string[];
+  #fragments: string[] | null = null;
 
   private constructor(movies: Movie[]) {
     this.movies = movies;
@@ -107,6 +108,33 @@ export class Catalog {
   get(movieId: number): Movie | null {
     const r = this.rowOf(movieId);
     return r < 0 ? null : this.movies[r]!;
+  }
+
+  /**
+   * The movie as a JSON object without its closing brace, ready for a
+   * trailing field: `{"movieId":1,"title":"Toy Story (1995)","year":1995,"genres":[...]`.
+   * Serialized once per movie (on first use), so ranked answers are joined, not re-built.
+   *
+   * @example
+   * ```ts
+   * import { Catalog } from "./catalog.ts";
+   * const c = Catalog.fromColumns({ movieId: [1], title: ["Heat"], year: [1995], genres: [["Crime"]] });
+   * const json = c.fragment(1) + ',"score":4.5}';
+   * if (JSON.parse(json).title !== "Heat") throw new Error("expected Heat");
+   * ```
+   */
+  fragment(movieId: number): string {
+    const r = this.rowOf(movieId);
+    if (r < 0) return `{"movieId":${movieId},"title":null,"year":null,"genres":[]`;
+    const all = this.#fragments ??= new Array(this.movies.length);
+    let f = all[r];
+    if (f === undefined) {
+      const m = this.movies[r]!;
+      f = all[r] = `{"movieId":${m.movieId},"title":${JSON.stringify(m.title)},"year":${
+        JSON.stringify(m.year)
+      },"genres":${JSON.stringify(m.genres)}`;
+    }
+    return f;
   }
 
   /** The catalog's spelling of a genre name given in any case, or null. */

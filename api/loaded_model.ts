@@ -27,7 +27,18 @@ import { rankScores } from "../recommender/rank_scores.ts";
 import type { PopularList } from "../recommender/popular.ts";
 import { foldIn, type UserRatings } from "../recommender/fold_in.ts";
 import { explain, type Explanation } from "../recommender/explain.ts";
+import type { ItemExplanation, RankingRecommender } from "../recommender/ranking_recommender.ts";
 import type { Catalog } from "./catalog.ts";
+
+/** What a served model was chosen for: `/predict` (rating) or the ranked lists (ranking). */
+export type ModelTask = "rating" | "ranking";
+
+/** Which model answered, as every answer says it. */
+export interface AnsweredBy {
+  readonly name: string;
+  readonly version: string;
+  readonly task: ModelTask;
+}
 
 /** Where the served model came from, for /health and /metrics. */
 export interface ModelInfo {
@@ -44,6 +55,8 @@ export interface ModelInfo {
   readonly location?: string;
   /** ISO time the model finished loading. */
   readonly loadedAt: string;
+  /** The task the model was trained for; default: `ranking` for the ranking models, else `rating`. */
+  readonly task?: ModelTask;
   /**
    * The `minRatings` floor the evaluate stage ranked this model with
    * (`data/metrics/<model>/metrics.json`), when known: the server's default
@@ -61,13 +74,42 @@ export interface LoadedModelInputs {
   /** The model's training ratings: seen items and explanations. */
   readonly train: Ratings | null;
   readonly info: ModelInfo;
+  /**
+   * The ranking champion served beside this (rating) model: it answers the
+   * ranked lists, `/similar` and item explanations. Absent: this model answers everything.
+   */
+  readonly ranking?: LoadedModel | null;
+  /** How many ranked lists to keep per model (a bounded LRU). Default 50,000; 0: none. */
+  readonly cacheLists?: number;
 }
+
+/** Longest list kept per user in the answer cache (answers for k up to it come from it). */
+export const CACHED_LIST_LENGTH = 100;
 
 /** A ranked answer: which scorer gave it and the movies with scores. */
 export interface RankedAnswer {
   readonly scorer: Scorer;
   readonly fallback: boolean;
   readonly items: ScoredMovie[];
+}
+
+/** A ranked answer as columns (the first `count` entries), for answers built without objects. */
+export interface RankedList {
+  readonly scorer: Scorer;
+  readonly fallback: boolean;
+  readonly movieIds: ArrayLike<number>;
+  readonly scores: ArrayLike<number>;
+  readonly count: number;
+}
+
+function _columns(a: RankedAnswer, k: number): RankedList {
+  const n = Math.min(k, a.items.length);
+  const movieIds = new Int32Array(n), scores = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    movieIds[j] = a.items[j]!.movieId;
+    scores[j] = a.items[j]!.score;
+  }
+  return { scorer: a.scorer, fallback: a.fallback, movieIds, scores, count: n };
 }
 
 /** A fold-in answer, with what was ignored. */
@@ -136,6 +178,14 @@ export class LoadedModel {
   readonly #genreItems: Map<string, Uint8Array>; // genre -> 1 per item row of that genre
   readonly #genreCatalog: Map<string, Uint8Array>; // genre -> 1 per catalog row
   readonly #top = new TopK();
+  /** What the model was trained for. */
+  readonly task: ModelTask;
+  /** The model that answers the ranked lists: the ranking champion beside this one, else this. */
+  readonly ranker: LoadedModel;
+  readonly #knownUsers: Set<number> | null; // users of the training ratings (models without a view)
+  readonly #lists = new Map<string, { ids: Int32Array; scores: Float64Array; scorer: Scorer }>();
+  readonly #cacheLists: number;
+  #answeredByJson: string | null = null;
 
   /** Validates the pieces against each other and precomputes (O(ratings + items)). */
   constructor(inputs: LoadedModelInputs) {
@@ -144,6 +194,11 @@ export class LoadedModel {
     this.model = inputs.model;
     this.catalog = inputs.catalog;
     this.popularity = inputs.popularity;
+    this.task = inputs.info.task ??
+      ((inputs.model as Partial<RankingRecommender>).task === "ranking" ? "ranking" : "rating");
+    this.ranker = inputs.ranking ?? this;
+    this.#cacheLists = inputs.cacheLists ?? 50_000;
+    this.#knownUsers = null;
     const factorsFn = (inputs.model as { factors?: () => FactorView | null }).factors;
     const view = typeof factorsFn === "function" ? factorsFn.call(inputs.model) : null;
     this.view = view && view.itemIds.length > 0 ? view : null;
@@ -222,6 +277,19 @@ export class LoadedModel {
       const movie = this.catalog.get(itemIds[i]!);
       if (movie) { for (const g of movie.genres) this.#genreItems.get(g)![i] = 1; }
     }
+    if (!this.view && inputs.train) this.#knownUsers = new Set(inputs.train.userId);
+  }
+
+  /** Which model answers, as the answers say it. */
+  get answeredBy(): AnsweredBy {
+    return { name: this.info.name, version: this.info.version, task: this.task };
+  }
+
+  /** `"model":NAME,"answeredBy":{...}` as JSON text (built once), for answers joined as text. */
+  get answeredByJson(): string {
+    return this.#answeredByJson ??= `"model":${JSON.stringify(this.info.name)},"answeredBy":${
+      JSON.stringify(this.answeredBy)
+    }`;
   }
 
   /** The model's training count per item row (aligned with the view), when it can say. */
@@ -231,7 +299,8 @@ export class LoadedModel {
 
   /** True when the user is in the model. */
   knowsUser(userId: number): boolean {
-    return this.view ? _rowOf(this.#userRow, userId) >= 0 : false;
+    if (this.view) return _rowOf(this.#userRow, userId) >= 0;
+    return this.#knownUsers?.has(userId) ?? false;
   }
 
   /** True when the movie is in the model or the catalog. */
@@ -251,12 +320,70 @@ export class LoadedModel {
     k: number,
     options: { excludeSeen: boolean; genre: string | null; minRatings?: number },
   ): RankedAnswer {
+    const l = this.recommendList(userId, k, options);
+    const items: ScoredMovie[] = new Array(l.count);
+    for (let j = 0; j < l.count; j++) items[j] = { movieId: l.movieIds[j]!, score: l.scores[j]! };
+    return { scorer: l.scorer, fallback: l.fallback, items };
+  }
+
+  /**
+   * {@linkcode recommend} as columns, without allocating per movie. A known
+   * user's list (the first {@linkcode CACHED_LIST_LENGTH}) is ranked once per
+   * option set and kept in a bounded LRU that lives and dies with this model,
+   * so a swap invalidates it with the model; answers for `k` up to that
+   * length are its prefix (the ranking is deterministic: ties go to the lower id).
+   */
+  recommendList(
+    userId: number,
+    k: number,
+    options: { excludeSeen: boolean; genre: string | null; minRatings?: number },
+  ): RankedList {
     const minRatings = options.minRatings ?? 0;
+    if (this.#cacheLists === 0 || k > CACHED_LIST_LENGTH) {
+      return _columns(this.#rank(userId, k, options, minRatings), k);
+    }
+    const key = `${userId}|${options.excludeSeen ? 1 : 0}|${minRatings}|${options.genre ?? ""}`;
+    const lists = this.#lists;
+    let hit = lists.get(key);
+    if (hit === undefined) {
+      const a = this.#rank(userId, CACHED_LIST_LENGTH, options, minRatings);
+      if (a.fallback) return _columns(a, k); // unknown users: not cached (any id could fill it)
+      hit = {
+        ids: Int32Array.from(a.items, (x) => x.movieId),
+        scores: Float64Array.from(a.items, (x) => x.score),
+        scorer: a.scorer,
+      };
+      lists.set(key, hit);
+      if (lists.size > this.#cacheLists) lists.delete(lists.keys().next().value!);
+    } else if (lists.size > 64) {
+      lists.delete(key); // most recently used last
+      lists.set(key, hit);
+    }
+    return {
+      scorer: hit.scorer,
+      fallback: false,
+      movieIds: hit.ids,
+      scores: hit.scores,
+      count: Math.min(k, hit.ids.length),
+    };
+  }
+
+  /** Ranked lists kept now (tests and /metrics). */
+  get cachedLists(): number {
+    return this.#lists.size;
+  }
+
+  #rank(
+    userId: number,
+    k: number,
+    options: { excludeSeen: boolean; genre: string | null },
+    minRatings: number,
+  ): RankedAnswer {
     const v = this.view;
     const u = v ? _rowOf(this.#userRow, userId) : -1;
     const raw = this.#raw;
     if (
-      v && raw && u >= 0 && (this.#seenPtr || !options.excludeSeen) &&
+      v && raw && u >= 0 && this.task === "rating" && (this.#seenPtr || !options.excludeSeen) &&
       (this.#itemCounts || minRatings === 0)
     ) {
       raw.rawScores(userId, this.#scores);
@@ -298,6 +425,21 @@ export class LoadedModel {
     options: { genre: string | null; excludeRated: boolean; minRatings?: number },
   ): FoldInAnswer {
     const keep = options.genre === null ? undefined : this.#catalogGenreFilter(options.genre);
+    const ranking = this.model as Partial<RankingRecommender>;
+    if (this.task === "ranking" && typeof ranking.recommendForRatings === "function") {
+      // The ranking models score given ratings as they score their training users.
+      const r = ranking.recommendForRatings(ratings, k, {
+        excludeSeen: options.excludeRated,
+        minRatings: options.minRatings ?? 0,
+        ...(keep ? { filter: keep } : {}),
+      });
+      return {
+        scorer: r.scorer,
+        fallback: r.scorer !== "model",
+        items: r.items,
+        unknownMovieIds: r.unknownMovieIds,
+      };
+    }
     const v = this.view;
     if (!v) {
       return {
@@ -330,6 +472,38 @@ export class LoadedModel {
     return this.model.similar(movieId, k);
   }
 
+  /**
+   * {@linkcode similar} as columns; the first {@linkcode CACHED_LIST_LENGTH}
+   * of a movie are kept in this model's bounded LRU (as the users' lists).
+   */
+  similarList(movieId: number, k: number): RankedList | null {
+    if (this.#cacheLists === 0 || k > CACHED_LIST_LENGTH) {
+      const items = this.model.similar(movieId, k);
+      return items ? _columns({ scorer: "model", fallback: false, items }, k) : null;
+    }
+    const key = `s${movieId}`;
+    const lists = this.#lists;
+    let hit = lists.get(key);
+    if (hit === undefined) {
+      const items = this.model.similar(movieId, CACHED_LIST_LENGTH);
+      if (items === null) return null;
+      hit = {
+        ids: Int32Array.from(items, (x) => x.movieId),
+        scores: Float64Array.from(items, (x) => x.score),
+        scorer: "model",
+      };
+      lists.set(key, hit);
+      if (lists.size > this.#cacheLists) lists.delete(lists.keys().next().value!);
+    }
+    return {
+      scorer: "model",
+      fallback: false,
+      movieIds: hit.ids,
+      scores: hit.scores,
+      count: Math.min(k, hit.ids.length),
+    };
+  }
+
   /** The model's prediction, clipped to the scale, with its scorer. */
   predict(userId: number, movieId: number): Prediction {
     return this.model.predict(userId, movieId);
@@ -353,6 +527,25 @@ export class LoadedModel {
       ratings = this.#seenRatings!.subarray(from, to);
     }
     return explain(v, userId, movieId, { movieIds, ratings }, { k });
+  }
+
+  /** True when the model explains a score by the rated movies behind it (the item models). */
+  get explainsItems(): boolean {
+    return this.task === "ranking" &&
+      typeof (this.model as { explain?: unknown }).explain === "function";
+  }
+
+  /**
+   * The rated movies that contributed most to an item model's score of
+   * `movieId` for a training user, with their weights; null when the model
+   * is not an item model or lacks the user or the movie.
+   */
+  explainItems(userId: number, movieId: number, k: number): ItemExplanation | null {
+    if (!this.explainsItems) return null;
+    const m = this.model as unknown as {
+      explain(u: number, i: number, o: { k: number }): ItemExplanation | null;
+    };
+    return m.explain(userId, movieId, { k });
   }
 
   /** The first `k` movies by weighted rating, optionally of one genre. */

@@ -3,9 +3,11 @@
  * served with (catalog, popular list, training ratings) into a
  * {@linkcode LoadedModel}. Three sources:
  *
- * - the latest pipeline output (default): the rating champion of
- *   `data/selection/champions.json` (else `data/metrics/champion.json`)
- *   names the model, whose files are `data/models/<name>/{manifest.json,model.bin}`;
+ * - the latest pipeline output (default): `data/selection/champions.json`
+ *   names a rating champion (`/predict`) and a ranking champion (the ranked
+ *   lists, `/similar`, item explanations), loaded together; older folders name
+ *   one model for everything in `data/metrics/champion.json`; a model's files
+ *   are `data/models/<name>/{manifest.json,model.bin}`;
  * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
  * - the MLflow registry (`--model models:/NAME@champion`): the alias is
  *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the two
@@ -29,7 +31,7 @@ import { loadModel as registryLoadModel } from "../recommender/model_registry.ts
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
-import { LoadedModel } from "./loaded_model.ts";
+import { LoadedModel, type ModelTask } from "./loaded_model.ts";
 import { pathExists } from "../dag/path_exists.ts";
 
 /** A model source. `dataDir` holds the catalog, features and split. */
@@ -139,18 +141,60 @@ async function _artifactFromDir(dir: string): Promise<ModelArtifact> {
   return { manifest: _parseManifest(manifestBytes, join(dir, "manifest.json")), data };
 }
 
-async function _championDir(dataDir: string): Promise<string> {
-  // The select stage names the champions, chosen on a holdout of the training ratings; the API
-  // serves the rating champion. Data folders written before the select stage existed name it in
-  // metrics/champion.json.
+const _NAME = /^[A-Za-z0-9._+-]{1,100}$/;
+
+/** The champions a pipeline data folder names: folders and the floors chosen with them. */
+export interface ChampionDirs {
+  /** The rating champion's folder (it answers `/predict`; everything when `ranking` is null). */
+  readonly rating: string;
+  /** The ranking champion's folder, when the select stage chose one other than the rating champion. */
+  readonly ranking: string | null;
+  /** The `minRatings` the select stage chose with each champion, when it says. */
+  readonly ratingMinRatings?: number;
+  readonly rankingMinRatings?: number;
+}
+
+function _floor(x: unknown): number | undefined {
+  return Number.isInteger(x) && (x as number) >= 0 ? (x as number) : undefined;
+}
+
+/**
+ * The champions of a pipeline data folder: `selection/champions.json` (the
+ * select stage: a rating and a ranking champion, both chosen on a holdout of
+ * the training ratings), else the older `metrics/champion.json` (one model
+ * for everything). Throws with what to fix when neither names a model.
+ */
+export async function championDirs(dataDir: string): Promise<ChampionDirs> {
   const selection = join(dataDir, "selection", "champions.json");
   try {
     const chosen = JSON.parse(await Deno.readTextFile(selection)) as {
-      rating?: { model?: unknown } | null;
+      rating?: { model?: unknown; minRatings?: unknown } | null;
+      ranking?: { model?: unknown; minRatings?: unknown } | null;
     };
-    const name = chosen.rating?.model;
-    if (typeof name === "string" && /^[A-Za-z0-9._+-]{1,100}$/.test(name)) {
-      return join(dataDir, "models", name);
+    const rating = chosen.rating?.model, ranking = chosen.ranking?.model;
+    const okRating = typeof rating === "string" && _NAME.test(rating);
+    const okRanking = typeof ranking === "string" && _NAME.test(ranking);
+    if (okRating || okRanking) {
+      const ratingFloor = _floor(chosen.rating?.minRatings);
+      const rankingFloor = _floor(chosen.ranking?.minRatings);
+      if (!okRating) {
+        // Only a ranking champion: it answers everything (its predict is the bias baseline).
+        return {
+          rating: join(dataDir, "models", ranking as string),
+          ranking: null,
+          ...(rankingFloor !== undefined ? { ratingMinRatings: rankingFloor } : {}),
+        };
+      }
+      return {
+        rating: join(dataDir, "models", rating as string),
+        ranking: okRanking && ranking !== rating
+          ? join(dataDir, "models", ranking as string)
+          : null,
+        ...(ratingFloor !== undefined ? { ratingMinRatings: ratingFloor } : {}),
+        ...(okRanking && ranking !== rating && rankingFloor !== undefined
+          ? { rankingMinRatings: rankingFloor }
+          : {}),
+      };
     }
   } catch {
     // no selection: the older champion file below
@@ -169,14 +213,14 @@ async function _championDir(dataDir: string): Promise<string> {
       `Cannot read the champion model: ${path} is not JSON: ${(err as Error).message}`,
     );
   }
-  if (typeof name !== "string" || !/^[A-Za-z0-9._+-]{1,100}$/.test(name)) {
+  if (typeof name !== "string" || !_NAME.test(name)) {
     throw new Error(
       `Cannot read the champion model: ${path} must be {"model": "<name>"}, got ${
         JSON.stringify(name)
       }`,
     );
   }
-  return join(dataDir, "models", name);
+  return { rating: join(dataDir, "models", name), ranking: null };
 }
 
 /** Resolves `models:/NAME@ALIAS` and downloads the two model files. */
@@ -321,7 +365,13 @@ export function popularityFromRatings(train: Ratings): PopularList {
   return PopularList.fromRatings(train);
 }
 
-/** Loads the model of `source` and everything served with it. Throws on any defect. */
+/**
+ * Loads the model of `source` and everything served with it. A pipeline
+ * folder whose select stage chose two champions gives the rating champion
+ * with the ranking champion beside it ({@linkcode LoadedModel.ranker}), both
+ * loaded before either serves, so a swap replaces the pair at once. Throws on
+ * any defect of either.
+ */
 export async function loadFromSource(
   source: ModelSource,
   options: LoadOptions = {},
@@ -330,40 +380,76 @@ export async function loadFromSource(
   let artifact: ModelArtifact;
   let version: string | null = null;
   let where = describeSource(source);
+  let champions: ChampionDirs | null = null;
   if (source.kind === "mlflow") {
     const r = await _artifactFromMlflow(source, env);
     artifact = r.artifact;
     version = r.version;
   } else {
-    const dir = source.kind === "dir" ? source.modelDir : await _championDir(source.dataDir);
+    if (source.kind === "pipeline") champions = await championDirs(source.dataDir);
+    const dir = source.kind === "dir" ? source.modelDir : champions!.rating;
     where = dir;
     artifact = await _artifactFromDir(dir);
   }
   const load = options.loadModel ?? registryLoadModel;
-  let model: Recommender;
-  try {
-    model = await load(artifact);
-  } catch (err) {
-    throw new Error(`Cannot load the model from ${where}: ${(err as Error).message}`);
+  const build = async (a: ModelArtifact, at: string): Promise<Recommender> => {
+    try {
+      return await load(a);
+    } catch (err) {
+      throw new Error(`Cannot load the model from ${at}: ${(err as Error).message}`);
+    }
+  };
+  const model = await build(artifact, where);
+  let ranking: { model: Recommender; artifact: ModelArtifact; where: string } | null = null;
+  if (champions?.ranking) {
+    const a = await _artifactFromDir(champions.ranking);
+    ranking = { model: await build(a, champions.ranking), artifact: a, where: champions.ranking };
   }
   const dataDir = source.dataDir;
   const catalog = await readCatalog(join(dataDir, "processed", "movies.parquet"));
   const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
   const popularity = await readPopularity(dataDir, train);
+  const loadedAt = new Date().toISOString();
+  const taskOf = (m: Recommender): ModelTask =>
+    (m as { task?: unknown }).task === "ranking" ? "ranking" : "rating";
+  let ranker: LoadedModel | null = null;
+  if (ranking) {
+    const floor = champions!.rankingMinRatings ??
+      await readEvaluatedMinRatings(dataDir, ranking.model.name);
+    ranker = new LoadedModel({
+      model: ranking.model,
+      manifest: ranking.artifact.manifest,
+      catalog,
+      popularity,
+      train,
+      info: {
+        name: ranking.model.name,
+        version: ranking.artifact.manifest.dataSha256.slice(0, 12),
+        source: "pipeline ranking champion",
+        location: ranking.where,
+        loadedAt,
+        task: taskOf(ranking.model),
+        ...(floor !== undefined ? { evaluatedMinRatings: floor } : {}),
+      },
+    });
+  }
   const manifest = artifact.manifest;
-  const evaluatedMinRatings = await readEvaluatedMinRatings(dataDir, model.name);
+  const evaluatedMinRatings = champions?.ratingMinRatings ??
+    await readEvaluatedMinRatings(dataDir, model.name);
   return new LoadedModel({
     model,
     manifest,
     catalog,
     popularity,
     train,
+    ranking: ranker,
     info: {
       name: model.name,
       version: version ?? manifest.dataSha256.slice(0, 12),
       source: sourceLabel(source),
       location: where,
-      loadedAt: new Date().toISOString(),
+      loadedAt,
+      task: taskOf(model),
       ...(evaluatedMinRatings !== undefined ? { evaluatedMinRatings } : {}),
     },
   });

@@ -1,7 +1,7 @@
 /**
  * Watches where the served model comes from and reloads when it moves: the
- * champion file `data/metrics/champion.json` and the champion's model files
- * (pipeline source), the model folder's files (`--model-dir`), or the version
+ * champion files (`data/selection/champions.json`, `data/metrics/champion.json`)
+ * and both champions' model files (pipeline source), the model folder's files (`--model-dir`), or the version
  * the registry alias points to (`models:/NAME@ALIAS`). It polls a cheap
  * fingerprint (file sizes and modification times, the champion's name, the
  * alias's version) every `intervalMs`; when it changes, it calls `reload`
@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { ModelSource } from "./model_source.ts";
+import { championDirs, type ModelSource } from "./model_source.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 
 /** Options of {@linkcode watchModelSource}. */
@@ -51,30 +51,26 @@ export async function sourceFingerprint(
 ): Promise<string> {
   switch (source.kind) {
     case "pipeline": {
-      // The select stage's champions file, else the older metrics/champion.json (as the loader).
-      let name = "missing";
-      let model: unknown;
+      // What the loader reads: the champions file(s) and both champions' model files.
+      const texts = await Promise.all(
+        [
+          join(source.dataDir, "selection", "champions.json"),
+          join(
+            source.dataDir,
+            "metrics",
+            "champion.json",
+          ),
+        ].map((p) => Deno.readTextFile(p).then((t) => t.trim(), () => "missing")),
+      );
+      let dirs: string[] = [];
       try {
-        name = await Deno.readTextFile(join(source.dataDir, "selection", "champions.json"));
-        model = (JSON.parse(name) as { rating?: { model?: unknown } | null }).rating?.model;
-      } catch { /* no selection */ }
-      if (typeof model !== "string") {
-        name = "missing";
-        try {
-          name = await Deno.readTextFile(join(source.dataDir, "metrics", "champion.json"));
-        } catch { /* no champion yet */ }
-      }
-      let dir = "";
-      try {
-        if (typeof model !== "string") model = (JSON.parse(name) as { model?: unknown }).model;
-        if (typeof model === "string" && /^[A-Za-z0-9._+-]{1,100}$/.test(model)) {
-          dir = join(source.dataDir, "models", model);
-        }
-      } catch { /* a broken champion file: the load reports it */ }
-      const files = dir
-        ? await Promise.all(["manifest.json", "model.bin"].map((f) => _stat(join(dir, f))))
-        : [];
-      return [name.trim(), ...files].join("|");
+        const c = await championDirs(source.dataDir);
+        dirs = c.ranking ? [c.rating, c.ranking] : [c.rating];
+      } catch { /* no champion yet, or a broken file: the load reports it */ }
+      const files = await Promise.all(
+        dirs.flatMap((dir) => ["manifest.json", "model.bin"].map((f) => _stat(join(dir, f)))),
+      );
+      return [...texts, ...files].join("|");
     }
     case "dir":
       return (await Promise.all(

@@ -180,10 +180,21 @@ export const RankedMovie = Movie.extend({ score: z.number() });
 /** Which scorer answered. */
 export const ScorerSchema = z.enum(["model", "baseline", "user-mean", "global-mean", "popularity"]);
 
+/** Which model answered: its name, version and the task it was chosen for. */
+export const AnsweredBySchema = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  task: z.enum(["rating", "ranking"]).meta({
+    description:
+      "rating: the rating champion (lowest RMSE); ranking: the ranking champion (highest NDCG@10), both chosen on a holdout of the training ratings",
+  }),
+}).meta({ description: "The model that answered" });
+
 /** Body of a ranked list. */
 export const RecommendationsResponse = z.strictObject({
   userId: z.number().int().nullable(),
   model: z.string(),
+  answeredBy: AnsweredBySchema,
   scorer: ScorerSchema,
   fallback: z.boolean().meta({ description: "True when the popularity fallback answered" }),
   items: z.array(RankedMovie),
@@ -200,6 +211,7 @@ export const FoldInResponse = RecommendationsResponse.extend({
 export const SimilarResponse = z.strictObject({
   movieId: z.number().int(),
   model: z.string(),
+  answeredBy: AnsweredBySchema,
   items: z.array(RankedMovie),
 });
 
@@ -210,14 +222,16 @@ export const PredictResponse = z.strictObject({
   rating: z.number(),
   scorer: ScorerSchema,
   model: z.string(),
+  answeredBy: AnsweredBySchema,
   ratingScale: z.tuple([z.number(), z.number()]),
 });
 
 /** Body of `/explain/{userId}/{movieId}`. */
-export const ExplainResponse = z.strictObject({
+export const FactorExplainResponse = z.strictObject({
   userId: z.number().int(),
   movieId: z.number().int(),
   model: z.string(),
+  answeredBy: AnsweredBySchema,
   prediction: z.number(),
   scorer: ScorerSchema,
   terms: z.strictObject({
@@ -237,6 +251,27 @@ export const ExplainResponse = z.strictObject({
   method: z.string(),
 });
 
+/** Body of `/explain/{userId}/{movieId}` when an item model (ease, item-knn, ials) ranks. */
+export const ItemExplainResponse = z.strictObject({
+  userId: z.number().int(),
+  movieId: z.number().int(),
+  model: z.string(),
+  answeredBy: AnsweredBySchema,
+  score: z.number().meta({
+    description: "The ranking model's score of the movie for the user (not a rating)",
+  }),
+  contributions: z.array(Movie.extend({
+    rating: z.number(),
+    weight: z.number().meta({
+      description: "This rated movie's additive share of the score (negative pulls it down)",
+    }),
+  })).meta({ description: "The rated movies that contributed most, largest weight first" }),
+  method: z.string(),
+});
+
+/** Body of `/explain/{userId}/{movieId}`: the ranking champion's item weights, else the rating model's terms. */
+export const ExplainResponse = z.union([ItemExplainResponse, FactorExplainResponse]);
+
 /** Body of `/health`. */
 export const HealthResponse = z.strictObject({
   status: z.enum(["ok", "loading"]),
@@ -250,6 +285,13 @@ export const HealthResponse = z.strictObject({
   dataHash: z.string().nullable(),
   trainedAt: z.string().nullable(),
   loadedAt: z.string().nullable(),
+  champions: z.strictObject({
+    rating: AnsweredBySchema.nullable(),
+    ranking: AnsweredBySchema.nullable(),
+  }).meta({
+    description:
+      "The models served: the rating champion answers /predict; the ranking champion the ranked lists, /similar and /explain (null: the rating champion answers everything)",
+  }),
   uptimeSeconds: z.number(),
 });
 
@@ -270,6 +312,7 @@ export const ReloadResponse = z.strictObject({
   reloaded: z.boolean(),
   model: z.string(),
   version: z.string().nullable(),
+  ranking: AnsweredBySchema.nullable(),
   ms: z.number(),
 });
 
