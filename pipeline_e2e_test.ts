@@ -71,7 +71,7 @@ Deno.test({
       for (const stage of ["etl", "features", "split", "train", "select", "evaluate"]) {
         assert.match(first.stdout, new RegExp(`^${stage}\\s+ran\\s`, "m"));
       }
-      assert.match(first.stdout, /^track\s+ran .*6 run\(s\) recorded/m);
+      assert.match(first.stdout, /^track\s+ran .*10 run\(s\) recorded/m);
       assert.match(first.stdout, /^report\s+ran/m);
       const summary = JSON.parse(
         await Deno.readTextFile(join(project, "data/metrics/summary.json")),
@@ -88,6 +88,23 @@ Deno.test({
         }
       }
       assert.ok(rmse.svd > 0.9 && rmse.svd < 0.96, `svd RMSE ${rmse.svd}`);
+      // The ranking champion, chosen on the training holdout, beats the bestseller lists on the
+      // test set; the rating champion predicts better than the baseline.
+      const champions = JSON.parse(
+        await Deno.readTextFile(join(project, "data/selection/champions.json")),
+      );
+      const ndcg = Object.fromEntries(
+        summary.models.map((
+          m: { model: string; metrics: { ndcg_at_10: { mean: number } } },
+        ) => [m.model, m.metrics.ndcg_at_10.mean]),
+      );
+      assert.ok(
+        ndcg[champions.ranking.model] > Math.max(ndcg.popularity, ndcg["popular-count"]),
+        `ranking champion ${champions.ranking.model}: NDCG@10 ${
+          ndcg[champions.ranking.model]
+        } vs the popular lists ${ndcg.popularity}, ${ndcg["popular-count"]}`,
+      );
+      assert.ok(rmse[champions.rating.model] < rmse.baseline, "the rating champion beats baseline");
       assert.ok(existsSync(join(project, "data/models/biased-mf/model.bin")));
       assert.ok(existsSync(join(project, "reports/index.html")));
 
@@ -98,7 +115,7 @@ Deno.test({
       }
       assert.equal(downloads, 1, "the zip in data/raw was reused");
 
-      // Local run store: 6 runs per invocation, the second run's record says what was cached.
+      // Local run store: 10 runs per invocation (the default models), the second run's record says what was cached.
       const list = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -117,7 +134,7 @@ Deno.test({
         tags: Record<string, string>;
         metrics: Record<string, unknown>;
       }[];
-      assert.equal(runs.length, 12);
+      assert.equal(runs.length, 20);
       const cachedRun = runs.find((r) =>
         r.tags["pipeline.cached_stages"] === "etl,features,split,train,select,evaluate"
       );
@@ -135,8 +152,8 @@ Deno.test({
           filter: "metrics.rmse < 1",
           max_results: 100,
         });
-        // global-mean (1.04) is filtered out: 5 models x 2 invocations.
-        assert.equal(search.runs.length, 10);
+        // global-mean (1.04) is filtered out: 9 models x 2 invocations.
+        assert.equal(search.runs.length, 18);
         const mf = search.runs.find((r: { data: { tags: { key: string; value: string }[] } }) =>
           r.data.tags.some((t) => t.key === "model" && t.value === "biased-mf")
         );
@@ -148,7 +165,12 @@ Deno.test({
         assert.ok(history.metrics.length >= 5, "per-epoch validation loss");
         const artifacts = await mlflowApi(uri, `artifacts/list?run_id=${runId}&path=model`);
         const files = artifacts.files.map((f: { path: string }) => f.path).sort();
-        assert.deepEqual(files, ["model/manifest.json", "model/model.bin"]);
+        assert.deepEqual(files, [
+          "model/manifest.json",
+          "model/model.bin",
+          "model/timings.json",
+          "model/validation.json",
+        ]);
         const alias = await mlflowApi(
           uri,
           `registered-models/alias?name=${registered}&alias=champion`,
@@ -177,7 +199,11 @@ Deno.test({
           assert.equal(await server.firstLoad, true, `model loads from ${source.join(" ")}`);
           const base = `http://127.0.0.1:${server.port}`;
           const health = await (await fetch(`${base}/health`)).json();
-          assert.equal(health.model, summary.models[0].model);
+          // The data folder's rating champion (select stage, holdout); the registry's alias.
+          assert.equal(
+            health.model,
+            source[0] === "--data-dir" ? champions.rating.model : summary.models[0].model,
+          );
           assert.equal(health.status, "ok");
           const recs = await (await fetch(`${base}/recommend/1?k=5`)).json();
           assert.equal(recs.items.length, 5);
