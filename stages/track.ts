@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { userInfo } from "node:os";
 import { z } from "zod";
 import { flattenParams } from "../dag/params.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
@@ -58,6 +59,15 @@ export interface PipelineRunInfo {
   readonly ok: boolean;
   readonly startTime: number;
   readonly endTime: number;
+}
+
+/** The OS account's name, as MLflow's clients record it; undefined when it cannot be read. */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function git(root: string, ...args: string[]): Promise<string | undefined> {
@@ -110,7 +120,7 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   }
   // Who ran it (MLflow's "User" column; MLflow's clients take it from the OS user).
   const user = Deno.env.get("MLFLOW_TRACKING_USERNAME") ?? Deno.env.get("USER") ??
-    Deno.env.get("LOGNAME") ?? Deno.env.get("USERNAME");
+    Deno.env.get("LOGNAME") ?? Deno.env.get("USERNAME") ?? osUser();
   if (user) tags["mlflow.user"] = user;
   const summary = await readJson<
     { dataset?: string; sha256?: string | null; counts?: { ratings?: number } }
