@@ -5,21 +5,31 @@
  * + n (regBias b^2 + reg |p|^2)` (weighted-lambda regularization), by a
  * Cholesky factorization of the (k+1) x (k+1) normal equations. Rows are
  * independent, which is what makes ALS the parallel, scalable alternative to
- * SGD; here the loops run over CSR typed arrays on one core.
+ * SGD: the loops run over CSR typed arrays, split across worker threads
+ * ({@linkcode kernelThreads}) when the fit is big enough, with factors
+ * bit-identical to one thread's (`_als_kernel.ts`, `_als_pool.ts`).
  *
  * @module
  */
 import { z } from "zod";
 import type { EpochRecord, FitOptions, ModelArtifact } from "./model.ts";
 import type { Ratings } from "./ratings.ts";
-import { buildCsr, type CsrMatrix, transposeCsr } from "./csr.ts";
+import { buildCsr, transposeCsr } from "./csr.ts";
 import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { Prng } from "./prng.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
-import { _choleskyInPlace, _choleskySolveInPlace } from "./_cholesky.ts";
+import { _alsWorkspace, _solveRows } from "./_als_kernel.ts";
+import { _AlsPool, _shareCsr, _sharedF32 } from "./_als_pool.ts";
+import { kernelThreads } from "./kernel_threads.ts";
+
+/**
+ * Work of one half-step (ratings x factors^2) from which worker threads pay
+ * for their start (about 70 ms each).
+ */
+const PARALLEL_MIN_WORK = 2e6;
 
 /** Config of {@linkcode ALS}. */
 export const alsConfigSchema = z.object({
@@ -68,14 +78,41 @@ export class ALS extends _FactorModel<AlsConfig> {
     const c = this.config;
     const d = _encodeTrain(train, this.name);
     const nU = d.users.size, nI = d.items.size, k = c.factors;
-    const byUser = buildCsr(d.u, d.i, d.r, { nRows: nU, nCols: nI });
-    const byItem = transposeCsr(byUser);
-    const P = new Float32Array(nU * k), Q = new Float32Array(nI * k);
-    const bu = new Float32Array(nU), bi = new Float32Array(nI);
+    const threads = d.u.length * k * k >= PARALLEL_MIN_WORK ? kernelThreads() : 1;
+    const shared = threads > 1;
+    const f32 = (n: number) => (shared ? _sharedF32(n) : new Float32Array(n));
+    const csr = buildCsr(d.u, d.i, d.r, { nRows: nU, nCols: nI });
+    const byUser = shared ? _shareCsr(csr) : csr;
+    const byItem = shared ? _shareCsr(transposeCsr(csr)) : transposeCsr(csr);
+    const P = f32(nU * k), Q = f32(nI * k);
+    const bu = f32(nU), bi = f32(nI);
     const rng = new Prng(c.seed);
     for (let j = 0; j < Q.length; j++) Q[j] = rng.gaussian() * c.initStd;
     const mu = d.globalMean;
     const work = _alsWorkspace(k);
+    const constants = {
+      k,
+      mu,
+      regularization: c.regularization,
+      biasRegularization: c.biasRegularization,
+    };
+    const pool = shared
+      ? _AlsPool.open({ byUser, byItem, P, Q, bu, bi, ...constants }, threads)
+      : undefined;
+    const half = (side: 0 | 1) => {
+      if (pool) return pool.solve(side, work);
+      const users = side === 0;
+      _solveRows(users ? byUser : byItem, {
+        X: users ? P : Q,
+        bx: users ? bu : bi,
+        Y: users ? Q : P,
+        by: users ? bi : bu,
+        ...constants,
+        work,
+        from: 0,
+        to: users ? nU : nI,
+      });
+    };
     const val = options.validation
       ? {
         u: d.users.encode(options.validation.userId),
@@ -84,39 +121,44 @@ export class ALS extends _FactorModel<AlsConfig> {
       }
       : null;
     const history: EpochRecord[] = [];
-    for (let it = 0; it < c.iterations; it++) {
-      const te = performance.now();
-      _solveSide(byUser, { X: P, bx: bu, Y: Q, by: bi, k, mu, c, work });
-      _solveSide(byItem, { X: Q, bx: bi, Y: P, by: bu, k, mu, c, work });
-      const trainLoss = _biasedFactorRmse(d, { P, Q, bu, bi, k, mu, scale: d.ratingScale });
-      const validationLoss = val
-        ? _biasedFactorRmse(val, { P, Q, bu, bi, k, mu, scale: d.ratingScale })
-        : undefined;
-      history.push({
-        epoch: it + 1,
-        trainLoss,
-        ...(validationLoss !== undefined ? { validationLoss } : {}),
-        seconds: (performance.now() - te) / 1000,
-      });
-      options.onProgress?.({
-        model: this.name,
-        epoch: it + 1,
-        epochs: c.iterations,
-        message: `iteration ${it + 1}/${c.iterations}: train RMSE ${trainLoss.toFixed(4)}${
-          validationLoss !== undefined ? `, validation RMSE ${validationLoss.toFixed(4)}` : ""
-        }`,
-      });
+    try {
+      for (let it = 0; it < c.iterations; it++) {
+        const te = performance.now();
+        half(0);
+        half(1);
+        const trainLoss = _biasedFactorRmse(d, { P, Q, bu, bi, k, mu, scale: d.ratingScale });
+        const validationLoss = val
+          ? _biasedFactorRmse(val, { P, Q, bu, bi, k, mu, scale: d.ratingScale })
+          : undefined;
+        history.push({
+          epoch: it + 1,
+          trainLoss,
+          ...(validationLoss !== undefined ? { validationLoss } : {}),
+          seconds: (performance.now() - te) / 1000,
+        });
+        options.onProgress?.({
+          model: this.name,
+          epoch: it + 1,
+          epochs: c.iterations,
+          message: `iteration ${it + 1}/${c.iterations}: train RMSE ${trainLoss.toFixed(4)}${
+            validationLoss !== undefined ? `, validation RMSE ${validationLoss.toFixed(4)}` : ""
+          }`,
+        });
+      }
+    } finally {
+      pool?.close();
     }
+    // Plain (not shared) arrays for the scorer, the saved file and the API.
     this._scorer = new _FactorScorer({
       users: d.users,
       items: d.items,
       k,
-      userFactors: P,
-      itemFactors: Q,
-      userBias: bu,
-      itemBias: bi,
-      seenIndptr: byUser.indptr,
-      seenIndices: byUser.indices,
+      userFactors: P.slice(),
+      itemFactors: Q.slice(),
+      userBias: bu.slice(),
+      itemBias: bi.slice(),
+      seenIndptr: csr.indptr,
+      seenIndices: csr.indices,
       globalMean: mu,
       ratingScale: d.ratingScale,
       regularization: c.regularization,
@@ -130,68 +172,5 @@ export class ALS extends _FactorModel<AlsConfig> {
   static load(artifact: ModelArtifact): ALS {
     const r = new _ArtifactReader(artifact, "als");
     return new ALS(r.manifest.config as z.input<typeof alsConfigSchema>)._restore(r);
-  }
-}
-
-interface _Workspace {
-  A: Float64Array;
-  b: Float64Array;
-}
-
-function _alsWorkspace(k: number): _Workspace {
-  const d = k + 1;
-  return { A: new Float64Array(d * d), b: new Float64Array(d) };
-}
-
-/** Solves every row of one side (users or items) against the fixed other side. */
-function _solveSide(
-  M: CsrMatrix,
-  s: {
-    X: Float32Array;
-    bx: Float32Array;
-    Y: Float32Array;
-    by: Float32Array;
-    k: number;
-    mu: number;
-    c: AlsConfig;
-    work: _Workspace;
-  },
-): void {
-  const { X, bx, Y, by, k, mu, c, work } = s;
-  const d = k + 1;
-  const { A, b } = work;
-  const { indptr, indices, values } = M;
-  for (let row = 0; row < M.nRows; row++) {
-    const start = indptr[row]!, end = indptr[row + 1]!;
-    const n = end - start;
-    if (n === 0) continue;
-    A.fill(0);
-    b.fill(0);
-    // A = sum z z^T, z = [1, y_j] ; upper triangle only
-    for (let p = start; p < end; p++) {
-      const j = indices[p]!;
-      const yo = j * k;
-      const t = values[p]! - mu - by[j]!;
-      A[0]! += 1;
-      b[0]! += t;
-      for (let a = 0; a < k; a++) {
-        const za = Y[yo + a]!;
-        A[a + 1]! += za; // row 0, column a+1
-        b[a + 1]! += t * za;
-        const ra = (a + 1) * d + 1;
-        for (let q = a; q < k; q++) A[ra + q]! += za * Y[yo + q]!;
-      }
-    }
-    A[0]! += c.biasRegularization * n;
-    const lf = c.regularization * n;
-    for (let a = 1; a < d; a++) A[a * d + a]! += lf;
-    for (let a = 0; a < d; a++) {
-      for (let q = a + 1; q < d; q++) A[q * d + a] = A[a * d + q]!;
-    }
-    _choleskyInPlace(A, d, 1e-12);
-    _choleskySolveInPlace(A, b, d);
-    bx[row] = b[0]!;
-    const xo = row * k;
-    for (let a = 0; a < k; a++) X[xo + a] = b[a + 1]!;
   }
 }
