@@ -125,7 +125,7 @@ function _byModel(views: readonly RunView[], data: IndexData): _LiveChart {
               type: "nominal",
               title: "Model",
               sort: [...data.colors.domain],
-              axis: { labelAngle: 0 },
+              axis: { labelAngle: data.colors.domain.length > 6 ? -35 : 0 },
             },
             xOffset: { field: "jitter", type: "quantitative", scale: { domain: [-0.4, 1.4] } },
             y: {

@@ -21,21 +21,31 @@ export const PALETTE = [
   "#9498a0",
 ] as const;
 
-/** The fixed colour of each model of the registry (`_` and `-` are the same). */
+/**
+ * The fixed colour of each model of the registry (`_` and `-` are the same):
+ * related models share a hue (svd family blues, knn teals, popularity browns).
+ */
 const _FIXED: Readonly<Record<string, string>> = {
   "global-mean": "#9498a0",
   popularity: "#9c6b4e",
+  "popular-count": "#c9a27e",
   baseline: "#efb118",
   svd: "#4269d0",
+  svdpp: "#97bbf5",
+  timesvdpp: "#1f3f8f",
   "biased-mf": "#ff725c",
   als: "#3ca951",
-  blend: "#a463f2",
+  ials: "#a0d68c",
+  bpr: "#b3261e",
   "item-knn": "#6cc5b0",
-  "item-knn-baseline": "#ff8ab7",
+  "item-knn-baseline": "#2a8c7a",
+  ease: "#ff8ab7",
+  hybrid: "#bcbd22",
+  blend: "#a463f2",
 };
 
-/** Colours left for models outside the registry (Tableau 10's, after Observable 10's). */
-const _SPARE = ["#97bbf5", "#edc949", "#76b7b2", "#b07aa1"] as const;
+/** Colours left for models outside the registry. */
+const _SPARE = ["#17becf", "#e377c2", "#7f7f7f", "#8c6d31"] as const;
 
 function _hash(text: string): number {
   let h = 0x811c9dc5;
