@@ -63,3 +63,38 @@ Deno.test("renderRunPage() shows confidence intervals of a k-fold run", async ()
     "CI 0.8700 – 0.8900",
   );
 });
+
+Deno.test("renderRunPage() marks tied and clipped scores in a top 10, and shows raw scores when known", async () => {
+  const data = makeReportData();
+  const user = data.sampleUsers[0]!;
+  const tied = {
+    ...data,
+    sampleUsers: [{
+      ...user,
+      recommendations: [
+        { movieId: 1, title: "A", score: 5 },
+        { movieId: 2, title: "B", score: 5 },
+        { movieId: 3, title: "C", score: 4.9 },
+      ],
+    }, {
+      ...user,
+      userId: 7,
+      recommendations: [
+        { movieId: 1, title: "A", score: 5, rawScore: 5.312 },
+        { movieId: 2, title: "B", score: 5, rawScore: 5.104 },
+      ],
+    }],
+  };
+  const doc = parsePage(await renderRunPage(makeRun({ id: "r" }), tied));
+  const [first, second] = [...doc.querySelectorAll(".user-card")];
+  const items = [...first!.querySelectorAll("ol.movies li")].map((li) => li.textContent ?? "");
+  assert.match(items[0]!, /A 5\.000 = tie clipped/);
+  assert.match(items[1]!, /B 5\.000 = tie clipped/);
+  assert.equal(items[2], "C 4.900");
+  const raw = [...second!.querySelectorAll("ol.movies li")].map((li) => li.textContent ?? "");
+  assert.deepEqual(raw, ["A 5.312 (shown as 5.00)", "B 5.104 (shown as 5.00)"]);
+  assert.match(
+    doc.querySelector("main")?.textContent ?? "",
+    /ordered by the model's internal movie order/,
+  );
+});
