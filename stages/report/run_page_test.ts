@@ -95,6 +95,6 @@ Deno.test("renderRunPage() marks tied and clipped scores in a top 10, and shows 
   assert.deepEqual(raw, ["A 5.312 (shown as 5.00)", "B 5.104 (shown as 5.00)"]);
   assert.match(
     doc.querySelector("main")?.textContent ?? "",
-    /ordered by the model's internal movie order/,
+    /the ranking orders by the model's internal movie order/,
   );
 });
