@@ -16,7 +16,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { createHash, timingSafeEqual } from "node:crypto";
+import { _hashKey, _matchesAny } from "./_api_keys.ts";
 import type { z } from "zod";
 import { ApiError, problemResponse } from "./problem.ts";
 import { ApiMetrics } from "./metrics.ts";
@@ -71,18 +71,6 @@ type _Ctx = Context<_Env>;
 
 const _OPEN_PATHS = new Set(["/health", "/ready", "/metrics", "/docs", "/openapi.json"]);
 const _WHERE: Record<string, string> = { param: "path", query: "query", json: "body" };
-
-function _hashKey(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
-}
-
-function _matchesAny(candidate: string | undefined, hashes: readonly Buffer[]): number {
-  if (!candidate) return -1;
-  const h = _hashKey(candidate);
-  let found = -1;
-  for (let i = 0; i < hashes.length; i++) if (timingSafeEqual(h, hashes[i]!)) found = i;
-  return found;
-}
 
 function _pathRegex(template: string): RegExp {
   return new RegExp(

@@ -82,6 +82,26 @@ export type HttpHandler = (
   info: HttpHandlerInfo,
 ) => Response | Promise<Response>;
 
+/** An answer of the fast lane: a status, header lines (`name: value\r\n` each) and a body. */
+export interface FastAnswer {
+  readonly status: number;
+  /** Header lines, each ending with CRLF; the server adds date, content-length and connection. */
+  readonly headers: string;
+  /** JSON text (encoded as UTF-8) or bytes. */
+  readonly body: string | Uint8Array;
+}
+
+/**
+ * Answers a bodyless request straight from its head (method, target, header
+ * fields), without a `Request` or `Response`; null lets the handler answer it.
+ */
+export type FastLane = (
+  method: string,
+  target: string,
+  headers: readonly (readonly [string, string])[],
+  info: HttpHandlerInfo,
+) => FastAnswer | null;
+
 /** Why the server answered a request itself, before or instead of the handler. */
 export type HttpRejectReason =
   | "uri-too-long"
@@ -133,6 +153,14 @@ export interface HttpServerOptions {
   readonly onListen?: (addr: Deno.NetAddr) => void;
   /** Called when a handler throws (it then gets a plain 500). */
   readonly onError?: (error: unknown) => void;
+  /** Tried first for requests without a body (see {@linkcode FastLane}). */
+  readonly fast?: FastLane | null;
+  /**
+   * Share the port with other listeners (`SO_REUSEPORT`, Linux): several
+   * workers each run a server on one port and the kernel spreads the
+   * connections. Needs `--unstable-net`.
+   */
+  readonly reusePort?: boolean;
 }
 
 /** Counts of an {@linkcode HttpServer}, for `/metrics`. */
@@ -513,6 +541,7 @@ export class HttpServer extends EventTarget {
   /** Resolves when the server has stopped and every connection is closed. */
   readonly finished: Promise<void>;
   readonly #handler: HttpHandler;
+  readonly #fast: FastLane | null;
   readonly #listener: Deno.TcpListener;
   readonly #conns = new Set<_Connection>();
   readonly #onError: (error: unknown) => void;
@@ -527,6 +556,7 @@ export class HttpServer extends EventTarget {
   constructor(handler: HttpHandler, options: HttpServerOptions = {}) {
     super();
     this.#handler = handler;
+    this.#fast = options.fast ?? null;
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
     for (const [k, v] of Object.entries(this.limits)) {
       if (!(typeof v === "number" && v > 0)) {
@@ -546,6 +576,7 @@ export class HttpServer extends EventTarget {
     this.#listener = Deno.listen({
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 0,
+      ...(options.reusePort ? { reusePort: true } : {}),
     });
     this.addr = this.#listener.addr;
     options.onListen?.(this.addr);
@@ -814,9 +845,45 @@ export class HttpServer extends EventTarget {
     this.#forget(c);
   }
 
+  /** Writes a fast-lane answer; true to keep the connection. */
+  async #writeFast(c: _Connection, head: _Head, a: FastAnswer): Promise<boolean> {
+    const body = typeof a.body === "string" ? _encoder.encode(a.body) : a.body;
+    const keep = head.keepAlive && !this.#stopping && !c.closed;
+    const h = _encoder.encode(
+      `HTTP/1.1 ${a.status} ${_REASONS[a.status] ?? ""}\r\n${a.headers}date: ${_date()}\r\n` +
+        `content-length: ${body.length}\r\nconnection: ${keep ? "keep-alive" : "close"}\r\n\r\n`,
+    );
+    const out = new Uint8Array(h.length + (head.method === "HEAD" ? 0 : body.length));
+    out.set(h);
+    if (head.method !== "HEAD") out.set(body, h.length);
+    let written = false;
+    if (!c.closed) {
+      c.arm("write", this.limits.writeTimeoutMs);
+      written = await c.write(out);
+      if (c.deadlineKind === "write") c.arm("none", 0);
+    }
+    this.#emit("response", { method: head.method, status: a.status, written, bodyFailure: null });
+    if (keep && written) return true;
+    c.closeReason ??= !written ? "write-timeout" : this.#stopping ? "shutdown" : "close-requested";
+    c.close(c.closeReason);
+    this.#forget(c);
+    return false;
+  }
+
   /** Runs the handler for one request and writes its answer; true to keep the connection. */
   async #dispatch(c: _Connection, head: _Head): Promise<boolean> {
     this.#emit("request", { method: head.method, target: head.target });
+    if (this.#fast !== null && head.contentLength === 0) {
+      let answer: FastAnswer | null = null;
+      c.busy = true;
+      try {
+        answer = this.#fast(head.method, head.target, head.headers, { remoteAddr: c.remoteAddr });
+      } catch (err) {
+        this.#onError(err); // the handler answers it
+      }
+      c.busy = false;
+      if (answer !== null) return await this.#writeFast(c, head, answer);
+    }
     const l = this.limits;
     let bodyDone = head.contentLength === 0;
     let bodyFailure: RequestBodyFailure | null = null;

@@ -28,12 +28,15 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createApp } from "./app.ts";
+import { type AppOptions, createApp } from "./app.ts";
+import { fastLane } from "./fast_lane.ts";
+import { type PoolReloadResult, startWorkerPool } from "./worker_pool.ts";
 import { type HttpLimits, HttpServer } from "./http_server.ts";
 import { type ModelWatch, watchModelSource } from "./model_watcher.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
-import { ModelHolder } from "./model_holder.ts";
+import { ModelHolder, type ModelLoader, type ReloadResult } from "./model_holder.ts";
+import type { LoadedModel } from "./loaded_model.ts";
 import {
   describeSource,
   loadFromSource,
@@ -61,6 +64,22 @@ export interface ServerOptions {
   /** Connection limits and timeouts (defaults: `DEFAULT_HTTP_LIMITS`). */
   readonly limits: Partial<HttpLimits>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Serve on this many workers (threads sharing the port, `SO_REUSEPORT`;
+   * `--workers N` or `WORKERS`, `auto`: one per core). Default 1. Used by the
+   * command line ({@linkcode startWorkerPool}); {@linkcode startServer} serves on one.
+   */
+  readonly workers: number;
+  /** Answer the hot reads from the request head (`FAST_LANE=0`: off). Default on. */
+  readonly fastLane: boolean;
+  /** Share the port with other workers (set by the worker pool). */
+  readonly reusePort?: boolean;
+  /** Loads a model (default: from `source`); the worker pool stages its models with it. */
+  readonly loader?: ModelLoader;
+  /** A model loaded before listening (the pool's workers): served from the first connection. */
+  readonly initial?: LoadedModel;
+  /** What a reload runs (SIGHUP, `/admin/reload`, the watch); default this server's own holder. */
+  readonly reloadAll?: () => Promise<ReloadResult>;
 }
 
 /** A running server. */
@@ -110,6 +129,7 @@ export function readServerOptions(
       "model-dir": { type: "string" },
       "data-dir": { type: "string" },
       "min-ratings": { type: "string" },
+      workers: { type: "string" },
       watch: { type: "boolean" },
     },
     strict: true,
@@ -164,6 +184,19 @@ export function readServerOptions(
     }
     if (key) limits[key] = Number(text);
   }
+  const workersText = (values.workers ?? env.WORKERS ?? "1").trim();
+  const cores = navigator.hardwareConcurrency || 1;
+  const workers = workersText === "auto" ? cores : Number(workersText);
+  if (workersText !== "auto" && (!/^\d{1,3}$/.test(workersText) || workers < 1 || workers > 64)) {
+    throw new Error(
+      `Invalid --workers / WORKERS "${
+        workersText.slice(0, 40)
+      }": expected a whole number from 1 to 64, or auto (one per core: ${cores})`,
+    );
+  }
+  if (env.FAST_LANE !== undefined && !["0", "1", "true", "false"].includes(env.FAST_LANE)) {
+    throw new Error(`Invalid FAST_LANE "${env.FAST_LANE.slice(0, 40)}": expected 0 or 1`);
+  }
   const interval = env.WATCH_INTERVAL_MS !== undefined
     ? Number(env.WATCH_INTERVAL_MS)
     : source.kind === "mlflow"
@@ -183,6 +216,8 @@ export function readServerOptions(
     watchIntervalMs: watch ? interval : null,
     limits,
     env,
+    workers,
+    fastLane: env.FAST_LANE !== "0" && env.FAST_LANE !== "false",
   };
 }
 
@@ -191,10 +226,13 @@ export function startServer(options: ServerOptions): RunningServer {
   const logger = new JsonLogger({ level: options.logLevel });
   const metrics = new ApiMetrics();
   const holder = new ModelHolder(
-    () => loadFromSource(options.source, { env: options.env }),
-    { onSwap: (m) => metrics.setModel(m.info.name, m.info.version) },
+    options.loader ?? (() => loadFromSource(options.source, { env: options.env })),
+    {
+      onSwap: (m) => metrics.setModel(m.info.name, m.info.version),
+      ...(options.initial ? { initial: options.initial } : {}),
+    },
   );
-  const app = createApp({
+  const appOptions: AppOptions = {
     holder,
     apiKeys: options.apiKeys,
     adminKeys: options.adminKeys,
@@ -204,11 +242,15 @@ export function startServer(options: ServerOptions): RunningServer {
     logger,
     metrics,
     trustProxy: options.trustProxy,
-  });
+    ...(options.reloadAll ? { reload: options.reloadAll } : {}),
+  };
+  const app = createApp(appOptions);
   const server = new HttpServer((req, info) => app.fetch(req, info), {
     port: options.port,
     hostname: options.hostname,
     limits: options.limits,
+    fast: options.fastLane ? fastLane(appOptions) : null,
+    ...(options.reusePort ? { reusePort: true } : {}),
     onListen: ({ port, hostname }) => {
       logger.info("listening", {
         url: `http://${hostname}:${port}`,
@@ -230,7 +272,10 @@ export function startServer(options: ServerOptions): RunningServer {
     metrics.observeConnectionClosed((e as CustomEvent<{ reason: string }>).detail.reason);
   });
   const port = server.addr.port;
-  const firstLoad = holder.reload().then((r) => {
+  const first = options.initial
+    ? Promise.resolve({ ok: true as const, model: options.initial, ms: 0 })
+    : holder.reload();
+  const firstLoad = first.then((r) => {
     if (r.ok) {
       logger.info("model loaded", {
         model: r.model.info.name,
@@ -243,7 +288,7 @@ export function startServer(options: ServerOptions): RunningServer {
     return r.ok;
   });
   const reload = async () => {
-    const r = await holder.reload();
+    const r = await (options.reloadAll ?? (() => holder.reload()))();
     metrics.observeReload(r.ok ? "ok" : "failed");
     return r;
   };
@@ -295,7 +340,14 @@ if (import.meta.main) {
     console.error((err as Error).message);
     Deno.exit(2);
   }
-  const running = startServer(options);
+  const running: {
+    readonly logger: JsonLogger;
+    readonly firstLoad: Promise<boolean>;
+    reload(): Promise<PoolReloadResult>;
+    shutdown(): Promise<void>;
+  } = options.workers > 1
+    ? await startWorkerPool(options, { args: Deno.args, env: Deno.env.toObject() })
+    : startServer(options);
   const logger = running.logger;
   running.firstLoad.then((ok) => {
     if (!ok) {
