@@ -23,6 +23,7 @@ import { SVDpp, svdppConfigSchema } from "./svdpp.ts";
 import { TimeSVDpp, timeSvdppConfigSchema } from "./time_svdpp.ts";
 import { ItemKnnBaseline, itemKnnBaselineConfigSchema } from "./item_knn_baseline.ts";
 import { Hybrid, hybridConfigSchema } from "./hybrid.ts";
+import { SparkALS, sparkAlsConfigSchema } from "./spark_als.ts";
 
 /** A model of the registry; factor models also expose their factors. */
 export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
@@ -133,6 +134,13 @@ const _registry = {
     create: (c: unknown) => new BPR(c as _Any),
     load: (a: ModelArtifact) => BPR.load(a),
     description: "BPR matrix factorization, SGD with uniform negative sampling (ranking)",
+  },
+  "spark-als": {
+    schema: () => sparkAlsConfigSchema,
+    create: (c: unknown) => new SparkALS(c as _Any),
+    load: (a: ModelArtifact) => SparkALS.load(a),
+    description:
+      "Spark MLlib ALS (explicit with biases, or implicitPrefs), trained by a PySpark job",
   },
 } satisfies Record<string, _Entry>;
 
