@@ -176,6 +176,20 @@ Deno.test({
           `registered-models/alias?name=${registered}&alias=champion`,
         );
         assert.ok(Number(alias.model_version.version) >= 1);
+        // One alias per task, on the version of the model the select stage chose.
+        for (const task of ["rating", "ranking"]) {
+          const held = await mlflowApi(
+            uri,
+            `registered-models/alias?name=${registered}&alias=champion-${task}`,
+          );
+          const run = search.runs.find((r: { info: { run_id: string } }) =>
+            r.info.run_id === held.model_version.run_id
+          ) ?? (await mlflowApi(uri, `runs/get?run_id=${held.model_version.run_id}`)).run;
+          const model = run.data.tags.find((t: { key: string }) =>
+            t.key === "model"
+          )?.value;
+          assert.equal(model, champions[task].model, `champion-${task} is the selected model`);
+        }
       }
 
       // The API serves the pipeline's champion, then the registry's champion.

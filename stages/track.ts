@@ -10,6 +10,8 @@
  *
  * @module
  */
+import type { Champions } from "./select.ts";
+import type { TaskAliasRequest } from "../tracking/task_alias.ts";
 import { join } from "node:path";
 import { userInfo } from "node:os";
 import { z } from "zod";
@@ -86,6 +88,42 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The registry aliases per task this model asks for: `champion-rating` and
+ * `champion-ranking` when the select stage chose it, with its holdout value
+ * and what that was measured on (the dataset's hash and the split's key), so
+ * the registry moves an alias only between comparable versions
+ * (`tracking/task_alias.ts`).
+ */
+export function taskAliases(
+  champions: Champions | undefined,
+  model: string,
+  tags: Readonly<Record<string, string>>,
+): TaskAliasRequest[] {
+  if (!champions) return [];
+  const context = `${tags[TAG_KEYS.datasetHash] ?? "unknown-data"}:${
+    tags["stage.split.key"] ?? "unknown-split"
+  }`;
+  const out: TaskAliasRequest[] = [];
+  if (champions.rating?.model === model) {
+    out.push({
+      alias: "champion-rating",
+      value: champions.rating.value,
+      higherIsBetter: false,
+      context,
+    });
+  }
+  if (champions.ranking?.model === model) {
+    out.push({
+      alias: "champion-ranking",
+      value: champions.ranking.value,
+      higherIsBetter: true,
+      context: `${context}:${champions.ranking.metric}`,
+    });
+  }
+  return out;
 }
 
 /** Tags every run of one invocation shares. */
@@ -416,6 +454,9 @@ export async function trackPipelineRun(
     ];
   }
   const records: RunRecord[] = [];
+  const champions = await readJson<Champions>(
+    join(info.root, "data/selection/champions.json"),
+  );
   const tmp = await Deno.makeTempDir({ prefix: "movierec-track-" });
   try {
     for (const { model } of summary.models) {
@@ -452,7 +493,14 @@ export async function trackPipelineRun(
           reportData,
           runTmp,
           ...(typeof rmse === "number" && Number.isFinite(rmse)
-            ? { model: { registeredName: tracking.registeredModel, artifactPath: "model", rmse } }
+            ? {
+              model: {
+                registeredName: tracking.registeredModel,
+                artifactPath: "model",
+                rmse,
+                taskAliases: taskAliases(champions, model, tags),
+              },
+            }
             : {}),
         }),
       );

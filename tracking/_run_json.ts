@@ -62,6 +62,8 @@ export const registeredModelSchema = z.object({
     source: z.string(),
     rmse: finiteOrSpecial,
     createdAt: z.number(),
+    /** Task alias facts (`<alias>.value`, `<alias>.context`), as MLflow version tags. */
+    tags: z.record(z.string(), z.string()).optional(),
   })),
   aliases: z.record(z.string(), z.string()),
 });

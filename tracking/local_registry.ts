@@ -12,6 +12,12 @@ import {
   registeredModelSchema,
 } from "./_run_json.ts";
 import type { RegisteredVersion } from "./run_store.ts";
+import {
+  decideTaskAlias,
+  holderFromTags,
+  type TaskAliasRequest,
+  taskAliasTags,
+} from "./task_alias.ts";
 
 /** The alias moved to a version that beats the current one's RMSE. */
 export const CHAMPION = "champion";
@@ -25,6 +31,8 @@ export interface LocalModelVersion {
   readonly source: string;
   readonly rmse: number;
   readonly createdAt: number;
+  /** Task alias facts (see `task_alias.ts`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** Registered models kept as files beside the local runs. */
@@ -71,12 +79,17 @@ export class LocalModelRegistry {
    * RMSE is strictly lower than the champion's.
    */
   async register(
-    entry: Omit<LocalModelVersion, "version" | "createdAt"> & { name: string },
+    entry: Omit<LocalModelVersion, "version" | "createdAt" | "tags"> & {
+      name: string;
+      taskAliases?: readonly TaskAliasRequest[];
+    },
   ): Promise<RegisteredVersion> {
     const model: RegisteredModelFile = (await this.get(entry.name)) ??
       { formatVersion: 1, name: entry.name, versions: [], aliases: {} };
     const last = model.versions.reduce((m, v) => Math.max(m, Number(v.version)), 0);
     const version = String(last + 1);
+    const tags: Record<string, string> = {};
+    for (const request of entry.taskAliases ?? []) Object.assign(tags, taskAliasTags(request));
     model.versions.push({
       version,
       runId: entry.runId,
@@ -84,16 +97,27 @@ export class LocalModelRegistry {
       source: entry.source,
       rmse: entry.rmse,
       createdAt: Date.now(),
+      ...(Object.keys(tags).length > 0 ? { tags } : {}),
     });
     const current = model.versions.find((v) => v.version === model.aliases[CHAMPION]);
     const champion = isBetter(entry.rmse, current?.rmse);
     if (champion) model.aliases[CHAMPION] = version;
+    const taskAliases = (entry.taskAliases ?? []).map((request) => {
+      const holding = model.versions.find((v) => v.version === model.aliases[request.alias]);
+      const decision = decideTaskAlias(
+        request,
+        holding ? holderFromTags(request.alias, holding.tags ?? {}) : undefined,
+      );
+      if (decision.move) model.aliases[request.alias] = version;
+      return { alias: request.alias, ...decision };
+    });
     await writeFileAtomic(this.#path(entry.name), encodeRegisteredModel(model));
     return {
       registeredName: entry.name,
       version,
       champion,
       ...(current ? { previousChampionRmse: current.rmse } : {}),
+      ...(taskAliases.length > 0 ? { taskAliases } : {}),
     };
   }
 }

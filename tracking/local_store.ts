@@ -273,6 +273,7 @@ class LocalActiveRun implements ActiveRun {
       experiment: this.experiment,
       source,
       rmse: model.rmse,
+      ...(model.taskAliases ? { taskAliases: model.taskAliases } : {}),
     });
     this.#draft.model = {
       registeredName: model.registeredName,

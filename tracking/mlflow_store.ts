@@ -12,6 +12,12 @@ import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
 import { isBetter } from "./local_registry.ts";
+import {
+  type AliasDecision,
+  decideTaskAlias,
+  holderFromTags,
+  taskAliasTags,
+} from "./task_alias.ts";
 import type { LogMetric, MlflowClient, MlflowExperiment, MlflowRun } from "./mlflow_client.ts";
 import type {
   ActiveRun,
@@ -393,7 +399,11 @@ class MlflowActiveRun implements ActiveRun {
     await client.createRegisteredModel(model.registeredName);
     const previous = await this.#store.aliasRmse(model.registeredName);
     const hadChampion = await client.getModelVersionByAlias(model.registeredName, CHAMPION);
-    const tags = { ...versionTags(this.#draft.tags, this.#draft.params), rmse: String(model.rmse) };
+    const tags: Record<string, string> = {
+      ...versionTags(this.#draft.tags, this.#draft.params),
+      rmse: String(model.rmse),
+    };
+    for (const request of model.taskAliases ?? []) Object.assign(tags, taskAliasTags(request));
     await this.#logModel(folder, tags);
     const version = await client.createModelVersion({
       name: model.registeredName,
@@ -403,6 +413,18 @@ class MlflowActiveRun implements ActiveRun {
     });
     const champion = isBetter(model.rmse, hadChampion ? previous : undefined);
     if (champion) await client.setAlias(model.registeredName, CHAMPION, version.version);
+    const taskAliases: Array<{ alias: string } & AliasDecision> = [];
+    for (const request of model.taskAliases ?? []) {
+      const holding = await client.getModelVersionByAlias(model.registeredName, request.alias);
+      const decision = decideTaskAlias(
+        request,
+        holding ? holderFromTags(request.alias, _tagRecord(holding.tags)) : undefined,
+      );
+      if (decision.move) {
+        await client.setAlias(model.registeredName, request.alias, version.version);
+      }
+      taskAliases.push({ alias: request.alias, ...decision });
+    }
     this.#draft.model = {
       registeredName: model.registeredName,
       artifactPath: folder,
@@ -415,6 +437,7 @@ class MlflowActiveRun implements ActiveRun {
       version: version.version,
       champion,
       ...(hadChampion && previous !== undefined ? { previousChampionRmse: previous } : {}),
+      ...(taskAliases.length > 0 ? { taskAliases } : {}),
     };
   }
 
@@ -466,4 +489,11 @@ class MlflowActiveRun implements ActiveRun {
     this.#draft.endTime = end;
     return structuredClone(this.#draft) as RunRecord;
   }
+}
+
+/** MLflow's key/value tag list as a record. */
+function _tagRecord(
+  tags: ReadonlyArray<{ key: string; value: string }> | undefined,
+): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
 }

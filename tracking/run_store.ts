@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { AliasDecision, TaskAliasRequest } from "./task_alias.ts";
 import type { RunModel, RunRecord, RunStatus } from "./types.ts";
 
 /** One metric value to log; `step` is the epoch for curves, 0 otherwise. */
@@ -35,6 +36,8 @@ export interface ModelInput {
   /** The model's folder under the run's artifact root (log it as an artifact first). */
   readonly artifactPath: string;
   readonly rmse: number;
+  /** Task aliases to move to this version when the rule of `task_alias.ts` allows. */
+  readonly taskAliases?: readonly TaskAliasRequest[];
 }
 
 /** What a store answers when a model version is registered. */
@@ -45,6 +48,8 @@ export interface RegisteredVersion {
   readonly champion: boolean;
   /** The champion's RMSE before this registration, if there was one. */
   readonly previousChampionRmse?: number;
+  /** What became of each task alias asked for ({@linkcode ModelInput.taskAliases}). */
+  readonly taskAliases?: ReadonlyArray<{ readonly alias: string } & AliasDecision>;
 }
 
 /** What is known when a run starts. */
