@@ -36,6 +36,7 @@ import {
 } from "../recommender/evaluation.ts";
 import type { ModelManifest, Recommender } from "../recommender/model.ts";
 import { loadModel } from "../recommender/model_registry.ts";
+import { _hasRawScoring } from "../recommender/_raw_scoring.ts";
 import { hashRatings, type Ratings } from "../recommender/ratings.ts";
 import { Prng } from "../recommender/prng.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
@@ -438,6 +439,20 @@ function _sampleUser(
   }
   rows.sort((a, b) => b.rating - a.rating || b.ts - a.ts || a.movieId - b.movieId);
   const recs = model.recommend(userId, 10, { excludeSeen: true, minRatings });
+  // The unclipped score beside the shown one, so lists that tie at the top of the scale show
+  // their real order (models with a raw scoring path only).
+  const raw = new Map<number, number>();
+  if (recs.ok && _hasRawScoring(model)) {
+    const ids = model.rawItemIds();
+    const scores = new Float32Array(ids.length);
+    model.rawScores(userId, scores);
+    const position = new Map<number, number>();
+    for (let j = 0; j < ids.length; j++) position.set(ids[j]!, j);
+    for (const s of recs.items) {
+      const j = position.get(s.movieId);
+      if (j !== undefined && Number.isFinite(scores[j]!)) raw.set(s.movieId, scores[j]!);
+    }
+  }
   return {
     userId,
     topRated: rows.slice(0, 5).map((r) => ({
@@ -450,6 +465,7 @@ function _sampleUser(
         movieId: s.movieId,
         title: _title(titles, s.movieId),
         score: s.score,
+        ...(raw.has(s.movieId) ? { rawScore: raw.get(s.movieId)! } : {}),
       }))
       : [],
     scorer: recs.ok ? recs.scorer : "unknown-user",

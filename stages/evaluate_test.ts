@@ -92,6 +92,14 @@ Deno.test("evaluateModels() builds report data that the report schema accepts", 
     folds[0]!.test.rating.length,
   );
   assert.equal(report.sampleUsers.length, 3);
+  // Sample users' lists carry the unclipped score beside the shown (clipped) one.
+  const shown = report.sampleUsers.flatMap((u) => u.recommendations);
+  assert.ok(shown.length > 0, "sample users have lists");
+  for (const r of shown) {
+    assert.equal(typeof r.rawScore, "number", JSON.stringify(r));
+    const clipped = Math.min(5, Math.max(0.5, r.rawScore!));
+    assert.ok(Math.abs(r.score - clipped) < 1e-5, JSON.stringify(r));
+  }
   for (const u of report.sampleUsers) {
     assert.equal(u.recommendations.length, 10);
     assert.ok(u.topRated.length > 0 && u.topRated[0]!.title.length > 0);
