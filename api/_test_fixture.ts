@@ -89,3 +89,45 @@ export async function buildDataDir(
   );
   return { dataDir, train, test, model, artifact, movies: frames.movies };
 }
+
+/** Writes `selection/champions.json` naming a rating and a ranking champion (atomically, as the select stage). */
+export async function writeChampions(dir: string, rating: string, ranking: string): Promise<void> {
+  await Deno.mkdir(join(dir, "selection"), { recursive: true });
+  const path = join(dir, "selection", "champions.json");
+  await Deno.writeTextFile(
+    `${path}.tmp`,
+    JSON.stringify({
+      rating: { model: rating, metric: "rmse", value: 0.9, minRatings: 50 },
+      ranking: { model: ranking, metric: "ndcg_at_10", value: 0.2, minRatings: 0 },
+      candidates: [],
+    }),
+  );
+  await Deno.rename(`${path}.tmp`, path);
+}
+
+let _two: Promise<string> | null = null;
+
+/**
+ * A data folder with two champions (built once per process): the fixture's
+ * data and biased-mf (rating), with item-knn and popular-count (ranking)
+ * trained here; `selection/champions.json` names biased-mf and item-knn.
+ */
+export function twoChampionsDir(): Promise<string> {
+  _two ??= (async () => {
+    const f = await fixture();
+    const dir = await Deno.makeTempDir({ prefix: "movierec_champions_" });
+    await Deno.symlink(join(f.dataDir, "processed"), join(dir, "processed"));
+    await Deno.symlink(join(f.dataDir, "interim"), join(dir, "interim"));
+    await writeModelDir(join(dir, "models", "biased-mf"), f.artifact);
+    for (
+      const [name, config] of [["item-knn", { neighbors: 50 }], ["popular-count", {}]] as const
+    ) {
+      const m = createModel(name, config);
+      m.fit(f.train);
+      await writeModelDir(join(dir, "models", name), await m.save());
+    }
+    await writeChampions(dir, "biased-mf", "item-knn");
+    return dir;
+  })();
+  return _two;
+}

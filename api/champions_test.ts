@@ -14,11 +14,10 @@ import { createApp } from "./app.ts";
 import { ModelHolder } from "./model_holder.ts";
 import { JsonLogger } from "./json_logger.ts";
 import { loadFromSource, parseModelSource } from "./model_source.ts";
-import { fixture, writeModelDir } from "./_test_fixture.ts";
+import { fixture, twoChampionsDir, writeChampions } from "./_test_fixture.ts";
 import { assertDeclared } from "./_response_check.ts";
 import { guard } from "./_raw_client.ts";
 import { readServerOptions, startServer } from "./main.ts";
-import { createModel } from "../recommender/model_registry.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 
 const GUARD_MS = 30_000;
@@ -34,36 +33,11 @@ interface TwoChampions {
 
 let _folder: Promise<TwoChampions> | null = null;
 
-async function _writeChampions(dir: string, rating: string, ranking: string): Promise<void> {
-  await Deno.mkdir(join(dir, "selection"), { recursive: true });
-  const path = join(dir, "selection", "champions.json");
-  await Deno.writeTextFile(
-    `${path}.tmp`,
-    JSON.stringify({
-      rating: { model: rating, metric: "rmse", value: 0.9, minRatings: 50 },
-      ranking: { model: ranking, metric: "ndcg_at_10", value: 0.2, minRatings: 0 },
-      candidates: [],
-    }),
-  );
-  await Deno.rename(`${path}.tmp`, path); // as the select stage writes it: atomically
-}
-
-/** The fixture's data with biased-mf (rating), item-knn and popular-count (ranking) models. */
+/** The two-champion folder and each user's training movies. */
 function twoChampions(): Promise<TwoChampions> {
   _folder ??= (async () => {
     const f = await fixture();
-    const dir = await Deno.makeTempDir({ prefix: "movierec_champions_" });
-    await Deno.symlink(join(f.dataDir, "processed"), join(dir, "processed"));
-    await Deno.symlink(join(f.dataDir, "interim"), join(dir, "interim"));
-    await writeModelDir(join(dir, "models", "biased-mf"), f.artifact);
-    for (
-      const [name, config] of [["item-knn", { neighbors: 50 }], ["popular-count", {}]] as const
-    ) {
-      const m = createModel(name, config);
-      m.fit(f.train);
-      await writeModelDir(join(dir, "models", name), await m.save());
-    }
-    await _writeChampions(dir, "biased-mf", "item-knn");
+    const dir = await twoChampionsDir();
     const byUser = new Map<number, Set<number>>();
     for (let e = 0; e < f.train.rating.length; e++) {
       const u = f.train.userId[e]!;
@@ -194,7 +168,7 @@ Deno.test({
   for (const sub of ["processed", "interim", "models"]) {
     await Deno.symlink(await Deno.realPath(join(shared, sub)), join(dir, sub));
   }
-  await _writeChampions(dir, "biased-mf", "item-knn");
+  await writeChampions(dir, "biased-mf", "item-knn");
   const server = startServer(
     readServerOptions(["--port", "0", "--data-dir", dir, "--watch"], {
       LOG_LEVEL: "off",
@@ -229,7 +203,7 @@ Deno.test({
           { once: true },
         )
       );
-      await _writeChampions(dir, "biased-mf", ranking);
+      await writeChampions(dir, "biased-mf", ranking);
       const m = await guard(swapped, GUARD_MS, `swap to ${ranking}`);
       assert.deepEqual([m.info.name, m.ranker.info.name], ["biased-mf", ranking]);
       const health = await (await fetch(`${base}/health`)).json();
