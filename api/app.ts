@@ -30,6 +30,7 @@ import { RequestBodyError } from "./request_body_error.ts";
 import type { ModelHolder, ReloadResult } from "./model_holder.ts";
 import { recommendJson } from "./recommend_json.ts";
 import { similarJson } from "./similar_json.ts";
+import { foldInJson } from "./fold_in_json.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ScoredMovie } from "../recommender/model.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
@@ -352,7 +353,8 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
     const m = _model(holder).ranker;
     _checkRatings(m, body.ratings);
     const genre = _genre(m, body.genre);
-    const a = m.recommendFromRatings(
+    const a = foldInJson(
+      m,
       {
         movieIds: body.ratings.map((x) => x.movieId),
         ratings: body.ratings.map((x) => x.rating),
@@ -365,15 +367,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       },
     );
     metrics.observeAnswer("recommend-fold-in", a.fallback);
-    return c.json({
-      userId: null,
-      model: m.info.name,
-      answeredBy: m.answeredBy,
-      scorer: a.scorer,
-      fallback: a.fallback,
-      unknownMovieIds: a.unknownMovieIds,
-      items: _items(m, a.items),
-    }, 200);
+    return c.body(a.json, 200, { "content-type": "application/json" }) as never;
   });
 
   app.openapi(r.similarMovies, (c) => {

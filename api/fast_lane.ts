@@ -1,8 +1,10 @@
 /**
- * The server's fast lane for the two hot reads, `GET /recommend/{userId}`
- * and `GET /similar/{movieId}`: when a request is plainly valid (digits in
- * the path, only the route's own query parameters with plain values, a valid
- * API key when keys are set), it is answered straight from the request head,
+ * The server's fast lane for the hot routes, `GET /recommend/{userId}`,
+ * `GET /similar/{movieId}` and `POST /recommend` (a small JSON body that
+ * came with the head): when a request is plainly valid (digits in the path,
+ * only the route's own query parameters with plain values, a body of exactly
+ * the documented fields and types within the model's rating scale, each movie
+ * once, a valid API key when keys are set), it is answered straight from the request head,
  * without building a `Request`, running the Hono app or a `Response`: the
  * same JSON text ({@linkcode recommendJson}, {@linkcode similarJson}), the
  * same request id, log line and metrics. Anything else (an odd value, an
@@ -17,7 +19,8 @@ import { _hashKey, _matchesAny } from "./_api_keys.ts";
 import type { FastAnswer, FastLane } from "./http_server.ts";
 import { recommendJson } from "./recommend_json.ts";
 import { similarJson } from "./similar_json.ts";
-import { MAX_ID, MAX_K } from "./schemas.ts";
+import { MAX_FOLD_IN_RATINGS, MAX_ID, MAX_K } from "./schemas.ts";
+import { foldInJson } from "./fold_in_json.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
@@ -50,6 +53,60 @@ function _query(text: string, allowed: ReadonlySet<string>): Map<string, string>
 }
 
 const _RECOMMEND_KEYS = new Set(["k", "exclude_seen", "genre", "min_ratings"]);
+const _FOLD_IN_KEYS = new Set(["min_ratings"]);
+const _JSON_TYPE = /^application\/(.+\+)?json\b/i;
+const _BODY_KEYS = new Set(["ratings", "k", "genre", "exclude_rated"]);
+const _utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A plainly valid `POST /recommend` body, or null (the app validates and answers anything else). */
+function _foldInBody(
+  bytes: Uint8Array,
+  scale: readonly [number, number],
+): {
+  movieIds: number[];
+  ratings: number[];
+  k: number;
+  genre?: string;
+  excludeRated: boolean;
+} | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(_utf8.decode(bytes));
+  } catch {
+    return null;
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  for (const key in b) if (!_BODY_KEYS.has(key)) return null;
+  const list = b.ratings;
+  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_FOLD_IN_RATINGS) return null;
+  const k = b.k === undefined ? 10 : b.k;
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1 || k > MAX_K) return null;
+  const excludeRated = b.exclude_rated === undefined ? true : b.exclude_rated;
+  if (typeof excludeRated !== "boolean") return null;
+  const genre = b.genre;
+  if (genre !== undefined && (typeof genre !== "string" || !_GENRE.test(genre))) return null;
+  const movieIds: number[] = new Array(list.length), ratings: number[] = new Array(list.length);
+  const seen = new Set<number>();
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== "object" || x === null || Array.isArray(x)) return null;
+    const r = x as Record<string, unknown>;
+    let keys = 0;
+    for (const key in r) {
+      if (key !== "movieId" && key !== "rating") return null;
+      keys++;
+    }
+    const id = r.movieId, rating = r.rating;
+    if (keys !== 2 || typeof id !== "number" || typeof rating !== "number") return null;
+    if (!Number.isInteger(id) || id < 1 || id > MAX_ID || seen.has(id)) return null;
+    if (!(rating >= scale[0] && rating <= scale[1])) return null;
+    seen.add(id);
+    movieIds[i] = id;
+    ratings[i] = rating;
+  }
+  return { movieIds, ratings, k, ...(genre !== undefined ? { genre } : {}), excludeRated };
+}
 const _SIMILAR_KEYS = new Set(["k"]);
 
 /**
@@ -58,7 +115,7 @@ const _SIMILAR_KEYS = new Set(["k"]);
  *
  * @example
  * ```ts ignore
- * const server = new HttpServer((req, info) => app.fetch(req, info), { fast: fastLane(options) ?? undefined });
+ * const server = new HttpServer((req, info) => app.fetch(req, info), { fast: fastLane(options) });
  * ```
  */
 export function fastLane(options: AppOptions): FastLane | null {
@@ -69,13 +126,16 @@ export function fastLane(options: AppOptions): FastLane | null {
   const keyHashes = (options.apiKeys ?? []).filter((k) => k !== "").map(_hashKey);
   const minRatingsDefault = (m: { info: { evaluatedMinRatings?: number } }) =>
     options.minRatings ?? m.info.evaluatedMinRatings ?? DEFAULT_MIN_RATINGS;
-  return (method, target, headers, info) => {
-    if (method !== "GET") return null;
-    const recommend = target.startsWith("/recommend/");
-    if (!recommend && !target.startsWith("/similar/")) return null;
+  return (request) => {
+    const { method, target, headers } = request;
+    const post = method === "POST";
+    if (post ? !target.startsWith("/recommend") : method !== "GET") return null;
+    const recommend = !post && target.startsWith("/recommend/");
+    if (!post && !recommend && !target.startsWith("/similar/")) return null;
     const t0 = performance.now();
     const current = holder.current;
     if (current === null) return null;
+    let contentType = "";
     let requestId: string | null = null;
     let key: string | undefined;
     let forwarded: string | undefined;
@@ -87,11 +147,36 @@ export function fastLane(options: AppOptions): FastLane | null {
       } else if (name.length === 9 && name.toLowerCase() === "x-api-key") key = headers[i]![1];
       else if (name.length === 15 && name.toLowerCase() === "x-forwarded-for") {
         forwarded = headers[i]![1];
+      } else if (name.length === 12 && name.toLowerCase() === "content-type") {
+        contentType = headers[i]![1];
       }
     }
     if (keyHashes.length > 0 && _matchesAny(key, keyHashes) < 0) return null;
     const q = target.indexOf("?");
     const path = q < 0 ? target : target.slice(0, q);
+    if (post) {
+      if (path !== "/recommend" || !_JSON_TYPE.test(contentType) || request.body === null) {
+        return null;
+      }
+      const query = _query(q < 0 ? "" : target.slice(q + 1), _FOLD_IN_KEYS);
+      if (query === null) return null;
+      const m = current.ranker;
+      const minText = query.get("min_ratings");
+      const minRatings = minText === undefined
+        ? minRatingsDefault(m)
+        : _int(minText, _SMALL, 0, 1_000_000);
+      if (minRatings < 0) return null;
+      const body = _foldInBody(request.body, m.manifest.ratingScale);
+      if (body === null) return null;
+      let genre: string | null = null;
+      if (body.genre !== undefined) {
+        genre = m.catalog.genre(body.genre);
+        if (genre === null) return null;
+      }
+      const a = foldInJson(m, body, body.k, { genre, excludeRated: body.excludeRated, minRatings });
+      metrics.observeAnswer("recommend-fold-in", a.fallback);
+      return _answer(a.json, "/recommend", path);
+    }
     const id = _int(path.slice(recommend ? 11 : 9), _ID, 1, MAX_ID);
     if (id < 0) return null;
     const query = _query(
@@ -137,25 +222,29 @@ export function fastLane(options: AppOptions): FastLane | null {
       if (json === null) return null; // the app's 404 says why
       route = "/similar/{movieId}";
     }
-    const rid = requestId ?? crypto.randomUUID();
-    const seconds = (performance.now() - t0) / 1000;
-    metrics.observeRequest("GET", route, 200, seconds);
-    logger.info("request", {
-      requestId: rid,
-      method: "GET",
-      path: path.length > 200 ? path.slice(0, 200) + "…" : path,
-      route,
-      status: 200,
-      ms: Math.round(seconds * 1e5) / 100,
-      client: options.trustProxy && forwarded
-        ? forwarded.split(",")[0]!.trim().slice(0, 64)
-        : info.remoteAddr.hostname,
-    });
-    const answer: FastAnswer = {
-      status: 200,
-      headers: `content-type: application/json\r\nx-request-id: ${rid}\r\n`,
-      body: json,
-    };
-    return answer;
+    return _answer(json, route, path);
+
+    function _answer(json: string, route: string, path: string): FastAnswer {
+      const rid = requestId ?? crypto.randomUUID();
+      const seconds = (performance.now() - t0) / 1000;
+      metrics.observeRequest(method, route, 200, seconds);
+      logger.info("request", {
+        requestId: rid,
+        method,
+        path: path.length > 200 ? path.slice(0, 200) + "…" : path,
+        route,
+        status: 200,
+        ms: Math.round(seconds * 1e5) / 100,
+        client: options.trustProxy && forwarded
+          ? forwarded.split(",")[0]!.trim().slice(0, 64)
+          : request.remoteAddr.hostname,
+      });
+      const answer: FastAnswer = {
+        status: 200,
+        headers: `content-type: application/json\r\nx-request-id: ${rid}\r\n`,
+        body: json,
+      };
+      return answer;
+    }
   };
 }

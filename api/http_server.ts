@@ -91,16 +91,24 @@ export interface FastAnswer {
   readonly body: string | Uint8Array;
 }
 
+/** What the fast lane sees of a request: its head, and its body when it has one. */
+export interface FastRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: readonly (readonly [string, string])[];
+  /** The whole body when it was small and already read with the head; else null (no body). */
+  readonly body: Uint8Array | null;
+  readonly remoteAddr: Deno.NetAddr;
+}
+
 /**
- * Answers a bodyless request straight from its head (method, target, header
- * fields), without a `Request` or `Response`; null lets the handler answer it.
+ * Answers a request straight from its head (and a small body already read),
+ * without a `Request` or `Response`; null lets the handler answer it.
  */
-export type FastLane = (
-  method: string,
-  target: string,
-  headers: readonly (readonly [string, string])[],
-  info: HttpHandlerInfo,
-) => FastAnswer | null;
+export type FastLane = (request: FastRequest) => FastAnswer | null;
+
+/** Largest body handed to the fast lane (larger ones stream to the handler). */
+const _FAST_BODY_BYTES = 16_384;
 
 /** Why the server answered a request itself, before or instead of the handler. */
 export type HttpRejectReason =
@@ -873,16 +881,33 @@ export class HttpServer extends EventTarget {
   /** Runs the handler for one request and writes its answer; true to keep the connection. */
   async #dispatch(c: _Connection, head: _Head): Promise<boolean> {
     this.#emit("request", { method: head.method, target: head.target });
-    if (this.#fast !== null && head.contentLength === 0) {
+    const n = head.contentLength;
+    if (
+      this.#fast !== null &&
+      (n === 0 ||
+        (n > 0 && n <= _FAST_BODY_BYTES && head.method === "POST" && !head.expectContinue &&
+          c.buffered >= n))
+    ) {
+      // A small body that came with the head is handed over whole; it is consumed only when
+      // the lane answers (else the handler reads it as usual).
       let answer: FastAnswer | null = null;
       c.busy = true;
       try {
-        answer = this.#fast(head.method, head.target, head.headers, { remoteAddr: c.remoteAddr });
+        answer = this.#fast({
+          method: head.method,
+          target: head.target,
+          headers: head.headers,
+          body: n > 0 ? c.buf.subarray(c.start, c.start + n) : null,
+          remoteAddr: c.remoteAddr,
+        });
       } catch (err) {
         this.#onError(err); // the handler answers it
       }
       c.busy = false;
-      if (answer !== null) return await this.#writeFast(c, head, answer);
+      if (answer !== null) {
+        c.start += n;
+        return await this.#writeFast(c, head, answer);
+      }
     }
     const l = this.limits;
     let bodyDone = head.contentLength === 0;

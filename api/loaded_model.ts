@@ -112,6 +112,21 @@ function _columns(a: RankedAnswer, k: number): RankedList {
   return { scorer: a.scorer, fallback: a.fallback, movieIds, scores, count: n };
 }
 
+/**
+ * The candidates of one `minRatings` floor, packed: the item rows with at
+ * least that many training ratings, their factors copied contiguously with an
+ * {@linkcode ItemScorer} of their own, so a request scores only the movies it
+ * may show (about 450 of 9,700 at the default floor of 50 on ml-latest-small).
+ */
+interface _Packed {
+  readonly scorer: ItemScorer;
+  readonly itemIds: Int32Array;
+  /** Packed position of each item row, or -1. */
+  readonly pos: Int32Array;
+  readonly buf: Float32Array;
+  readonly genres: Map<string, Uint8Array>;
+}
+
 /** A fold-in answer, with what was ignored. */
 export interface FoldInAnswer extends RankedAnswer {
   /** Movie ids the model does not know (they were ignored). */
@@ -186,6 +201,8 @@ export class LoadedModel {
   readonly #lists = new Map<string, { ids: Int32Array; scores: Float64Array; scorer: Scorer }>();
   readonly #cacheLists: number;
   #answeredByJson: string | null = null;
+  readonly #packed = new Map<number, _Packed | null>(); // minRatings floor -> candidate index
+  #rawIsView = false; // the model's raw scores are the view's base + bias + p.q (checked at load)
 
   /** Validates the pieces against each other and precomputes (O(ratings + items)). */
   constructor(inputs: LoadedModelInputs) {
@@ -278,6 +295,115 @@ export class LoadedModel {
       if (movie) { for (const g of movie.genres) this.#genreItems.get(g)![i] = 1; }
     }
     if (!this.view && inputs.train) this.#knownUsers = new Set(inputs.train.userId);
+    this.#rawIsView = this.#checkRawIsView();
+  }
+
+  /** The view's base + bias + p.q of user row `u`. */
+  #viewBase(u: number): number {
+    const v = this.view!;
+    // As the factor models keep it: one float32 per user.
+    return Math.fround(v.userMean ? v.userMean[u]! : v.globalMean + (v.userBias?.[u] ?? 0));
+  }
+
+  /**
+   * True when the model's own raw scores of a few users equal the view's
+   * `base + itemBias + p . q` (the plain factor models): then a known user may
+   * be scored on the packed candidates only. Models with more terms (svd++,
+   * blends) keep their own all-items scoring.
+   */
+  #checkRawIsView(): boolean {
+    const v = this.view, raw = this.#raw;
+    if (!v || !raw || this.task !== "rating" || v.userIds.length === 0) return false;
+    const all = this.#items!;
+    const mine = new Float32Array(v.itemIds.length), theirs = new Float32Array(v.itemIds.length);
+    for (const u of [0, v.userIds.length >> 1, v.userIds.length - 1]) {
+      raw.rawScores(v.userIds[u]!, mine);
+      all.scores({ vector: v.userFactors, offset: u * v.k, base: this.#viewBase(u) }, theirs);
+      for (let i = 0; i < mine.length; i++) {
+        if (!(Math.abs(mine[i]! - theirs[i]!) <= 1e-3 * Math.max(1, Math.abs(mine[i]!)))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The packed candidates of `floor` (built on first use), or null when packing would not pay. */
+  #packedFor(floor: number): _Packed | null {
+    const hit = this.#packed.get(floor);
+    if (hit !== undefined) return hit;
+    const v = this.view!, counts = this.#itemCounts!, k = v.k, nI = v.itemIds.length;
+    const rows: number[] = [];
+    for (let i = 0; i < nI; i++) if (counts[i]! >= floor) rows.push(i);
+    let p: _Packed | null = null;
+    if (rows.length <= nI / 2) {
+      const n = rows.length;
+      const itemIds = new Int32Array(n), itemFactors = new Float32Array(n * k);
+      const itemNorms = new Float32Array(n), pos = new Int32Array(nI).fill(-1);
+      const itemBias = v.itemBias ? new Float32Array(n) : undefined;
+      for (let j = 0; j < n; j++) {
+        const i = rows[j]!;
+        itemIds[j] = v.itemIds[i]!;
+        itemFactors.set(v.itemFactors.subarray(i * k, i * k + k), j * k);
+        itemNorms[j] = v.itemNorms[i]!;
+        if (itemBias) itemBias[j] = v.itemBias![i]!;
+        pos[i] = j;
+      }
+      const view: FactorView = {
+        ...v,
+        itemIds,
+        itemFactors,
+        itemNorms,
+        ...(itemBias ? { itemBias } : {}),
+      };
+      p = {
+        scorer: ItemScorer.of(view),
+        itemIds,
+        pos,
+        buf: new Float32Array(n),
+        genres: new Map(),
+      };
+    }
+    if (this.#packed.size >= 8) this.#packed.delete(this.#packed.keys().next().value!);
+    this.#packed.set(floor, p);
+    return p;
+  }
+
+  /** Ranks the packed candidates after `p.buf` was scored; `skip` are item rows (any order). */
+  #rankPacked(
+    p: _Packed,
+    k: number,
+    skip: ArrayLike<number> | null,
+    genre: string | null,
+  ): ScoredMovie[] {
+    let packedSkip: Int32Array | undefined;
+    if (skip && skip.length > 0) {
+      const out: number[] = [];
+      for (let x = 0; x < skip.length; x++) {
+        const j = p.pos[skip[x]!]!;
+        if (j >= 0) out.push(j);
+      }
+      packedSkip = Int32Array.from(out).sort();
+    }
+    let allow: Uint8Array | null = null;
+    if (genre !== null) {
+      allow = p.genres.get(genre) ?? null;
+      if (allow === null) {
+        const bits = this.#genreItems.get(genre);
+        allow = new Uint8Array(p.itemIds.length);
+        if (bits) {
+          for (let i = 0; i < p.pos.length; i++) if (p.pos[i]! >= 0) allow[p.pos[i]!] = bits[i]!;
+        }
+        p.genres.set(genre, allow);
+      }
+    }
+    return rankScores(p.buf, this.#top, {
+      k,
+      itemIds: p.itemIds,
+      ...(packedSkip ? { skip: packedSkip } : {}),
+      allow,
+      clip: this.view!.ratingScale,
+    });
   }
 
   /** Which model answers, as the answers say it. */
@@ -386,6 +512,18 @@ export class LoadedModel {
       v && raw && u >= 0 && this.task === "rating" && (this.#seenPtr || !options.excludeSeen) &&
       (this.#itemCounts || minRatings === 0)
     ) {
+      const p = this.#rawIsView && minRatings > 0 ? this.#packedFor(minRatings) : null;
+      if (p) {
+        p.scorer.scores({ vector: v.userFactors, offset: u * v.k, base: this.#viewBase(u) }, p.buf);
+        const seen = options.excludeSeen
+          ? this.#seenItems!.subarray(this.#seenPtr![u]!, this.#seenPtr![u + 1]!)
+          : null;
+        return {
+          scorer: "model",
+          fallback: false,
+          items: this.#rankPacked(p, k, seen, options.genre),
+        };
+      }
       raw.rawScores(userId, this.#scores);
       const items = rankScores(this.#scores, this.#top, {
         k,
@@ -453,6 +591,19 @@ export class LoadedModel {
         ...this.#popular(k, keep, options.excludeRated ? ratings.movieIds : undefined),
         unknownMovieIds: folded.unknownMovieIds,
       };
+    }
+    const floor = this.#itemCounts ? options.minRatings ?? 0 : 0;
+    const p = floor > 0 ? this.#packedFor(floor) : null;
+    if (p) {
+      // Only the candidates the floor lets through are scored.
+      p.scorer.scores({ vector: folded.factors, base: folded.base }, p.buf);
+      const items = this.#rankPacked(
+        p,
+        k,
+        options.excludeRated ? folded.itemIndices : null,
+        options.genre,
+      );
+      return { scorer: "model", fallback: false, items, unknownMovieIds: folded.unknownMovieIds };
     }
     const rated = options.excludeRated ? Int32Array.from(folded.itemIndices).sort() : null;
     this.#items!.scores({ vector: folded.factors, base: folded.base }, this.#scores);

@@ -33,3 +33,36 @@ Deno.test("LoadedModel serves exactly the model's own recommend() and similar()"
     assert.deepEqual(m.similar(movieId, 10), m.model.similar(movieId, 10));
   }
 });
+
+Deno.test("fold-in on the packed candidates of a floor ranks as scoring every movie does", async () => {
+  const f = await fixture();
+  const m = await loadFromSource(parseModelSource({ dataDir: f.dataDir }));
+  const counts = new Map<number, number>();
+  for (const id of f.train.movieId) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const popular = [...counts].filter(([, n]) => n >= 30).map(([id]) => id).slice(0, 40);
+  for (let t = 0; t < 10; t++) {
+    const movieIds = popular.slice(t * 3, t * 3 + 8);
+    const ratings = { movieIds, ratings: movieIds.map((_, j) => 1 + ((j + t) % 5)) };
+    for (const genre of [null, "Drama"]) {
+      const packed = m.recommendFromRatings(ratings, 10, {
+        genre,
+        excludeRated: true,
+        minRatings: 50,
+      });
+      const all = m.recommendFromRatings(ratings, 100, {
+        genre,
+        excludeRated: true,
+        minRatings: 0,
+      });
+      const expected = all.items.filter((x) => (counts.get(x.movieId) ?? 0) >= 50).slice(0, 10);
+      // (the full list of 100 may hold fewer than 10 movies over the floor: compare what it has)
+      assert.equal(packed.items.length, 10);
+      assert.ok(expected.length >= 3);
+      assert.deepEqual(
+        packed.items.slice(0, expected.length),
+        expected,
+        `case ${t}, genre ${genre}`,
+      );
+    }
+  }
+});

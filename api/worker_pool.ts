@@ -196,6 +196,11 @@ export async function startWorkerPool(
     },
     onError: (err) => logger.error("cannot watch the model source", { error: err.message }),
   });
+  // Say when the watch has recorded what is served: a change after this line is picked up.
+  watch?.nextCheck().then(() => {
+    logger.info("watching the model source", { intervalMs: options.watchIntervalMs });
+    logger.flush();
+  });
   return {
     port,
     workers: n,

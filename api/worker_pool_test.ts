@@ -124,6 +124,7 @@ Deno.test({
     };
     await everyWorker("item-knn");
 
+    await guard(nextLine(/"msg":"watching the model source"/), GUARD_MS, "first watch check");
     await writeChampions(dir, "biased-mf", "popular-count");
     await guard(
       nextLine(/model reloaded on every worker \(source moved\)/),

@@ -354,10 +354,13 @@ if (import.meta.main) {
       }
     }
   };
+  /** Starts a server, names its endpoints by the models its /health reports, measures them. */
   const serve = async (
-    server: string,
     extraArgs: string[],
-    endpoints: { kind: Kind; endpoint: string }[],
+    endpoints: (served: { rating: string; ranking: string }) => {
+      server: string;
+      list: { kind: Kind; endpoint: string }[];
+    },
   ) => {
     const port = _freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -388,11 +391,15 @@ if (import.meta.main) {
     try {
       await _waitReady(base, child);
       const health = await (await fetch(`${base}/health`)).json();
+      // What the server says it serves (an older server names one model for everything).
+      const rating = health.champions?.rating?.name ?? health.model;
+      const ranking = health.champions?.ranking?.name ?? rating;
+      const { server, list } = endpoints({ rating, ranking });
       servers.push({ server, health });
       const popular = await (await fetch(`${base}/popular?k=100`)).json() as {
         items: { movieId: number }[];
       };
-      await measure(server, base, endpoints, popular.items.map((m) => m.movieId));
+      await measure(server, base, list, popular.items.map((m) => m.movieId));
     } finally {
       child.kill("SIGTERM");
       await child.status;
@@ -400,26 +407,25 @@ if (import.meta.main) {
   };
   const cores = cpus().length;
   try {
-    const two = champions.ranking
-      ? `two champions (${champions.rating} rating, ${champions.ranking} ranking)`
-      : `one champion (${champions.rating})`;
-    await serve(two, [], [
-      { kind: "recommend", endpoint: `GET /recommend (${champions.ranking ?? champions.rating})` },
-      {
-        kind: "foldin",
-        endpoint: `POST /recommend, 10 ratings (${champions.ranking ?? champions.rating})`,
-      },
-      { kind: "similar", endpoint: `GET /similar (${champions.ranking ?? champions.rating})` },
-      { kind: "predict", endpoint: `GET /predict (${champions.rating})` },
-    ]);
+    await serve([], ({ rating, ranking }) => ({
+      server: ranking !== rating
+        ? `two champions (${rating} rating, ${ranking} ranking)`
+        : `one champion (${rating})`,
+      list: [
+        { kind: "recommend", endpoint: `GET /recommend (${ranking})` },
+        { kind: "foldin", endpoint: `POST /recommend, 10 ratings (${ranking})` },
+        { kind: "similar", endpoint: `GET /similar (${ranking})` },
+        { kind: "predict", endpoint: `GET /predict (${rating})` },
+      ],
+    }));
     if (champions.ranking) {
-      await serve(`rating champion alone (${champions.rating})`, [
-        "--model-dir",
-        join(dataDir, "models", champions.rating),
-      ], [
-        { kind: "recommend", endpoint: `GET /recommend (${champions.rating})` },
-        { kind: "similar", endpoint: `GET /similar (${champions.rating})` },
-      ]);
+      await serve(["--model-dir", join(dataDir, "models", champions.rating)], ({ rating }) => ({
+        server: `rating champion alone (${rating})`,
+        list: [
+          { kind: "recommend", endpoint: `GET /recommend (${rating})` },
+          { kind: "similar", endpoint: `GET /similar (${rating})` },
+        ],
+      }));
     }
     if (values.original) {
       const port = _freePort();
