@@ -37,8 +37,12 @@ export const sparkAlsConfigSchema = z.object({
   iterations: z.number().int().positive().max(1000).default(15),
   /** Factor regularization per rating (MLlib's `regParam`, weighted lambda). */
   regularization: z.number().nonnegative().max(100).default(0.15),
-  /** Bias regularization per rating (explicit mode). */
-  biasRegularization: z.number().nonnegative().max(100).default(0.1),
+  /**
+   * Bias regularization per rating (explicit mode). Biases fitted before the
+   * factors need more shrinkage than `als`'s joint 0.1: 0.4 was the best on a
+   * validation split of ml-latest-small's training ratings (RMSE 0.8553; 0.1: 0.8598).
+   */
+  biasRegularization: z.number().nonnegative().max(100).default(0.4),
   /** Alternating rounds of the item and user bias means (explicit mode). */
   biasRounds: z.number().int().min(1).max(50).default(3),
   /** MLlib's implicit-feedback ALS: a ranking model. */
@@ -47,7 +51,7 @@ export const sparkAlsConfigSchema = z.object({
   alpha: z.number().nonnegative().max(1e5).default(1),
   /** Seed of MLlib's initialization. */
   seed: z.number().int().default(42),
-  /** User and item blocks of MLlib's ALS (0: Spark's default, 10). */
+  /** User and item blocks of MLlib's ALS (0: one per core in local mode, else MLlib's 10). */
   blocks: z.number().int().min(0).max(10000).default(0),
   /**
    * Spark master (`local[4]`, `spark://host:7077`, `yarn`); unset: the

@@ -23,7 +23,9 @@ process exits when its stdin closes (the Deno side died), and the JVM exits with
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 
@@ -79,12 +81,15 @@ def parse_args(argv):
     p.add_argument("--factors", type=int, required=True)
     p.add_argument("--iterations", type=int, required=True)
     p.add_argument("--regularization", type=float, required=True)
-    p.add_argument("--bias-regularization", type=float, default=0.1)
+    p.add_argument("--bias-regularization", type=float, default=0.4)
     p.add_argument("--bias-rounds", type=int, default=3)
     p.add_argument("--implicit", action="store_true")
     p.add_argument("--alpha", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--blocks", type=int, default=0, help="ALS user and item blocks (0: Spark's)")
+    p.add_argument("--blocks", type=int, default=0,
+                   help="ALS user and item blocks (0: one per core in local mode, else MLlib's 10)")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="checkpoint folder (default: a temp folder in local mode, none otherwise)")
     return p.parse_args(argv)
 
 
@@ -132,9 +137,7 @@ def fit_one(spark, args, label, source, out):
         F.col("rating").cast("double"),
     ).cache()
     stats = df.agg(F.count("*").alias("n"), F.avg("rating").alias("mu"),
-                   F.min("rating").alias("lo"), F.max("rating").alias("hi"),
-                   F.countDistinct("userId").alias("users"),
-                   F.countDistinct("movieId").alias("items")).first()
+                   F.min("rating").alias("lo"), F.max("rating").alias("hi")).first()
     if stats["n"] == 0:
         raise SystemExit(f"Cannot fit spark-als: {source} has no ratings; check the split stage")
     lo, hi = float(stats["lo"]), float(stats["hi"])
@@ -151,17 +154,21 @@ def fit_one(spark, args, label, source, out):
         target = (df.join(ubias, "userId").join(ibias, "movieId")
                   .withColumn("target", F.col("rating") - mu - F.col("bu") - F.col("bi")))
     emit("phase", fit=label,
-         message=f"ALS rank {args.factors}, {args.iterations} iterations on "
-                 f"{stats['n']:,} ratings ({stats['users']:,} users, {stats['items']:,} movies)")
+         message=f"ALS rank {args.factors}, {args.iterations} iterations on {stats['n']:,} ratings")
     als = ALS(rank=args.factors, maxIter=args.iterations, regParam=args.regularization,
               implicitPrefs=args.implicit, alpha=args.alpha, seed=args.seed,
               userCol="userId", itemCol="movieId", ratingCol="target",
               coldStartStrategy="drop", nonnegative=False)
-    if args.blocks > 0:
-        als = als.setNumUserBlocks(args.blocks).setNumItemBlocks(args.blocks)
+    blocks = args.blocks
+    if blocks == 0 and spark.sparkContext.master.startswith("local"):
+        # MLlib's 10 blocks suit a cluster; on one box, one block per core schedules fewer tasks.
+        blocks = spark.sparkContext.defaultParallelism
+    if blocks > 0:
+        als = als.setNumUserBlocks(blocks).setNumItemBlocks(blocks)
     model = als.fit(target)
     users = factor_table(model.userFactors, ubias, "userId", "bu", args.factors)
     items = factor_table(model.itemFactors, ibias, "movieId", "bi", args.factors)
+    emit("phase", fit=label, message="writing the factor tables")
     users.write.mode("overwrite").parquet(os.path.join(out, "users"))
     items.write.mode("overwrite").parquet(os.path.join(out, "items"))
     train_rmse = None
@@ -175,8 +182,6 @@ def fit_one(spark, args, label, source, out):
         "globalMean": mu,
         "ratingScale": [lo, hi],
         "ratings": int(stats["n"]),
-        "users": int(stats["users"]),
-        "movies": int(stats["items"]),
         "trainRmse": train_rmse,
         "sparkVersion": spark.version,
         "master": spark.sparkContext.master,
@@ -202,6 +207,13 @@ def main(argv):
         # Spark's 200 suits a cluster; on one box, one partition per core.
         spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
+    # ALS checkpoints its factors every 10 iterations when it has a folder (no deep lineage,
+    # no StackOverflowError); a cluster needs a shared one (--checkpoint-dir hdfs://...).
+    checkpoints, own_checkpoints = args.checkpoint_dir, False
+    if checkpoints is None and spark.sparkContext.master.startswith("local"):
+        checkpoints, own_checkpoints = tempfile.mkdtemp(prefix="spark-als-checkpoints-"), True
+    if checkpoints:
+        spark.sparkContext.setCheckpointDir(checkpoints)
     emit("started", sparkVersion=spark.version, master=spark.sparkContext.master,
          parallelism=spark.sparkContext.defaultParallelism)
     try:
@@ -214,6 +226,8 @@ def main(argv):
                 stop.set()
     finally:
         spark.stop()
+        if own_checkpoints:
+            shutil.rmtree(checkpoints, ignore_errors=True)
     sys.stdout.flush()
     # Not a normal exit: the stdin watcher is blocked in a read that interpreter shutdown
     # would wait on.

@@ -38,6 +38,7 @@ import { ratingsFromFrame } from "./ratings_frame.ts";
 import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
 import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
 import { pathExists } from "../dag/path_exists.ts";
+import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 
 /** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
 export const VALIDATION_FILE = "validation.json";
@@ -219,6 +220,14 @@ export interface TrainOptions {
   readonly onProgress?: (p: FitProgress) => void;
   /** Movie content for the models that read it (`hybrid`, a blend with one). */
   readonly content?: MovieContent;
+  /** The Parquet file `train` was read from (a Spark model's job reads it). */
+  readonly trainPath?: string;
+  /** Aborting stops a Spark model's job. */
+  readonly signal?: AbortSignal;
+  /** A Spark model's phases and errors, one line each. */
+  readonly onLog?: (line: string) => void;
+  /** A Spark model's task progress (finished and total tasks of one fit). */
+  readonly onTasks?: (done: number, total: number, fit: string) => void;
 }
 
 /**
@@ -235,16 +244,28 @@ export async function trainModel(
   const started = performance.now();
   // Every model makes the holdout pass: fitted without the holdout and measured on it (the
   // select stage's evidence and the model's support floor), then refitted on all of train.
-  const { model, history, holdout } = fitStandalone(train, {
-    create: (c: Record<string, unknown>) => createModel(name, c),
+  const procedure = {
     config,
     validationFraction: params.validationFraction,
     refit: params.refit,
     seed: params.seed,
-    holdoutPass: true,
-    ...(options.content ? { content: options.content } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  };
+  // Spark models take the same steps in a PySpark job (spark/fit_spark_als.ts).
+  const { model, history, holdout } = isSparkModel(name)
+    ? await fitSparkAls(train, {
+      ...procedure,
+      ...(options.trainPath ? { trainPath: options.trainPath } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+      ...(options.onTasks ? { onTasks: options.onTasks } : {}),
+    })
+    : fitStandalone(train, {
+      create: (c: Record<string, unknown>) => createModel(name, c),
+      ...procedure,
+      holdoutPass: true,
+      ...(options.content ? { content: options.content } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
   // Fit seconds: the holdout pass and the refit; measuring on the holdout is timed apart.
   const fitSeconds = (performance.now() - started) / 1000;
   const validated = performance.now();
@@ -378,6 +399,8 @@ export const trainStage = defineStage({
   outs: ["data/models"],
   params: trainParams,
   code: import.meta.url,
+  // A Spark model's PySpark job is code too, but not a TypeScript import.
+  extraKey: (params) => sparkModelsKey(params.models),
   async run(ctx) {
     const { params, progress } = ctx;
     const dirs = await foldDirs(ctx.inputs["data/interim/split"]!);
@@ -404,6 +427,11 @@ export const trainStage = defineStage({
             holdout: params.validationFraction > 0,
           }),
           ...(content ? { content } : {}),
+          trainPath: join(dir, "train.parquet"),
+          signal: ctx.signal,
+          onLog: (line) => progress.info(`${name}: ${line}`),
+          onTasks: (done, total, fit) =>
+            progress.update(done, total, `Spark tasks (${name} ${fit})`),
         });
         const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
         await writeModel(target, trained);

@@ -1,0 +1,180 @@
+/**
+ * spark-als against a real Spark on `local[2]` and ml-latest-small (the API
+ * fixture's data folder: the shared zip through our ETL, a deterministic
+ * 80/20 split written as `interim/split/train.parquet`). Skipped with a
+ * notice when PySpark or Java 17 is missing, unless `REQUIRE_SPARK=1`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { fixture, writeModelDir } from "../api/_test_fixture.ts";
+import { createApp } from "../api/app.ts";
+import { ModelHolder } from "../api/model_holder.ts";
+import { JsonLogger } from "../api/json_logger.ts";
+import { loadFromSource, parseModelSource } from "../api/model_source.ts";
+import { createModel, loadModel } from "../recommender/model_registry.ts";
+import { _score } from "../recommender/_test_data.ts";
+import { findSpark, PYSPARK_VERSION, type SparkRuntime } from "./find_spark.ts";
+import { fitSparkAls, SPARK_ALS_SCRIPT } from "./fit_spark_als.ts";
+import { sparkModelsKey } from "./spark_models.ts";
+import { trainParams, trainStage } from "../stages/train.ts";
+
+/** The runtime, or null (with a notice) when the Spark tests are skipped. */
+function sparkRuntime(): SparkRuntime | null {
+  try {
+    return findSpark();
+  } catch (err) {
+    if (Deno.env.get("REQUIRE_SPARK") === "1") return null;
+    console.log(
+      `notice: Spark tests skipped: ${(err as Error).message} (REQUIRE_SPARK=1 fails instead)`,
+    );
+    return null;
+  }
+}
+
+const runtime = sparkRuntime();
+const ignore = runtime === null && Deno.env.get("REQUIRE_SPARK") !== "1";
+/** The same factors and regularization for both models; 10 sweeps keep CI short. */
+const SAME = { factors: 20, regularization: 0.15, iterations: 10 };
+
+Deno.test({
+  name: "spark-als on local[2]: test RMSE within 0.01 of als with the same factors and " +
+    "regularization, and the API serves its artifact",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rt = runtime ?? findSpark(); // REQUIRE_SPARK=1 without Spark: fails with the reason
+    const f = await fixture();
+    const logs: string[] = [];
+    const spark = await fitSparkAls(f.train, {
+      config: { ...SAME, master: "local[2]" },
+      trainPath: join(f.dataDir, "interim", "split", "train.parquet"),
+      validationFraction: 0,
+      refit: true,
+      seed: 42,
+      runtime: rt,
+      onLog: (line) => logs.push(line),
+    });
+    assert.ok(logs.some((l) => /started on local\[2\]/.test(l)), logs.join("\n"));
+    assert.equal(spark.model.extra.sparkVersion, rt.pysparkVersion);
+    const als = createModel("als", SAME);
+    als.fit(f.train);
+    const sparkRmse = _score(spark.model, f.test).rmse;
+    const alsRmse = _score(als, f.test).rmse;
+    console.log(`spark-als RMSE ${sparkRmse.toFixed(4)}, als ${alsRmse.toFixed(4)}`);
+    assert.ok(
+      Math.abs(sparkRmse - alsRmse) <= 0.01,
+      `spark-als RMSE ${sparkRmse} vs als ${alsRmse}`,
+    );
+
+    // The artifact is an ordinary model file: it loads, and the API serves it as the champion.
+    const artifact = await spark.model.save();
+    const copy = loadModel(structuredClone(artifact));
+    assert.deepEqual(copy.predict(1, 296), spark.model.predict(1, 296));
+    const dataDir = await Deno.makeTempDir({ prefix: "spark_als_api_" });
+    try {
+      for (const part of ["processed/movies.parquet", "interim/split/train.parquet"]) {
+        await Deno.mkdir(join(dataDir, part, ".."), { recursive: true });
+        await Deno.copyFile(join(f.dataDir, part), join(dataDir, part));
+      }
+      await writeModelDir(join(dataDir, "models", "spark-als"), artifact);
+      await Deno.mkdir(join(dataDir, "selection"));
+      await Deno.writeTextFile(
+        join(dataDir, "selection", "champions.json"),
+        JSON.stringify({ rating: { model: "spark-als" }, ranking: { model: "spark-als" } }),
+      );
+      const loaded = await loadFromSource(parseModelSource({ dataDir }));
+      const holder = new ModelHolder(() => Promise.resolve(loaded), { initial: loaded });
+      const app = createApp({ holder, logger: new JsonLogger({ level: "off" }) });
+      const health = await (await app.request("/health")).json();
+      assert.equal(health.model, "spark-als");
+      const predicted = await (await app.request("/predict/1/296")).json();
+      assert.equal(predicted.scorer, "model");
+      assert.ok(Math.abs(predicted.rating - spark.model.predict(1, 296).rating) < 1e-5);
+      const recommended = await (await app.request("/recommend/1?k=5")).json();
+      assert.equal(recommended.items.length, 5, JSON.stringify(recommended));
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+/** Pids of `pid` and all its descendants. */
+function processTree(pid: number): number[] {
+  const out = new TextDecoder().decode(
+    new Deno.Command("ps", { args: ["-eo", "pid=,ppid="], stdout: "piped" }).outputSync().stdout,
+  );
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split("\n")) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "an aborted spark-als fit kills the job: the Python driver and its JVM are gone",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const rt = runtime ?? findSpark();
+    const f = await fixture();
+    const ac = new AbortController();
+    let tree: number[] = [];
+    const fit = fitSparkAls(f.train, {
+      config: { ...SAME, master: "local[2]" },
+      validationFraction: 0,
+      refit: true,
+      seed: 42,
+      runtime: rt,
+      onLog: (line) => {
+        if (!/started on/.test(line) || ac.signal.aborted) return;
+        // The job is up (driver and JVM): find them by our own process tree, then abort.
+        tree = processTree(Deno.pid).filter((p) => p !== Deno.pid);
+        ac.abort(new Error("test abort"));
+      },
+      signal: ac.signal,
+    });
+    await assert.rejects(fit, /test abort/);
+    assert.ok(tree.length >= 2, `expected the driver and the JVM, found pids ${tree}`);
+    const deadline = Date.now() + 15_000;
+    while (tree.some(alive) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(tree.filter(alive), [], "processes left after the abort");
+  },
+});
+
+Deno.test("deno task setup installs the PySpark version spark/ expects", async () => {
+  const setup = await Deno.readTextFile(new URL("../.ci/setup.sh", import.meta.url));
+  assert.match(
+    setup,
+    new RegExp(`PYSPARK_PIN="pyspark==${PYSPARK_VERSION.replaceAll(".", "\\.")}"`),
+  );
+});
+
+Deno.test("the train stage's cache key holds the PySpark job's hash only when a Spark model is trained", async () => {
+  assert.equal(await sparkModelsKey(["als", "svd"]), "");
+  const script = await Deno.readFile(SPARK_ALS_SCRIPT);
+  const sha = createHash("sha256").update(script).digest("hex");
+  assert.equal(await sparkModelsKey(["als", "spark-als"]), `spark/als_train.py:${sha}`);
+  assert.equal(
+    await trainStage.extraKey!(trainParams.parse({ models: ["spark-als"] }), "."),
+    `spark/als_train.py:${sha}`,
+  );
+});
