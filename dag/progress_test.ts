@@ -6,8 +6,10 @@ function terminal() {
   const screen: string[] = [];
   let row = 0;
   const write = (text: string) => {
+    // deno-lint-ignore no-control-regex -- terminal escapes are what this fake terminal reads
     for (const part of text.split(/(\x1b\[\d+F|\x1b\[0J|\n)/)) {
       if (part === "") continue;
+      // deno-lint-ignore no-control-regex -- the cursor-up escape
       const up = /^\x1b\[(\d+)F$/.exec(part);
       if (up) row = Math.max(0, row - Number(up[1]));
       else if (part === "\x1b[0J") screen.length = row;

@@ -28,6 +28,12 @@ const runModel = z.object({
   champion: z.boolean().optional(),
   mlflowVersion: z.string().optional(),
   mlflowChampion: z.boolean().optional(),
+  taskAliases: z.array(z.object({
+    alias: z.string(),
+    value: finiteOrSpecial,
+    higherIsBetter: z.boolean(),
+    context: z.string(),
+  })).optional(),
 });
 
 /** Schema of `run.json`. */

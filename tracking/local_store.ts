@@ -281,6 +281,7 @@ class LocalActiveRun implements ActiveRun {
       rmse: model.rmse,
       version: registered.version,
       champion: registered.champion,
+      ...(model.taskAliases ? { taskAliases: model.taskAliases } : {}),
     };
     await this.save();
     return registered;

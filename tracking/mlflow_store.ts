@@ -431,6 +431,7 @@ class MlflowActiveRun implements ActiveRun {
       rmse: model.rmse,
       version: version.version,
       champion,
+      ...(model.taskAliases ? { taskAliases: model.taskAliases } : {}),
     };
     return {
       registeredName: model.registeredName,

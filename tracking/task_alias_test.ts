@@ -7,6 +7,8 @@ import { LocalRunStore } from "./local_store.ts";
 import { recordRun } from "./record_run.ts";
 import type { RunStore } from "./run_store.ts";
 import type { TaskAliasRequest } from "./task_alias.ts";
+import { openRunStore } from "./open.ts";
+import { SyncingRunStore } from "./syncing_store.ts";
 
 const env = mlflowTestEnv();
 const unique = () => crypto.randomUUID().slice(0, 8);
@@ -82,5 +84,35 @@ Deno.test({
       store,
       async (name) => (await client.getModelVersionByAlias(name, "champion-ranking"))?.version,
     );
+  },
+});
+
+Deno.test({
+  name: "task aliases asked for in a local run reach MLflow when the run is synced",
+  ignore: env.ignore,
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "task_alias_sync_" });
+    const experiment = `test-alias-sync-${unique()}`;
+    const name = `movierec-alias-${unique()}`;
+    try {
+      await Deno.mkdir(join(root, "model"));
+      await Deno.writeTextFile(join(root, "model", "manifest.json"), '{"model":"ease"}');
+      const offline = openRunStore({
+        root: join(root, "runs"),
+        env: { MLFLOW_EXPERIMENT_NAME: experiment },
+      });
+      await register(offline, root, name, { value: 0.3, context: "data-a:split-1" });
+      const up = openRunStore({
+        root: join(root, "runs"),
+        env: { MLFLOW_TRACKING_URI: env.uri(), MLFLOW_EXPERIMENT_NAME: experiment },
+      }) as SyncingRunStore;
+      const summary = await up.syncRuns();
+      assert.equal(summary.pushed.length, 1);
+      const client = new MlflowClient({ uri: env.uri() });
+      const held = await client.getModelVersionByAlias(name, "champion-ranking");
+      assert.equal(held?.run_id, summary.pushed[0]!.mlflowRunId);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
   },
 });

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { TaskAliasRequest } from "./task_alias.ts";
+
 /** Final or current state of a run (MLflow's RunStatus values). */
 export type RunStatus = "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
 
@@ -62,6 +64,8 @@ export interface RunModel {
   readonly mlflowVersion?: string;
   /** Whether this version became `champion` in MLflow's registry. */
   readonly mlflowChampion?: boolean;
+  /** The task aliases it asked for (kept so that a later sync to MLflow asks for them too). */
+  readonly taskAliases?: readonly TaskAliasRequest[];
 }
 
 /** The latest value of a metric, or undefined if the run has none. */

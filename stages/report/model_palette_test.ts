@@ -4,7 +4,7 @@ import { modelNames } from "../../recommender/model_registry.ts";
 
 Deno.test("modelColor() gives every model of the registry its own colour", () => {
   const colors = modelNames.map(modelColor);
-  const clash = modelNames.filter((m, i) => colors.indexOf(colors[i]!) !== i);
+  const clash = modelNames.filter((_m, i) => colors.indexOf(colors[i]!) !== i);
   assert.deepEqual(clash, [], "add these models to _FIXED in model_palette.ts");
 });
 
