@@ -1,8 +1,8 @@
 /**
  * Serves the API with its own HTTP server (`http_server.ts`: header, body and
  * idle timeouts, a connection cap, 414/431 answers): `deno task serve` (or
- * `deno run -A api/main.ts [--port 8000] [--host 127.0.0.1] [--model-dir PATH |
- * --model models:/NAME@champion] [--data-dir data] [--watch]`).
+ * `deno run -A [--unstable-net] api/main.ts [--port 8000] [--host 127.0.0.1] [--model-dir PATH |
+ * --model models:/NAME@champion] [--data-dir data] [--watch] [--workers N]`).
  *
  * Settings come from flags, else the environment: `PORT`, `HOST`,
  * `MODEL` / `MODEL_DIR` / `DATA_DIR`, `API_KEYS` and `ADMIN_KEYS` (comma
@@ -11,6 +11,18 @@
  * `LOG_LEVEL` (`info`, `error`, `off`), `TRUST_PROXY=1`, `MIN_RATINGS` (or
  * `--min-ratings`: the default `min_ratings` of `/recommend`), and MLflow's own
  * `MLFLOW_TRACKING_URI` / `MLFLOW_TRACKING_TOKEN`.
+ *
+ * A pipeline data folder whose select stage chose two champions
+ * (`selection/champions.json`) serves both: the ranking champion answers
+ * `/recommend`, `POST /recommend`, `/similar` and `/explain` (item models),
+ * the rating champion `/predict`; one model (older folders, `--model-dir`,
+ * `--model`) answers everything. Every answer's `answeredBy` names the model.
+ *
+ * `--workers N` (or `WORKERS`, `auto`: one per core) serves on N workers
+ * sharing the port (`SO_REUSEPORT`: run deno with `--unstable-net`), each
+ * with its own copy of the model; reloads swap every worker (see
+ * `worker_pool.ts`). `FAST_LANE=0` turns off the fast lane of the hot routes
+ * (`fast_lane.ts`).
  *
  * `--watch` (or `WATCH_MODEL=1`) polls the source every `WATCH_INTERVAL_MS`
  * (default 2000; 10000 for the registry) and swaps the model when the

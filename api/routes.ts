@@ -78,7 +78,7 @@ export const ROUTES = {
     tags: ["recommendations"],
     summary: "Top-K movies for a user",
     description:
-      "Ranks every movie the model knows for the user that has at least `min_ratings` training ratings. An unknown user gets the popular list by weighted rating, flagged with `fallback: true`.",
+      "The ranking champion (else the one served model) ranks every movie it knows for the user that has at least `min_ratings` training ratings; `answeredBy` names it. An unknown user gets the popular list by weighted rating, flagged with `fallback: true`.",
     security: _API_KEY,
     request: { params: RecommendPath, query: RecommendQuery },
     responses: { 200: _json(RecommendationsResponse), ..._errors([400, 401, 429, 503]) },
@@ -90,7 +90,7 @@ export const ROUTES = {
     tags: ["recommendations"],
     summary: "Top-K movies for an anonymous user from a few ratings",
     description:
-      "Folds the user into the model's factor space by least squares against the fixed item factors (cold start without retraining). Ratings must lie within the served model's rating scale (`ratingScale` of /health) and name each movie once. Rated movies are left out unless `exclude_rated` is false; only movies with at least `min_ratings` training ratings are ranked.",
+      "The ranking champion scores the given ratings as it scores its training users (ease and item-knn directly, ials with one fold-in solve); a rating model folds the user into its factor space by least squares against the fixed item factors (cold start without retraining). Ratings must lie within the served model's rating scale (`ratingScale` of /health) and name each movie once. Rated movies are left out unless `exclude_rated` is false; only movies with at least `min_ratings` training ratings are ranked.",
     security: _API_KEY,
     request: {
       query: FoldInQuery,
@@ -107,7 +107,8 @@ export const ROUTES = {
     path: "/similar/{movieId}",
     tags: ["recommendations"],
     summary: "Most similar movies",
-    description: "Cosine similarity of item factors.",
+    description:
+      "From the ranking champion (else the one served model): item-knn's neighbours, ease's weights, the cosine of item factors for the factor models.",
     security: _API_KEY,
     request: { params: MoviePath, query: SimilarQuery },
     responses: { 200: _json(SimilarResponse), ..._errors([400, 401, 404, 429, 503]) },
@@ -119,7 +120,7 @@ export const ROUTES = {
     tags: ["recommendations"],
     summary: "Predicted rating of a movie by a user",
     description:
-      "Clipped to the rating scale; `scorer` says whether the model or a fallback answered.",
+      "From the rating champion (else the one served model), clipped to the rating scale; `scorer` says whether the model or a fallback answered.",
     security: _API_KEY,
     request: { params: PairPath, query: NoQuery },
     responses: { 200: _json(PredictResponse), ..._errors([400, 401, 404, 429, 503]) },
@@ -129,9 +130,9 @@ export const ROUTES = {
     method: "get",
     path: "/explain/{userId}/{movieId}",
     tags: ["recommendations"],
-    summary: "Why the model predicts that rating",
+    summary: "Why the model ranks or rates that movie",
     description:
-      "The bias terms of the prediction, and the user's rated movies that weigh most in a refit of the user from those ratings (see `method` and `foldInInteraction`).",
+      "When the ranking champion is an item model (ease, item-knn, ials): the user's rated movies that contributed most to its score, with their weights. Otherwise the rating model's bias terms and the rated movies that weigh most in a refit of the user from those ratings (see `method` and `foldInInteraction`).",
     security: _API_KEY,
     request: { params: PairPath, query: ExplainQuery },
     responses: { 200: _json(ExplainResponse), ..._errors([400, 401, 404, 429, 503]) },
