@@ -114,6 +114,14 @@ export class SparkALS extends _FactorModel<SparkAlsConfig> {
   }
 
   /**
+   * `"ranking"` in implicit mode: its scores are preferences, not ratings,
+   * so the select stage never makes it the rating champion.
+   */
+  get task(): "rating" | "ranking" {
+    return this.config.implicitPrefs ? "ranking" : "rating";
+  }
+
+  /**
    * The Spark job's algorithm on one core, in process (blend members, tuning
    * trials, unit tests and small data; the train stage runs the real job):
    * the same bias means and ALS-WR on the residuals, so it is also the

@@ -16,6 +16,7 @@ import { JsonLogger } from "../api/json_logger.ts";
 import { loadFromSource, parseModelSource } from "../api/model_source.ts";
 import { createModel, loadModel } from "../recommender/model_registry.ts";
 import { _score } from "../recommender/_test_data.ts";
+import { ratingsFromColumns } from "../recommender/ratings.ts";
 import { findSpark, PYSPARK_VERSION, type SparkRuntime } from "./find_spark.ts";
 import { fitSparkAls, SPARK_ALS_SCRIPT } from "./fit_spark_als.ts";
 import { sparkModelsKey } from "./spark_models.ts";
@@ -176,5 +177,18 @@ Deno.test("the train stage's cache key holds the PySpark job's hash only when a 
   assert.equal(
     await trainStage.extraKey!(trainParams.parse({ models: ["spark-als"] }), "."),
     `spark/als_train.py:${sha}`,
+  );
+});
+
+Deno.test("spark-als with implicitPrefs is a ranking model, never a rating champion", () => {
+  assert.equal((createModel("spark-als") as { task?: string }).task, "rating");
+  const implicit = createModel("spark-als", { implicitPrefs: true }) as { task?: string };
+  assert.equal(implicit.task, "ranking");
+  assert.throws(
+    () =>
+      createModel("spark-als", { implicitPrefs: true }).fit(
+        ratingsFromColumns({ userId: [1], movieId: [1], rating: [4] }),
+      ),
+    /implicit mode runs only in Spark/,
   );
 });
