@@ -30,7 +30,11 @@ self.onmessage = async (e: MessageEvent<_PoolMessage>) => {
   switch (m.type) {
     case "start": {
       const options = readServerOptions(m.args, m.env);
-      const fromSource = () => loadFromSource(options.source, { env: options.env });
+      const fromSource = () =>
+        loadFromSource(options.source, {
+          env: options.env,
+          ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
+        });
       load = fromSource;
       let initial: LoadedModel;
       try {

@@ -66,3 +66,17 @@ Deno.test("fold-in on the packed candidates of a floor ranks as scoring every mo
     }
   }
 });
+
+Deno.test("the list cache keeps known users' lists (prefixes answer smaller k); cacheLists 0 keeps none", async () => {
+  const f = await fixture();
+  const cached = await loadFromSource(parseModelSource({ dataDir: f.dataDir }));
+  const off = await loadFromSource(parseModelSource({ dataDir: f.dataDir }), { cacheLists: 0 });
+  const options = { excludeSeen: true, genre: null, minRatings: 50 };
+  const ten = cached.recommend(1, 10, options);
+  assert.equal(cached.cachedLists, 1);
+  assert.deepEqual(cached.recommend(1, 3, options).items, ten.items.slice(0, 3));
+  assert.deepEqual(off.recommend(1, 10, options), ten);
+  assert.equal(off.cachedLists, 0);
+  cached.recommend(424242, 10, options); // an unknown user: the popular list, not kept
+  assert.equal(cached.cachedLists, 1);
+});

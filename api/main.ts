@@ -22,7 +22,8 @@
  * sharing the port (`SO_REUSEPORT`: run deno with `--unstable-net`), each
  * with its own copy of the model; reloads swap every worker (see
  * `worker_pool.ts`). `FAST_LANE=0` turns off the fast lane of the hot routes
- * (`fast_lane.ts`).
+ * (`fast_lane.ts`); `LIST_CACHE` (default 50000, 0: off) bounds the ranked
+ * lists each served model keeps (a swap drops them with the model).
  *
  * `--watch` (or `WATCH_MODEL=1`) polls the source every `WATCH_INTERVAL_MS`
  * (default 2000; 10000 for the registry) and swaps the model when the
@@ -84,6 +85,8 @@ export interface ServerOptions {
   readonly workers: number;
   /** Answer the hot reads from the request head (`FAST_LANE=0`: off). Default on. */
   readonly fastLane: boolean;
+  /** Ranked lists each served model keeps (`LIST_CACHE`; 0: none). Default 50,000. */
+  readonly cacheLists?: number;
   /** Share the port with other workers (set by the worker pool). */
   readonly reusePort?: boolean;
   /** Loads a model (default: from `source`); the worker pool stages its models with it. */
@@ -181,6 +184,7 @@ export function readServerOptions(
   for (
     const [name, key] of [
       ["WATCH_INTERVAL_MS", ""],
+      ["LIST_CACHE", ""],
       ["MAX_CONNECTIONS", "maxConnections"],
       ["HEADERS_TIMEOUT_MS", "headersTimeoutMs"],
       ["BODY_TIMEOUT_MS", "bodyIdleTimeoutMs"],
@@ -189,7 +193,7 @@ export function readServerOptions(
   ) {
     const text = env[name];
     if (text === undefined) continue;
-    if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
+    if (!/^\d{1,9}$/.test(text) || (Number(text) < 1 && name !== "LIST_CACHE")) {
       throw new Error(
         `Invalid ${name} "${text.slice(0, 40)}": expected a whole number from 1 to 999999999`,
       );
@@ -230,6 +234,7 @@ export function readServerOptions(
     env,
     workers,
     fastLane: env.FAST_LANE !== "0" && env.FAST_LANE !== "false",
+    ...(env.LIST_CACHE !== undefined ? { cacheLists: Number(env.LIST_CACHE) } : {}),
   };
 }
 
@@ -238,7 +243,11 @@ export function startServer(options: ServerOptions): RunningServer {
   const logger = new JsonLogger({ level: options.logLevel });
   const metrics = new ApiMetrics();
   const holder = new ModelHolder(
-    options.loader ?? (() => loadFromSource(options.source, { env: options.env })),
+    options.loader ?? (() =>
+      loadFromSource(options.source, {
+        env: options.env,
+        ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
+      })),
     {
       onSwap: (m) => metrics.setModel(m.info.name, m.info.version),
       ...(options.initial ? { initial: options.initial } : {}),

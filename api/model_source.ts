@@ -53,6 +53,8 @@ export interface LoadOptions {
   readonly loadModel?: (artifact: ModelArtifact) => Recommender | Promise<Recommender>;
   /** Environment for MLflow credentials (`MLFLOW_TRACKING_TOKEN`, ...). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Ranked lists each served model keeps (its LRU); default 50,000, 0: none. */
+  readonly cacheLists?: number;
 }
 
 const _MODELS_URI = /^models:\/([^@/]+)@([A-Za-z0-9_-]+)$/;
@@ -417,6 +419,7 @@ export async function loadFromSource(
     const floor = champions!.rankingMinRatings ??
       await readEvaluatedMinRatings(dataDir, ranking.model.name);
     ranker = new LoadedModel({
+      ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
       model: ranking.model,
       manifest: ranking.artifact.manifest,
       catalog,
@@ -437,6 +440,7 @@ export async function loadFromSource(
   const evaluatedMinRatings = champions?.ratingMinRatings ??
     await readEvaluatedMinRatings(dataDir, model.name);
   return new LoadedModel({
+    ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
     model,
     manifest,
     catalog,

@@ -30,6 +30,9 @@
  * fastapi, uvicorn, pandas and scikit-learn) on the same ratings, for
  * `/recommend`, `/similar` and `/predict`.
  *
+ * `--list-cache N` sets the server's `LIST_CACHE` (0: every request ranks
+ * afresh, no per-user list cache), `--workers`, `--fast-lane 0` the others.
+ *
  * `--main PATH` serves another checkout's `api/main.ts` (e.g. the code before
  * a change: `git archive COMMIT | tar -x -C /tmp/old`), `--label TEXT` names it,
  * `--out NAME` (default `api`) names the report: `reports/bench/NAME.md` and `.json`.
@@ -257,6 +260,7 @@ if (import.meta.main) {
       workers: { type: "string", default: "auto" },
       "log-level": { type: "string", default: "error" },
       "fast-lane": { type: "string", default: "1" },
+      "list-cache": { type: "string" },
       main: { type: "string" },
       label: { type: "string" },
       out: { type: "string", default: "api" },
@@ -384,6 +388,7 @@ if (import.meta.main) {
         API_KEYS: "",
         WORKERS: values.workers!,
         FAST_LANE: values["fast-lane"]!,
+        ...(values["list-cache"] !== undefined ? { LIST_CACHE: values["list-cache"] } : {}),
       },
       stdout: "null",
       stderr: "inherit",
