@@ -24,10 +24,12 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
+import traceback
 
 
 STARTED = time.time()
@@ -38,8 +40,20 @@ def emit(event, **fields):
     print(json.dumps({"event": event, "t": round(time.time() - STARTED, 2), **fields}), flush=True)
 
 
+# Folders this process made and removes however it ends.
+OWN_FOLDERS = []
+
+
+def leave(code):
+    """Exit now (no interpreter shutdown), removing our own folders; the JVM sees stdin close."""
+    for folder in OWN_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+    sys.stdout.flush()
+    os._exit(code)
+
+
 def watch_parent():
-    """Exit when the parent closes our stdin (Ctrl-C, a killed pipeline)."""
+    """Exit when the parent closes our stdin (a killed pipeline) or sends SIGTERM (an abort)."""
 
     def run():
         try:
@@ -47,9 +61,10 @@ def watch_parent():
                 pass
         except (OSError, ValueError):
             pass
-        os._exit(130)
+        leave(130)
 
     threading.Thread(target=run, name="parent-watch", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: leave(143))
 
 
 def watch_tasks(spark, label, stop):
@@ -209,9 +224,10 @@ def main(argv):
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
     # ALS checkpoints its factors every 10 iterations when it has a folder (no deep lineage,
     # no StackOverflowError); a cluster needs a shared one (--checkpoint-dir hdfs://...).
-    checkpoints, own_checkpoints = args.checkpoint_dir, False
+    checkpoints = args.checkpoint_dir
     if checkpoints is None and spark.sparkContext.master.startswith("local"):
-        checkpoints, own_checkpoints = tempfile.mkdtemp(prefix="spark-als-checkpoints-"), True
+        checkpoints = tempfile.mkdtemp(prefix="spark-als-checkpoints-")
+        OWN_FOLDERS.append(checkpoints)
     if checkpoints:
         spark.sparkContext.setCheckpointDir(checkpoints)
     emit("started", sparkVersion=spark.version, master=spark.sparkContext.master,
@@ -226,13 +242,18 @@ def main(argv):
                 stop.set()
     finally:
         spark.stop()
-        if own_checkpoints:
-            shutil.rmtree(checkpoints, ignore_errors=True)
-    sys.stdout.flush()
     # Not a normal exit: the stdin watcher is blocked in a read that interpreter shutdown
     # would wait on.
-    os._exit(0)
+    leave(0)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except SystemExit as stop:
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+        leave(stop.code if isinstance(stop.code, int) else 1)
+    except BaseException:
+        traceback.print_exc()
+        leave(1)

@@ -20,6 +20,7 @@ import { ratingsFromColumns } from "../recommender/ratings.ts";
 import { findSpark, PYSPARK_VERSION, type SparkRuntime } from "./find_spark.ts";
 import { fitSparkAls, SPARK_ALS_SCRIPT } from "./fit_spark_als.ts";
 import { sparkModelsKey } from "./spark_models.ts";
+import { runSparkJob } from "./run_spark_job.ts";
 import { trainParams, trainStage } from "../stages/train.ts";
 
 /** The runtime, or null (with a notice) when the Spark tests are skipped. */
@@ -191,4 +192,16 @@ Deno.test("spark-als with implicitPrefs is a ranking model, never a rating champ
       ),
     /implicit mode runs only in Spark/,
   );
+});
+
+Deno.test({
+  name: "a failing Spark job rejects with its last log lines",
+  ignore,
+  async fn() {
+    const rt = runtime ?? findSpark();
+    await assert.rejects(
+      runSparkJob(SPARK_ALS_SCRIPT, ["--factors=many"], { runtime: rt, master: "local[1]" }),
+      /exited with code 2 on master local\[1\].*\n.*invalid int value: 'many'/s,
+    );
+  },
 });
