@@ -131,6 +131,13 @@ export async function fitSparkAls(
   const c = sparkAlsConfigSchema.parse(options.config);
   const config = options.config;
   const tmp = await Deno.makeTempDir({ prefix: "spark-als-" });
+  // On Ctrl-C the pipeline may exit before the finally below runs: remove the folder at once.
+  const removeNow = () => {
+    try {
+      Deno.removeSync(tmp, { recursive: true });
+    } catch { /* already gone */ }
+  };
+  options.signal?.addEventListener("abort", removeNow, { once: true });
   try {
     const fits: Array<[label: string, input: string, out: string]> = [];
     let holdout: { train: Ratings; test: Ratings } | undefined;
@@ -176,6 +183,7 @@ export async function fitSparkAls(
       ...(holdout && held ? { holdout: { model: held, ...holdout } } : {}),
     };
   } finally {
+    options.signal?.removeEventListener("abort", removeNow);
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }

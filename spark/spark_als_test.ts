@@ -136,6 +136,8 @@ Deno.test({
   async fn() {
     const rt = runtime ?? findSpark();
     const f = await fixture();
+    const folders = new Set<string>();
+    for await (const e of Deno.readDir(Deno.env.get("TMPDIR") ?? "/tmp")) folders.add(e.name);
     const ac = new AbortController();
     let tree: number[] = [];
     const fit = fitSparkAls(f.train, {
@@ -159,6 +161,11 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.deepEqual(tree.filter(alive), [], "processes left after the abort");
+    const left: string[] = [];
+    for await (const e of Deno.readDir(Deno.env.get("TMPDIR") ?? "/tmp")) {
+      if (/^spark-als-/.test(e.name) && folders.has(e.name) === false) left.push(e.name);
+    }
+    assert.deepEqual(left, [], "temporary folders left after the abort");
   },
 });
 
