@@ -42,7 +42,10 @@ export interface TuneOptions {
   readonly validationFraction?: number;
   /** Seed of the validation split, the draws and the early-stopping holdouts. Default 42. */
   readonly seed?: number;
-  /** Cut-off, relevance threshold and support floor of NDCG@k. Defaults 10, 4, 50. */
+  /**
+   * Cut-off, relevance threshold and support floor of NDCG@k. Defaults 10, 4,
+   * and a floor of 0 for ranking models (they choose none in the pipeline), 50 for the others.
+   */
   readonly k?: number;
   readonly relevanceThreshold?: number;
   readonly minRatings?: number;
@@ -214,7 +217,7 @@ function _score(
   const r = evaluateModel(model, fitPart, validation, {
     k,
     relevanceThreshold: o.relevanceThreshold ?? 4,
-    minRatings: o.minRatings ?? 50,
+    minRatings: o.minRatings ?? ((model as { task?: string }).task === "ranking" ? 0 : 50),
   });
   return r.metrics[`ndcg_at_${k}`] ?? NaN;
 }
