@@ -127,16 +127,33 @@ function schemaKeys(name: ModelName): Set<string> {
   return new Set(Object.keys(schema.shape ?? {}));
 }
 
+/** Shorthands whose values mean something else in a ranking model (another scale of loss). */
+const RATING_ONLY = new Set(["reg", "lr"]);
+
+/** Models trained to rank (their instances say `task: "ranking"`), by name. */
+const _ranking = new Map<ModelName, boolean>();
+function isRankingModel(name: ModelName): boolean {
+  let r = _ranking.get(name);
+  if (r === undefined) {
+    r = (createModel(name) as { task?: string }).task === "ranking";
+    _ranking.set(name, r);
+  }
+  return r;
+}
+
 /**
  * The config a model is built with: its defaults, then the shared shorthands
  * it understands, then its own section (`train.svd.factors` wins over
- * `train.factors`).
+ * `train.factors`). `train.reg` and `train.lr` apply to rating models only:
+ * a ranking model's regularization and learning rate are on another scale
+ * (set them in its own section, e.g. `train.ials.regularization`).
  *
  * @example
  * ```ts
  * import { modelConfig, trainParams } from "./train.ts";
- * const p = trainParams.parse({ factors: 20, svd: { factors: 50 } });
+ * const p = trainParams.parse({ factors: 20, reg: 0.05, svd: { factors: 50 } });
  * if (modelConfig(p, "biased-mf").factors !== 20 || modelConfig(p, "svd").factors !== 50) throw new Error();
+ * if (modelConfig(p, "ials").regularization !== undefined) throw new Error("reg is for rating models");
  * ```
  */
 export function modelConfig(params: TrainParams, name: ModelName): Record<string, unknown> {
@@ -144,7 +161,9 @@ export function modelConfig(params: TrainParams, name: ModelName): Record<string
   const config: Record<string, unknown> = {};
   for (const [shared, key] of Object.entries(SHARED_KEYS)) {
     const value = params[shared as keyof typeof SHARED_KEYS];
-    if (value !== undefined && keys.has(key)) config[key] = value;
+    if (value === undefined || !keys.has(key)) continue;
+    if (RATING_ONLY.has(shared) && isRankingModel(name)) continue;
+    config[key] = value;
   }
   if (name === "als" && params.epochs !== undefined && keys.has("iterations")) {
     config.iterations = params.epochs;
