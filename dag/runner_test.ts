@@ -210,7 +210,8 @@ const slow = defineStage({
   async run(ctx) {
     await Deno.writeTextFile(ctx.outputs["out/big.txt"], "half of it");
     console.log("WROTE");
-    await new Promise((r) => setTimeout(r, 60_000));
+    // Hangs until killed: the test never writes to this stdin (no clock could end it first).
+    await Deno.stdin.read(new Uint8Array(1));
   },
 });
 await runPipeline([slow], { root: ${
@@ -220,6 +221,7 @@ await runPipeline([slow], { root: ${
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", new URL("../deno.json", import.meta.url).pathname, script],
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -232,6 +234,7 @@ await runPipeline([slow], { root: ${
   }
   child.kill("SIGKILL");
   await child.status;
+  await child.stdin.close().catch(() => {});
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
   assert.ok(seen.includes("WROTE"), "the child reached the middle of the stage");

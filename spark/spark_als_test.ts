@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { fixture, writeModelDir } from "../api/_test_fixture.ts";
+import { guard } from "../api/_raw_client.ts";
 import { createApp } from "../api/app.ts";
 import { ModelHolder } from "../api/model_holder.ts";
 import { JsonLogger } from "../api/json_logger.ts";
@@ -119,13 +120,39 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
+/** True while the process runs (a zombie, exited but not yet reaped by its parent, does not). */
 function alive(pid: number): boolean {
+  let stat: string;
   try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   } catch {
     return false;
   }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+/**
+ * Resolves when every process of `pids` has exited: an event, not a poll. The
+ * processes are not our children, so Deno cannot wait for them; Linux's pidfd
+ * can (readable when the process exits), through the job's own Python.
+ */
+async function exited(python: string, pids: readonly number[]): Promise<void> {
+  const script = [
+    "import os, select, sys",
+    "for pid in map(int, sys.argv[1:]):",
+    "    try:",
+    "        fd = os.pidfd_open(pid)",
+    "    except ProcessLookupError:",
+    "        continue",
+    "    select.select([fd], [], [])",
+  ].join("\n");
+  const out = await new Deno.Command(python, {
+    args: ["-c", script, ...pids.map(String)],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
 
 Deno.test({
@@ -156,10 +183,9 @@ Deno.test({
     });
     await assert.rejects(fit, /test abort/);
     assert.ok(tree.length >= 2, `expected the driver and the JVM, found pids ${tree}`);
-    const deadline = Date.now() + 15_000;
-    while (tree.some(alive) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // A process the abort left behind would block this for ever: the guard turns that into a
+    // failure (it never decides a passing run).
+    await guard(exited(rt.python, tree), 120_000, "the driver and the JVM to exit");
     assert.deepEqual(tree.filter(alive), [], "processes left after the abort");
     const left: string[] = [];
     for await (const e of Deno.readDir(Deno.env.get("TMPDIR") ?? "/tmp")) {
