@@ -27,6 +27,7 @@
 import type { EpochRecord, FitOptions } from "./model.ts";
 import type { Ratings } from "./ratings.ts";
 import { _encodeTrain } from "./_factor_model.ts";
+import { _EpochLog } from "./_epoch_log.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { Prng } from "./prng.ts";
 import { _instantiateWasmSvdpp } from "./_wasm_svdpp.ts";
@@ -206,8 +207,7 @@ export function _fitSvdpp(
   const perm = rowOf.slice();
   const state = new Float32Array(buffer, oP, (oStateEnd - oP) / 4);
   let snapshot: Float32Array | null = null;
-  let best = Infinity, bestEpoch = -1;
-  const history: EpochRecord[] = [];
+  const log = new _EpochLog(model, { ...c, onProgress: options.onProgress });
   let lr = c.learningRate;
   let lrT = ts?.timeLearningRate ?? 0, lrA = ts?.driftLearningRate ?? 0;
   let kernelSeconds = 0;
@@ -335,31 +335,13 @@ export function _fitSvdpp(
         scale: d.ratingScale,
       });
     }
-    history.push({
-      epoch: epoch + 1,
-      trainLoss,
-      ...(validationLoss !== undefined ? { validationLoss } : {}),
-      seconds: (performance.now() - te) / 1000,
-    });
-    options.onProgress?.({
-      model,
-      epoch: epoch + 1,
-      epochs: c.epochs,
-      message: `epoch ${epoch + 1}/${c.epochs}: train RMSE ${trainLoss.toFixed(4)}${
-        validationLoss !== undefined ? `, validation RMSE ${validationLoss.toFixed(4)}` : ""
-      }`,
-    });
-    if (validationLoss !== undefined) {
-      if (validationLoss < best - c.minDelta) {
-        best = validationLoss;
-        bestEpoch = epoch + 1;
-        snapshot = snapshot ?? new Float32Array(state.length);
-        snapshot.set(state);
-      } else if (epoch + 1 - bestEpoch >= c.patience) {
-        break;
-      }
-    }
+    const verdict = log.record(epoch, trainLoss, validationLoss, (performance.now() - te) / 1000);
+    if (verdict === "best") {
+      snapshot = snapshot ?? new Float32Array(state.length);
+      snapshot.set(state);
+    } else if (verdict === "stop") break;
   }
+  const history = log.history;
   if (snapshot) state.set(snapshot);
   effective();
   const userFactors = _compact(eff.P, nU, kp, k);
@@ -384,7 +366,7 @@ export function _fitSvdpp(
     extra: {
       kernel: wasm ? "wasm" : "js",
       epochsRun: history.length,
-      ...(bestEpoch > 0 ? { bestEpoch, bestValidationRmse: best } : {}),
+      ...log.bestExtra(),
       updatesPerSecond: (n * history.length) / Math.max(kernelSeconds, 1e-9),
       ...timeInfo,
       fitSeconds: (performance.now() - t0) / 1000,

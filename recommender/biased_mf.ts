@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import type { EpochRecord, FitOptions, ModelArtifact } from "./model.ts";
+import type { FitOptions, ModelArtifact } from "./model.ts";
 import type { Ratings } from "./ratings.ts";
 import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
@@ -22,6 +22,7 @@ import { _ArtifactReader } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
 import { Prng } from "./prng.ts";
 import { _instantiateWasmSgd } from "./_wasm_sgd.ts";
+import { _EpochLog } from "./_epoch_log.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
 
 /** Config of {@linkcode BiasedMF}. */
@@ -132,8 +133,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       ? _userBlocks(d.u, { nUsers: nU, blockUsers: c.blockUsers, rng })
       : null;
     const order = blocks ? blocks.rows : Int32Array.from({ length: n }, (_, e) => e);
-    const history: EpochRecord[] = [];
-    let best = Infinity, bestEpoch = -1;
+    const log = new _EpochLog(this.name, { ...c, onProgress: options.onProgress });
     let snapshot: Float32Array | null = null;
     const state = new Float32Array(buffer, 0, offU / 4); // P | Q | bu | bi
     let lr = c.learningRate;
@@ -188,30 +188,11 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       if (val) {
         validationLoss = _biasedFactorRmse(val, { P, Q, bu, bi, kp, k, mu, scale: d.ratingScale });
       }
-      history.push({
-        epoch: epoch + 1,
-        trainLoss,
-        ...(validationLoss !== undefined ? { validationLoss } : {}),
-        seconds: (performance.now() - te) / 1000,
-      });
-      options.onProgress?.({
-        model: this.name,
-        epoch: epoch + 1,
-        epochs: c.epochs,
-        message: `epoch ${epoch + 1}/${c.epochs}: train RMSE ${trainLoss.toFixed(4)}${
-          validationLoss !== undefined ? `, validation RMSE ${validationLoss.toFixed(4)}` : ""
-        }`,
-      });
-      if (validationLoss !== undefined) {
-        if (validationLoss < best - c.minDelta) {
-          best = validationLoss;
-          bestEpoch = epoch + 1;
-          snapshot = snapshot ?? new Float32Array(state.length);
-          snapshot.set(state);
-        } else if (epoch + 1 - bestEpoch >= c.patience) {
-          break;
-        }
-      }
+      const verdict = log.record(epoch, trainLoss, validationLoss, (performance.now() - te) / 1000);
+      if (verdict === "best") {
+        snapshot = snapshot ?? new Float32Array(state.length);
+        snapshot.set(state);
+      } else if (verdict === "stop") break;
     }
     if (snapshot) state.set(snapshot);
     // compact the padded rows to k floats
@@ -232,12 +213,13 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       regularization: c.regularization,
     });
     this._trainDataHash = d.hash;
+    const history = log.history;
     this.history = history;
     const updates = n * history.length;
     this._extra = {
       kernel: wasm ? "wasm" : "js",
       epochsRun: history.length,
-      ...(bestEpoch > 0 ? { bestEpoch, bestValidationRmse: best } : {}),
+      ...log.bestExtra(),
       updatesPerSecond: updates / updateSeconds,
       fitSeconds: (performance.now() - t0) / 1000,
     };

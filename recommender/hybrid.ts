@@ -17,9 +17,10 @@
  * @module
  */
 import { z } from "zod";
-import type { EpochRecord, FitOptions, ModelArtifact } from "./model.ts";
+import type { FitOptions, ModelArtifact } from "./model.ts";
 import type { Ratings } from "./ratings.ts";
 import { _FactorModel } from "./_factor_model.ts";
+import { _EpochLog } from "./_epoch_log.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader, _hashRatings } from "./_artifact.ts";
 import { _parseConfig } from "./_config.ts";
@@ -187,9 +188,8 @@ export class Hybrid extends _FactorModel<HybridConfig> implements ContentAware {
       : null;
     const order = Int32Array.from({ length: n }, (_, e) => e);
     const z = new Float32Array(k), pu = new Float32Array(k);
-    const history: EpochRecord[] = [];
+    const log = new _EpochLog(this.name, { ...c, onProgress: options.onProgress });
     let lr = c.learningRate, lrC = c.contentLearningRate;
-    let best = Infinity, bestEpoch = -1;
     for (let epoch = 0; epoch < c.epochs; epoch++) {
       const te = performance.now();
       rng.shuffle(order);
@@ -237,28 +237,11 @@ export class Hybrid extends _FactorModel<HybridConfig> implements ContentAware {
         fold();
         validationLoss = _biasedFactorRmse(val, { P, Q: effQ, bu, bi: effB, k, mu, scale });
       }
-      history.push({
-        epoch: epoch + 1,
-        trainLoss,
-        ...(validationLoss !== undefined ? { validationLoss } : {}),
-        seconds: (performance.now() - te) / 1000,
-      });
-      options.onProgress?.({
-        model: this.name,
-        epoch: epoch + 1,
-        epochs: c.epochs,
-        message: `epoch ${epoch + 1}/${c.epochs}: train RMSE ${trainLoss.toFixed(4)}${
-          validationLoss !== undefined ? `, validation RMSE ${validationLoss.toFixed(4)}` : ""
-        }`,
-      });
-      if (validationLoss !== undefined) {
-        if (validationLoss < best - c.minDelta) {
-          best = validationLoss;
-          bestEpoch = epoch + 1;
-          snapshot = state.map((a) => a.slice());
-        } else if (epoch + 1 - bestEpoch >= c.patience) break;
-      }
+      const verdict = log.record(epoch, trainLoss, validationLoss, (performance.now() - te) / 1000);
+      if (verdict === "best") snapshot = state.map((a) => a.slice());
+      else if (verdict === "stop") break;
     }
+    const history = log.history;
     if (snapshot) state.forEach((a, x) => a.set(snapshot![x]!));
     fold();
     this._scorer = new _FactorScorer({
@@ -283,7 +266,7 @@ export class Hybrid extends _FactorModel<HybridConfig> implements ContentAware {
       contentOnlyMovies: nI - rated.reduce((a, b) => a + b, 0),
       contentBias,
       epochsRun: history.length,
-      ...(bestEpoch > 0 ? { bestEpoch, bestValidationRmse: best } : {}),
+      ...log.bestExtra(),
       fitSeconds: (performance.now() - t0) / 1000,
     };
   }
