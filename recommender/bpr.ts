@@ -14,7 +14,6 @@
  */
 import { z } from "zod";
 import type { EpochRecord, FitOptions, ModelArtifact, ScoredMovie } from "./model.ts";
-import type { FactorView } from "./factor_view.ts";
 import { _parseConfig } from "./_config.ts";
 import {
   type _NamedArray,
@@ -24,10 +23,8 @@ import {
   type _RowPositives,
 } from "./_ranking_model.ts";
 import { _ArtifactReader } from "./_artifact.ts";
-import { ItemScorer } from "./item_scorer.ts";
-import { rankScores } from "./rank_scores.ts";
-import { TopK } from "./top_k.ts";
 import { Prng } from "./prng.ts";
+import { _RankingFactors } from "./_ranking_factors.ts";
 
 /**
  * Config of {@linkcode BPR}; defaults chosen on a validation split of the
@@ -86,9 +83,7 @@ export class BPR extends _RankingModel<BprConfig> {
   #userFactors: Float32Array = new Float32Array(0);
   #itemFactors: Float32Array = new Float32Array(0);
   #itemBias: Float32Array = new Float32Array(0);
-  #view: FactorView | null = null;
-  readonly #top = new TopK();
-  readonly #one = new Int32Array(1);
+  #factors: _RankingFactors | null = null;
 
   constructor(config: z.input<typeof bprConfigSchema> = {}) {
     super(_parseConfig(bprConfigSchema, config, "bpr"));
@@ -137,35 +132,25 @@ export class BPR extends _RankingModel<BprConfig> {
     this.#userFactors = P;
     this.#itemFactors = Q;
     this.#itemBias = b;
-    this.#view = null;
+    this.#factors = null;
   }
 
-  #scorerView(): FactorView {
-    if (this.#view) return this.#view;
-    const k = this.config.factors, nI = this._data.nItems, Q = this.#itemFactors;
-    const norms = new Float32Array(nI);
-    for (let i = 0; i < nI; i++) {
-      let s = 0;
-      for (let f = i * k; f < (i + 1) * k; f++) s += Q[f]! * Q[f]!;
-      norms[i] = Math.sqrt(s);
-    }
-    return this.#view = {
-      k,
-      userIds: this._users.ids,
-      itemIds: this._items.ids,
+  /** The factors as the shared scorer ranks with them (built once per fit or load). */
+  get #scorer(): _RankingFactors {
+    return this.#factors ??= new _RankingFactors({
+      users: this._users,
+      items: this._items,
+      k: this.config.factors,
       userFactors: this.#userFactors,
-      itemFactors: Q,
-      itemNorms: norms,
+      itemFactors: this.#itemFactors,
       itemBias: this.#itemBias,
-      globalMean: 0,
-      ratingScale: [0, 1],
       regularization: this.config.regularization,
-    };
+    });
   }
 
   protected _scoreUser(u: number, out: Float32Array): void {
     const k = this.config.factors;
-    ItemScorer.of(this.#scorerView()).scores({ vector: this.#userFactors, offset: u * k }, out);
+    this.#scorer.scores(this.#userFactors, u * k, out);
   }
 
   protected _scorePositives(row: _RowPositives, out: Float32Array): void {
@@ -185,19 +170,12 @@ export class BPR extends _RankingModel<BprConfig> {
         _bprStep(p, 0, items, step, false);
       }
     }
-    ItemScorer.of(this.#scorerView()).scores({ vector: p }, out);
+    this.#scorer.scores(p, 0, out);
   }
 
   /** The most similar movies by the cosine of item factors. */
   similar(movieId: number, k: number): ScoredMovie[] | null {
-    const i = this._items.indexOf(movieId);
-    if (i < 0) return null;
-    this.#one[0] = i;
-    return rankScores(ItemScorer.of(this.#scorerView()).cosines(i), this.#top, {
-      k,
-      itemIds: this._items.ids,
-      skip: this.#one,
-    });
+    return this.#scorer.similar(movieId, k);
   }
 
   protected _modelArrays(): _NamedArray[] {
@@ -214,7 +192,7 @@ export class BPR extends _RankingModel<BprConfig> {
     this.#userFactors = r.float32("userFactors", data.nUsers * k);
     this.#itemFactors = r.float32("itemFactors", data.nItems * k);
     this.#itemBias = r.float32("itemBiasBpr", data.nItems);
-    this.#view = null;
+    this.#factors = null;
   }
 
   /** Loads a saved `bpr` model, validating the file. */

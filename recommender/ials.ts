@@ -28,7 +28,6 @@ import type {
   ItemContribution,
   ItemExplanation,
 } from "./ranking_recommender.ts";
-import type { FactorView } from "./factor_view.ts";
 import { _parseConfig } from "./_config.ts";
 import {
   type _NamedArray,
@@ -40,10 +39,8 @@ import {
 } from "./_ranking_model.ts";
 import { _ArtifactReader } from "./_artifact.ts";
 import { type CsrMatrix, transposeCsr } from "./csr.ts";
-import { ItemScorer } from "./item_scorer.ts";
-import { rankScores } from "./rank_scores.ts";
-import { TopK } from "./top_k.ts";
 import { Prng } from "./prng.ts";
+import { _RankingFactors } from "./_ranking_factors.ts";
 import { _choleskyInPlace, _choleskySolveInPlace } from "./_cholesky.ts";
 import { _IalsKernel } from "./_wasm_ials.ts";
 
@@ -115,9 +112,7 @@ export class IALS extends _RankingModel<IalsConfig> {
   #itemFactors: Float32Array = new Float32Array(0);
   /** `Y^T Y` of the final item factors (fold-in). */
   #gram: Float64Array = new Float64Array(0);
-  #view: FactorView | null = null;
-  readonly #top = new TopK();
-  readonly #one = new Int32Array(1);
+  #factors: _RankingFactors | null = null;
 
   constructor(config: z.input<typeof ialsConfigSchema> = {}) {
     super(_parseConfig(ialsConfigSchema, config, "ials"));
@@ -190,36 +185,24 @@ export class IALS extends _RankingModel<IalsConfig> {
     this.#userFactors = X;
     this.#itemFactors = Y;
     this.#gram = G;
-    this.#view = null;
+    this.#factors = null;
   }
 
-  /** The factor view the shared WASM scorer ranks with (built once per fit or load). */
-  #scorerView(): FactorView {
-    if (this.#view) return this.#view;
-    const k = this.config.factors, nI = this._data.nItems;
-    const Y = this.#itemFactors;
-    const norms = new Float32Array(nI);
-    for (let i = 0; i < nI; i++) {
-      let s = 0;
-      for (let f = i * k; f < (i + 1) * k; f++) s += Y[f]! * Y[f]!;
-      norms[i] = Math.sqrt(s);
-    }
-    return this.#view = {
-      k,
-      userIds: this._users.ids,
-      itemIds: this._items.ids,
+  /** The factors as the shared scorer ranks with them (built once per fit or load). */
+  get #scorer(): _RankingFactors {
+    return this.#factors ??= new _RankingFactors({
+      users: this._users,
+      items: this._items,
+      k: this.config.factors,
       userFactors: this.#userFactors,
-      itemFactors: Y,
-      itemNorms: norms,
-      globalMean: 0,
-      ratingScale: [0, 1],
+      itemFactors: this.#itemFactors,
       regularization: this.config.regularization,
-    };
+    });
   }
 
   protected _scoreUser(u: number, out: Float32Array): void {
     const k = this.config.factors;
-    ItemScorer.of(this.#scorerView()).scores({ vector: this.#userFactors, offset: u * k }, out);
+    this.#scorer.scores(this.#userFactors, u * k, out);
   }
 
   /** The exact normal equations `A_u` (Cholesky factor) and solution of a row of positives. */
@@ -249,19 +232,12 @@ export class IALS extends _RankingModel<IalsConfig> {
 
   protected _scorePositives(row: _RowPositives, out: Float32Array): void {
     const { x } = this.#foldIn(row);
-    ItemScorer.of(this.#scorerView()).scores({ vector: Float32Array.from(x) }, out);
+    this.#scorer.scores(Float32Array.from(x), 0, out);
   }
 
   /** The most similar movies by the cosine of item factors. */
   similar(movieId: number, k: number): ScoredMovie[] | null {
-    const i = this._items.indexOf(movieId);
-    if (i < 0) return null;
-    this.#one[0] = i;
-    return rankScores(ItemScorer.of(this.#scorerView()).cosines(i), this.#top, {
-      k,
-      itemIds: this._items.ids,
-      skip: this.#one,
-    });
+    return this.#scorer.similar(movieId, k);
   }
 
   /**
@@ -316,7 +292,7 @@ export class IALS extends _RankingModel<IalsConfig> {
     this.#itemFactors = r.float32("itemFactors", data.nItems * k);
     this.#gram = new Float64Array(k * k);
     _gram(this.#itemFactors, data.nItems, k, this.#gram);
-    this.#view = null;
+    this.#factors = null;
   }
 
   /** Loads a saved `ials` model, validating the file. */
