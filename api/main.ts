@@ -45,7 +45,7 @@ import { type AppOptions, createApp } from "./app.ts";
 import { fastLane } from "./fast_lane.ts";
 import { type PoolReloadResult, startWorkerPool } from "./worker_pool.ts";
 import { type HttpLimits, HttpServer } from "./http_server.ts";
-import { type ModelWatch, watchModelSource } from "./model_watcher.ts";
+import { type ModelWatch, watchAndReload } from "./model_watcher.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
 import { ModelHolder, type ModelLoader, type ReloadResult } from "./model_holder.ts";
@@ -313,26 +313,11 @@ export function startServer(options: ServerOptions): RunningServer {
     metrics.observeReload(r.ok ? "ok" : "failed");
     return r;
   };
-  const watch = options.watchIntervalMs === null ? null : watchModelSource(options.source, {
+  const watch = options.watchIntervalMs === null ? null : watchAndReload(options.source, {
     intervalMs: options.watchIntervalMs,
     env: options.env,
-    reload: async () => {
-      const r = await reload();
-      if (r.ok) {
-        logger.info("model reloaded (source moved)", {
-          model: r.model.info.name,
-          version: r.model.info.version,
-          ms: Math.round(r.ms),
-        });
-      } else {
-        logger.error("reload rejected (source moved): the old model keeps serving", {
-          error: r.error,
-        });
-      }
-      logger.flush();
-      return r.ok;
-    },
-    onError: (err) => logger.error("cannot watch the model source", { error: err.message }),
+    logger,
+    reload,
   });
   return {
     port,

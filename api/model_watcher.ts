@@ -14,6 +14,8 @@
 import { join } from "node:path";
 import { championDirs, type ModelSource } from "./model_source.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
+import type { JsonLogger } from "./json_logger.ts";
+import type { PoolReloadResult } from "./worker_pool.ts";
 
 /** Options of {@linkcode watchModelSource}. */
 export interface WatchOptions {
@@ -133,4 +135,45 @@ export function watchModelSource(source: ModelSource, options: WatchOptions): Mo
       return new Promise((resolve) => waiters.push(resolve));
     },
   };
+}
+
+/** Options of {@linkcode watchAndReload}. */
+export interface WatchAndReloadOptions {
+  readonly intervalMs: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger: JsonLogger;
+  /** Ends the log line of a good reload, e.g. ` on every worker`. */
+  readonly where?: string;
+  /** Loads the model(s) again and swaps them in (or says why not). */
+  readonly reload: () => Promise<PoolReloadResult>;
+}
+
+/**
+ * {@linkcode watchModelSource} with the server's log lines: which model now
+ * serves after the source moved, or why the old one keeps serving. One piece
+ * for the single server and the worker pool.
+ */
+export function watchAndReload(source: ModelSource, options: WatchAndReloadOptions): ModelWatch {
+  const { logger } = options;
+  return watchModelSource(source, {
+    intervalMs: options.intervalMs,
+    ...(options.env ? { env: options.env } : {}),
+    reload: async () => {
+      const r = await options.reload();
+      if (r.ok) {
+        logger.info(`model reloaded${options.where ?? ""} (source moved)`, {
+          model: r.model.info.name,
+          version: r.model.info.version,
+          ms: Math.round(r.ms),
+        });
+      } else {
+        logger.error("reload rejected (source moved): the old model keeps serving", {
+          error: r.error,
+        });
+      }
+      logger.flush();
+      return r.ok;
+    },
+    onError: (err) => logger.error("cannot watch the model source", { error: err.message }),
+  });
 }

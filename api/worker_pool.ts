@@ -19,7 +19,7 @@
  */
 import type { ServerOptions } from "./main.ts";
 import { JsonLogger } from "./json_logger.ts";
-import { type ModelWatch, watchModelSource } from "./model_watcher.ts";
+import { type ModelWatch, watchAndReload } from "./model_watcher.ts";
 
 /** What a reload of the pool reports (the model as every worker now serves it). */
 export type PoolReloadResult =
@@ -175,26 +175,12 @@ export async function startWorkerPool(
   logger.info("workers started", { workers: n, port });
   logger.flush();
   const firstLoad = Promise.all(loads).then((all) => all.every(Boolean));
-  const watch = options.watchIntervalMs === null ? null : watchModelSource(options.source, {
+  const watch = options.watchIntervalMs === null ? null : watchAndReload(options.source, {
     intervalMs: options.watchIntervalMs,
     env: options.env,
-    reload: async () => {
-      const r = await reloadAll();
-      if (r.ok) {
-        logger.info("model reloaded on every worker (source moved)", {
-          model: r.model.info.name,
-          version: r.model.info.version,
-          ms: Math.round(r.ms),
-        });
-      } else {
-        logger.error("reload rejected (source moved): the old model keeps serving", {
-          error: r.error,
-        });
-      }
-      logger.flush();
-      return r.ok;
-    },
-    onError: (err) => logger.error("cannot watch the model source", { error: err.message }),
+    logger,
+    where: " on every worker",
+    reload: reloadAll,
   });
   // Say when the watch has recorded what is served: a change after this line is picked up.
   watch?.nextCheck().then(() => {
