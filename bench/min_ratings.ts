@@ -13,15 +13,14 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { unzipSync } from "fflate";
-import pl from "nodejs-polars";
-import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/ratings.ts";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { selectRows } from "../recommender/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { loadModel } from "../recommender/model_registry.ts";
 import { evaluateModel } from "../recommender/evaluation.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
 import { trainModel, trainParams } from "../stages/train.ts";
+import { loadZipRatings } from "./_zip_ratings.ts";
 
 /** The candidate thresholds. */
 const CANDIDATES = [0, 5, 10, 20, 50] as const;
@@ -35,20 +34,7 @@ const SPLIT_SEED = 42, VALIDATION_SEED = 7;
 const zipPath = Deno.args.find((a) => !a.startsWith("--")) ??
   new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 
-function loadRatings(path: string): Ratings {
-  const files = unzipSync(readFileSync(path), { filter: (f) => f.name.endsWith("/ratings.csv") });
-  const csv = Object.values(files)[0];
-  if (!csv) throw new Error(`Cannot read ${path}: no ratings.csv inside the zip`);
-  const df = pl.readCSV(new TextDecoder().decode(csv));
-  return ratingsFromColumns({
-    userId: df.getColumn("userId").toArray() as number[],
-    movieId: df.getColumn("movieId").toArray() as number[],
-    rating: df.getColumn("rating").toArray() as number[],
-    timestamp: df.getColumn("timestamp").toArray() as number[],
-  });
-}
-
-const ratings = loadRatings(zipPath);
+const { ratings } = loadZipRatings(zipPath);
 const outer = randomSplit(ratings, { testFraction: 0.2, seed: SPLIT_SEED }).folds[0]!;
 const train = selectRows(ratings, outer.train); // the test part is never read below
 const inner = randomSplit(train, { testFraction: 0.2, seed: VALIDATION_SEED }).folds[0]!;

@@ -19,46 +19,23 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { unzipSync } from "fflate";
 import { CholeskyDecomposition, inverse, Matrix } from "ml-matrix";
-import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/ratings.ts";
+import { selectRows } from "../recommender/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { createModel, modelConfigSchema } from "../recommender/model_registry.ts";
 import { evaluateModel } from "../recommender/evaluation.ts";
 import { _spdInverseInPlace } from "../recommender/_spd_inverse.ts";
 import { buildCsr, transposeCsr } from "../recommender/csr.ts";
 import { Vocabulary } from "../recommender/vocabulary.ts";
+import { loadZipRatings } from "./_zip_ratings.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));
 const quick = Deno.args.includes("--quick");
 const zipPath = args[0] ??
   new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 const reps = quick ? 1 : 3;
-
-function loadRatings(path: string): { ratings: Ratings; sha256: string } {
-  const bytes = readFileSync(path);
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const files = unzipSync(bytes, { filter: (f) => f.name.endsWith("ratings.csv") });
-  const csv = Object.values(files)[0];
-  if (!csv) throw new Error(`Cannot read ${path}: no ratings.csv inside the zip`);
-  const lines = new TextDecoder().decode(csv).split("\n");
-  const u: number[] = [], m: number[] = [], r: number[] = [], t: number[] = [];
-  for (let j = 1; j < lines.length; j++) {
-    if (lines[j]!.length === 0) continue;
-    const [a, b, c, d] = lines[j]!.split(",");
-    u.push(Number(a));
-    m.push(Number(b));
-    r.push(Number(c));
-    t.push(Number(d));
-  }
-  return {
-    ratings: ratingsFromColumns({ userId: u, movieId: m, rating: r, timestamp: t }),
-    sha256,
-  };
-}
 
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -73,7 +50,7 @@ function time(fn: () => void, n = reps): number {
   return median(out);
 }
 
-const { ratings: all, sha256 } = loadRatings(zipPath);
+const { ratings: all, sha256 } = loadZipRatings(zipPath);
 const fold = randomSplit(all, { testFraction: 0.2, seed: 42 }).folds[0]!;
 const train = selectRows(all, fold.train), test = selectRows(all, fold.test);
 const loadStart = os.loadavg();

@@ -9,12 +9,9 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { unzipSync } from "fflate";
-import pl from "nodejs-polars";
-import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/ratings.ts";
+import { type Ratings, selectRows } from "../recommender/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { createModel } from "../recommender/model_registry.ts";
 import { _sgdEpochJs } from "../recommender/biased_mf.ts";
@@ -22,28 +19,13 @@ import { _instantiateWasmSgd } from "../recommender/_wasm_sgd.ts";
 import { Prng } from "../recommender/prng.ts";
 import { Vocabulary } from "../recommender/vocabulary.ts";
 import { _score } from "../recommender/_test_data.ts";
+import { loadZipRatings } from "./_zip_ratings.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));
 const quick = Deno.args.includes("--quick");
 const zipPath = args[0] ??
   new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
 const reps = quick ? 1 : 3;
-
-function loadRatings(path: string): { ratings: Ratings; sha256: string } {
-  const bytes = readFileSync(path);
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const files = unzipSync(bytes, { filter: (f) => f.name.endsWith("/ratings.csv") });
-  const csv = Object.values(files)[0];
-  if (!csv) throw new Error(`Cannot read ${path}: no ratings.csv inside the zip`);
-  const df = pl.readCSV(new TextDecoder().decode(csv));
-  const ratings = ratingsFromColumns({
-    userId: df.getColumn("userId").toArray() as number[],
-    movieId: df.getColumn("movieId").toArray() as number[],
-    rating: df.getColumn("rating").toArray() as number[],
-    timestamp: df.getColumn("timestamp").toArray() as number[],
-  });
-  return { ratings, sha256 };
-}
 
 /** The "before" kernel: a textbook port with arrays of rows and per-factor updates. */
 function naiveEpoch(
@@ -166,7 +148,7 @@ function kernelThroughput(train: Ratings): Record<string, number> {
 }
 
 const t0 = performance.now();
-const { ratings, sha256 } = loadRatings(zipPath);
+const { ratings, sha256 } = loadZipRatings(zipPath);
 const fold = randomSplit(ratings, { testFraction: 0.2, seed: 42 }).folds[0]!;
 const train = selectRows(ratings, fold.train), test = selectRows(ratings, fold.test);
 console.log(
