@@ -12,23 +12,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { mlflowTestEnv } from "./tracking/_mlflow_test_env.ts";
+import { runPipelineCli } from "./_pipeline_cli.ts";
 
 const ZIP = new URL("../shared/data/ml-latest-small.zip", import.meta.url).pathname;
-const PIPELINE = new URL("./pipeline.ts", import.meta.url).pathname;
 const CONFIG = new URL("./deno.json", import.meta.url).pathname;
 const MODELS = ["biased-mf", "svd", "popularity"] as const;
 const mlflow = mlflowTestEnv();
 
 async function pipeline(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, PIPELINE, ...args],
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  const result = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  const result = await runPipelineCli(cwd, args, env);
   assert.equal(result.code, 0, `pipeline ${args.join(" ")} failed:\n${result.stderr}`);
   return result;
 }

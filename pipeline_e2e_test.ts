@@ -10,24 +10,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { mlflowTestEnv } from "./tracking/_mlflow_test_env.ts";
+import { runPipelineCli } from "./_pipeline_cli.ts";
 import { readServerOptions, startServer } from "./api/main.ts";
 
 const ZIP = new URL("../shared/data/ml-latest-small.zip", import.meta.url).pathname;
-const PIPELINE = new URL("./pipeline.ts", import.meta.url).pathname;
 const CONFIG = new URL("./deno.json", import.meta.url).pathname;
 const mlflow = mlflowTestEnv();
-
-async function run(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, PIPELINE, ...args],
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function mlflowApi(uri: string, path: string, body?: unknown) {
   const res = await fetch(
@@ -63,7 +51,7 @@ Deno.test({
     try {
       const url = `http://127.0.0.1:${server.addr.port}/ml-latest-small.zip`;
       const args = ["--dataset", url, "--set", `tracking.registeredModel=${registered}`];
-      const first = await run(project, args, env);
+      const first = await runPipelineCli(project, args, env);
       assert.equal(first.code, 0, first.stderr);
       assert.equal(downloads, 1);
       // The comparison table and the stage table.
@@ -108,7 +96,7 @@ Deno.test({
       assert.ok(existsSync(join(project, "data/models/biased-mf/model.bin")));
       assert.ok(existsSync(join(project, "reports/index.html")));
 
-      const second = await run(project, args, env);
+      const second = await runPipelineCli(project, args, env);
       assert.equal(second.code, 0, second.stderr);
       for (const stage of ["etl", "features", "split", "train", "select", "evaluate"]) {
         assert.match(second.stdout, new RegExp(`^${stage}\\s+cached\\s`, "m"));
