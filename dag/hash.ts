@@ -59,9 +59,14 @@ export const TIMINGS_FILE = "timings.json";
 /**
  * sha256 of a file, or of a folder as the sorted list of (relative path, file
  * hash) pairs, leaving out {@linkcode TIMINGS_FILE}s. Returns undefined when
- * the path does not exist.
+ * the path does not exist. `fileHash` hashes one file (default
+ * {@linkcode hashFile}; the stat cache passes its own, which gives the same
+ * values without reading unchanged files).
  */
-export async function hashPath(path: string): Promise<string | undefined> {
+export async function hashPath(
+  path: string,
+  fileHash: (file: string, info?: Deno.FileInfo) => Promise<string> = hashFile,
+): Promise<string | undefined> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -69,11 +74,11 @@ export async function hashPath(path: string): Promise<string | undefined> {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
-  if (info.isFile) return await hashFile(path);
+  if (info.isFile) return await fileHash(path, info);
   const entries: string[] = [];
   for (const file of await listFiles(path)) {
     if (basename(file) === TIMINGS_FILE) continue;
-    entries.push(`${relative(path, file)}\0${await hashFile(file)}`);
+    entries.push(`${relative(path, file)}\0${await fileHash(file)}`);
   }
   return sha256(entries.join("\n"));
 }

@@ -19,8 +19,8 @@
  *
  * @module
  */
-import { basename, dirname, relative } from "node:path";
-import { hashFile, listFiles, sha256, TIMINGS_FILE } from "./hash.ts";
+import { dirname } from "node:path";
+import { hashFile, hashPath } from "./hash.ts";
 import { writeFileAtomic } from "./atomic.ts";
 
 /**
@@ -131,25 +131,11 @@ export class StatCache {
   }
 
   /**
-   * sha256 of a file, or of a folder as the sorted list of (relative path,
-   * file hash) pairs leaving out {@linkcode TIMINGS_FILE}s: the same value as
-   * `hashPath` of `hash.ts`. Undefined when the path does not exist.
+   * `hashPath` of `hash.ts` (the same values, one rule for folders), with
+   * each file hashed through this cache. Undefined when the path does not exist.
    */
-  async hashPath(path: string): Promise<string | undefined> {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    }
-    if (info.isFile) return await this.hashFile(path, info);
-    const entries: string[] = [];
-    for (const file of await listFiles(path)) {
-      if (basename(file) === TIMINGS_FILE) continue;
-      entries.push(`${relative(path, file)}\0${await this.hashFile(file)}`);
-    }
-    return sha256(entries.join("\n"));
+  hashPath(path: string): Promise<string | undefined> {
+    return hashPath(path, (file, info) => this.hashFile(file, info));
   }
 
   /**
