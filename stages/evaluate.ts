@@ -49,7 +49,7 @@ import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import { VALIDATION_FILE } from "./train.ts";
+import { readValidationReport } from "./train.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -554,16 +554,6 @@ export async function readModelFolder(
   return { model: loadModel({ manifest, data }), manifest };
 }
 
-/** The support floor a model folder's `validation.json` chose, undefined when it has none. */
-async function _readFloor(dir: string): Promise<number | undefined> {
-  try {
-    const v = JSON.parse(await Deno.readTextFile(join(dir, VALIDATION_FILE)));
-    return Number.isInteger(v?.minRatings) && v.minRatings >= 0 ? v.minRatings : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `fitSeconds` of a model folder's `timings.json`, null when it has none. */
 async function _readFitSeconds(dir: string): Promise<number | null> {
   try {
@@ -659,7 +649,7 @@ export const evaluateStage = defineStage({
         const loaded = await readModelFolder(dir);
         if (i === 1) {
           manifest = loaded.manifest;
-          floor = await _readFloor(dir);
+          floor = (await readValidationReport(dir))?.minRatings;
         }
         const hash = loaded.manifest.trainDataHash;
         if (hash && hash !== hashRatings(folds[i - 1]!.train)) {

@@ -22,7 +22,7 @@ import { writeTextAtomic } from "../dag/atomic.ts";
 import { defineStage } from "../dag/stage.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import type { ValidationReport } from "../recommender/validation.ts";
-import { VALIDATION_FILE } from "./train.ts";
+import { readValidationReport } from "./train.ts";
 
 /** The `select` params section. */
 export const selectParams = z.object({
@@ -159,12 +159,13 @@ async function _readReports(modelsDir: string): Promise<Record<string, Validatio
     if (!e.isDirectory || e.name.startsWith(".")) continue;
     const dir = join(modelsDir, e.name);
     const reports: ValidationReport[] = [];
-    const paths = [join(dir, VALIDATION_FILE)];
+    const folds = [dir];
     for (let i = 2; await pathExists(join(dir, "folds", String(i))); i++) {
-      paths.push(join(dir, "folds", String(i), VALIDATION_FILE));
+      folds.push(join(dir, "folds", String(i)));
     }
-    for (const path of paths) {
-      if (await pathExists(path)) reports.push(JSON.parse(await Deno.readTextFile(path)));
+    for (const fold of folds) {
+      const report = await readValidationReport(fold);
+      if (report) reports.push(report);
     }
     if (reports.length > 0) out[e.name] = reports;
   }

@@ -44,6 +44,34 @@ import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 export const VALIDATION_FILE = "validation.json";
 
 /**
+ * A model folder's {@linkcode VALIDATION_FILE}: undefined when it has none
+ * (trained with `validationFraction: 0`), an error naming the file when it is
+ * not a report.
+ */
+export async function readValidationReport(dir: string): Promise<ValidationReport | undefined> {
+  const path = join(dir, VALIDATION_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  let report: ValidationReport;
+  try {
+    report = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Cannot read ${path}: ${(e as Error).message}; re-run the train stage`);
+  }
+  if (!Number.isInteger(report?.minRatings) || report.minRatings < 0) {
+    throw new Error(
+      `Cannot read ${path}: "minRatings" must be a whole number >= 0; re-run the train stage`,
+    );
+  }
+  return report;
+}
+
+/**
  * Models trained when `train.models` is not set: the rating models (the
  * classic svd and the ones that beat it) and the ranking models that are
  * cheap to fit (`ease`, `item-knn`, `ials`; the select stage picks one
