@@ -21,8 +21,7 @@
     (local $buAddr i32) (local $biAddr i32) (local $off i32)
     (local $err f32) (local $bu f32) (local $bi f32) (local $dot f32)
     (local $sse f64)
-    (local $acc v128) (local $acc2 v128) (local $c v128) (local $g v128) (local $pv v128)
-    (local $qv v128)
+    (local $acc v128) (local $c v128) (local $g v128) (local $pv v128) (local $qv v128)
     (local.set $rowBytes (i32.shl (local.get $kp) (i32.const 2)))
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
@@ -46,7 +45,7 @@
         (local.set $qi
           (i32.add (i32.mul (local.get $qi) (local.get $rowBytes)) (local.get $qPtr)))
         ;; dot = p_u . q_i
-        (local.set $acc2 (local.tee $acc (f32x4.splat (f32.const 0))))
+        (local.set $acc (f32x4.splat (f32.const 0)))
         (local.set $f (i32.const 0))
         (loop $dot
           (local.set $acc
@@ -56,7 +55,6 @@
                 (v128.load (i32.add (local.get $qi) (local.get $f))))))
           (local.set $f (i32.add (local.get $f) (i32.const 16)))
           (br_if $dot (i32.lt_s (local.get $f) (local.get $rowBytes))))
-        (local.set $acc (f32x4.add (local.get $acc) (local.get $acc2)))
         (local.set $dot
           (f32.add
             (f32.add (f32x4.extract_lane 0 (local.get $acc))
