@@ -1,67 +1,23 @@
 /**
  * A WebAssembly SIMD kernel that scores every item for one user vector:
  * `out[i] = bias[i] + u . q_i`, four floats per instruction with two
- * accumulators. The module is assembled here from opcodes with the shared
- * assembler (`_wasm_module.ts`) and compiled once per process; each loaded model gets its own memory holding
+ * accumulators. The kernel's source is `wasm/scores.wat` (compiled to
+ * `wasm/_kernels.ts` by `deno task wasm`); `WebAssembly.Module` compiles it
+ * once per process, and each loaded model gets its own memory holding
  * the item factors (row stride padded to a multiple of 8 floats), a
  * row-normalized copy for cosine similarity, the item biases, and the user
  * and output buffers, all allocated once at load: a request allocates nothing.
  *
  * @module
  */
-import { _Asm, _I32, _lazyModule, _singleFunctionModule, _V128 } from "./_wasm_module.ts";
-
-// params: u, q, bias, out, n, rowBytes ; locals: i, f, off (i32), acc0, acc1 (v128)
-const U = 0, Q = 1, BIAS = 2, OUT = 3, N = 4, ROW = 5, I = 6, F = 7, OFF = 8, A0 = 9, A1 = 10;
-
-function _body(): number[] {
-  const a = new _Asm();
-  a.i32c(0).set(I);
-  a.block().get(N).i32eqz().brIf(0); // n == 0: nothing to do
-  a.loop(); // items
-  {
-    a.f32c(0).f32x4splat().set(A0);
-    a.f32c(0).f32x4splat().set(A1);
-    a.i32c(0).set(F);
-    a.loop(); // factors, 8 floats per step
-    a.get(A0).get(U).get(F).i32add().v128load(0).get(Q).get(F).i32add().v128load(0)
-      .f32x4mul().f32x4add().set(A0);
-    a.get(A1).get(U).get(F).i32add().v128load(16).get(Q).get(F).i32add().v128load(16)
-      .f32x4mul().f32x4add().set(A1);
-    a.get(F).i32c(32).i32add().set(F);
-    a.get(F).get(ROW).i32ltU().brIf(0);
-    a.end();
-    a.get(A0).get(A1).f32x4add().set(A0);
-    // out[i] = bias[i] + ((a0 + a1) + (a2 + a3))
-    a.get(I).i32c(2).i32shl().set(OFF);
-    a.get(OUT).get(OFF).i32add();
-    a.get(BIAS).get(OFF).i32add().f32load();
-    a.get(A0).f32x4extract(0).get(A0).f32x4extract(1).f32add();
-    a.get(A0).f32x4extract(2).get(A0).f32x4extract(3).f32add();
-    a.f32add().f32add().f32store();
-    a.get(Q).get(ROW).i32add().set(Q);
-    a.get(I).i32c(1).i32add().set(I);
-    a.get(I).get(N).i32ltU().brIf(0);
-  }
-  a.end(); // loop items
-  a.end(); // block
-  a.end(); // function
-  return a.bytes;
-}
+import { _kernelBytes, _lazyModule } from "./_wasm_module.ts";
 
 /** The module's bytes (exported for tests that validate them). */
 export function _scoresModuleBytes(): Uint8Array<ArrayBuffer> {
-  return _singleFunctionModule({
-    memory: "mem",
-    name: "scores",
-    params: [_I32, _I32, _I32, _I32, _I32, _I32],
-    results: [],
-    locals: [[3, _I32], [2, _V128]],
-    code: _body(),
-  });
+  return _kernelBytes("scores");
 }
 
-const _compiled = _lazyModule(_scoresModuleBytes);
+const _compiled = _lazyModule("scores");
 
 type _ScoresFn = (
   u: number,
