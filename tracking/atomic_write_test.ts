@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../dag/atomic.ts";
 import { decodeRunJson } from "./_run_json.ts";
 
 Deno.test("writeFileAtomic() keeps the old file and leaves no temp file when the write fails midway", async () => {
