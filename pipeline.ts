@@ -29,6 +29,7 @@ import { reportFromStore } from "./stages/report/cli.ts";
 import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
 import { createSweepProgress } from "./dag/progress.ts";
+import { formatTable } from "./dag/text_table.ts";
 import { openRunStore, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
@@ -106,14 +107,6 @@ async function readFitTimes(
 function orLast(cell: string): number {
   const n = Number(cell);
   return Number.isFinite(n) ? n : Infinity;
-}
-
-/** A plain aligned text table. */
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 /**
@@ -341,6 +334,7 @@ async function main(args: string[]): Promise<number> {
           formatTable(
             ["params", "model", "RMSE", "MAE", "EV"],
             sweepRows.sort((a, b) => orLast(a[2]!) - orLast(b[2]!)),
+            { rule: true },
           )
         }`,
       );

@@ -28,6 +28,7 @@ import { z } from "zod";
 import { writeTextAtomic } from "../dag/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
+import { type Align, formatTable } from "../dag/text_table.ts";
 import {
   combineFolds,
   evaluateModel,
@@ -379,12 +380,8 @@ export function formatComparisonTable(
     }),
     _fitCell(fit[r.model], r.folds),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(
-      "  ",
-    );
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+  const align: Align[] = header.map((_, c) => c === 0 ? "left" : "right");
+  return formatTable(header, body, { align, rule: true });
 }
 
 function _fitCell(t: FitTimes | undefined, folds: number): string {
