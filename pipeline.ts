@@ -30,7 +30,7 @@ import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/
 import type { StageOutcome } from "./dag/stage.ts";
 import { createSweepProgress } from "./dag/progress.ts";
 import { formatTable } from "./dag/text_table.ts";
-import { openRunStore, redactUri } from "./tracking/mod.ts";
+import { newRunId, openRunStore, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -180,10 +180,6 @@ async function trackAndReport(
     });
   }
   return out;
-}
-
-function newRunId(): string {
-  return crypto.randomUUID().replaceAll("-", "");
 }
 
 async function main(args: string[]): Promise<number> {
