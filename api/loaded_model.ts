@@ -24,7 +24,7 @@ import type { Ratings } from "../recommender/ratings.ts";
 import { TopK } from "../recommender/top_k.ts";
 import { ItemScorer } from "../recommender/item_scorer.ts";
 import { rankScores } from "../recommender/rank_scores.ts";
-import type { PopularList } from "../recommender/popular.ts";
+import type { PopularList } from "../recommender/popular_list.ts";
 import { foldIn, type UserRatings } from "../recommender/fold_in.ts";
 import { explain, type Explanation } from "../recommender/explain.ts";
 import type { ItemExplanation, RankingRecommender } from "../recommender/ranking_recommender.ts";

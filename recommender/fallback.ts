@@ -7,7 +7,7 @@
  * @module
  */
 import type { Prediction, Recommender, RecommendOptions, ScoredMovie, Scorer } from "./model.ts";
-import type { PopularList } from "./popular.ts";
+import type { PopularList } from "./popular_list.ts";
 import type { FactorView } from "./factor_view.ts";
 
 /** A prediction with the fallback flag (true when the model's own scorer could not answer). */
@@ -37,7 +37,7 @@ export interface ServingOptions {
  * @example
  * ```ts
  * import { ServingModel } from "./fallback.ts";
- * import { PopularList } from "./popular.ts";
+ * import { PopularList } from "./popular_list.ts";
  * import { BaselineOnly } from "./baseline_only.ts";
  * import { ratingsFromColumns } from "./ratings.ts";
  * const train = ratingsFromColumns({ userId: [1, 2], movieId: [10, 20], rating: [5, 2] });

@@ -9,7 +9,7 @@ import type { ModelArtifact, Recommender } from "./model.ts";
 import type { FactorView } from "./factor_view.ts";
 import { GlobalMean, globalMeanConfigSchema } from "./global_mean.ts";
 import { baselineConfigSchema, BaselineOnly } from "./baseline_only.ts";
-import { Popularity, popularityConfigSchema } from "./popularity.ts";
+import { Popularity, popularityConfigSchema } from "./popularity_model.ts";
 import { TruncatedSVD, truncatedSvdConfigSchema } from "./truncated_svd.ts";
 import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
 import { ALS, alsConfigSchema } from "./als.ts";
