@@ -51,6 +51,7 @@ import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
 import { readValidationReport } from "./train.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -600,15 +601,7 @@ export const evaluateStage = defineStage({
     const out = ctx.outputs["data/metrics"]!;
     const params = ctx.params;
 
-    // Folds: folds/1..K when present, else the single train/test pair.
-    const foldDirs: string[] = [];
-    if (await pathExists(join(splitDir, "folds"))) {
-      for (let i = 1; await pathExists(join(splitDir, "folds", String(i), "test.parquet")); i++) {
-        foldDirs.push(join(splitDir, "folds", String(i)));
-      }
-    }
-    if (foldDirs.length === 0) foldDirs.push(splitDir);
-    const folds = foldDirs.map((d) => ({
+    const folds = (await splitFoldDirs(splitDir)).map((d) => ({
       train: ratingsFromFrame(pl.readParquet(join(d, "train.parquet")), `${d}/train.parquet`),
       test: ratingsFromFrame(pl.readParquet(join(d, "test.parquet")), `${d}/test.parquet`),
     }));

@@ -36,6 +36,7 @@ import { kFoldSplit } from "../recommender/splits/kfold_split.ts";
 import { predefinedSplit } from "../recommender/splits/predefined_split.ts";
 import { coldMoviesSplit } from "../recommender/splits/cold_movies_split.ts";
 import { ratingsFromFrame, ratingsToFrame } from "./ratings_frame.ts";
+import { splitFoldDir } from "./_split_folds.ts";
 
 /** The split kinds. */
 export const SPLIT_KINDS = [
@@ -375,7 +376,7 @@ export const splitStage = defineStage({
     first.test.writeParquet(join(out, "test.parquet"));
     if (result.folds.length > 1) {
       for (const [i, fold] of result.folds.entries()) {
-        const dir = join(out, "folds", String(i + 1));
+        const dir = splitFoldDir(out, i + 1);
         await Deno.mkdir(dir, { recursive: true });
         fold.train.writeParquet(join(dir, "train.parquet"));
         fold.test.writeParquet(join(dir, "test.parquet"));

@@ -10,6 +10,7 @@ import {
   splitStage,
 } from "./split.ts";
 import { createProgress } from "../dag/progress.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 import { validateParams } from "../dag/params.ts";
 import type { Stage } from "../dag/stage.ts";
 
@@ -191,6 +192,10 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
     );
     assert.equal(k.result?.metrics?.folds, 3);
     assert.ok(k.lines.some((l) => l.startsWith("[split] fold 3: ")));
+    const foldDirs = [1, 2, 3].map((i) => join(k.out, "folds", String(i)));
+    assert.deepEqual(await splitFoldDirs(k.out), foldDirs, "what train and evaluate read");
+    await Deno.remove(join(k.out, "folds/3/test.parquet"));
+    assert.deepEqual(await splitFoldDirs(k.out), foldDirs.slice(0, 2), "a fold without test set");
     await Deno.remove(k.out, { recursive: true });
 
     const r = await runSplit(root, { kind: "random" });
@@ -198,6 +203,7 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
       !(await Deno.stat(join(r.out, "folds")).catch(() => null)),
       "one fold: no folds/ folder",
     );
+    assert.deepEqual(await splitFoldDirs(r.out), [r.out]);
     await Deno.remove(r.out, { recursive: true });
 
     const p = await runSplit(root, { kind: "predefined", predefined: "u2" });

@@ -35,6 +35,7 @@ import {
 import type { Ratings } from "../recommender/ratings.ts";
 import { validateModel, type ValidationReport } from "../recommender/validation.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
 import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
 import { pathExists } from "../dag/path_exists.ts";
@@ -365,19 +366,6 @@ async function writeModel(
   }
 }
 
-async function foldDirs(splitDir: string): Promise<string[]> {
-  const dirs: string[] = [];
-  for (let i = 1;; i++) {
-    try {
-      await Deno.stat(join(splitDir, "folds", String(i), "train.parquet"));
-      dirs.push(join(splitDir, "folds", String(i)));
-    } catch {
-      break;
-    }
-  }
-  return dirs.length > 0 ? dirs : [splitDir];
-}
-
 /**
  * Epoch progress of one model, saying which pass it is: with a holdout, the
  * first pass stops early on it and the second (the epoch count starts over)
@@ -450,7 +438,7 @@ export const trainStage = defineStage({
   extraKey: (params) => sparkModelsKey(params.models),
   async run(ctx) {
     const { params, progress } = ctx;
-    const dirs = await foldDirs(ctx.inputs["data/interim/split"]!);
+    const dirs = await splitFoldDirs(ctx.inputs["data/interim/split"]!);
     const out = ctx.outputs["data/models"]!;
     const lines: string[] = [];
     const content = params.models.some((n) =>
