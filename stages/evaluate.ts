@@ -50,7 +50,7 @@ import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import { readValidationReport } from "./train.ts";
+import { modelFoldDir, readValidationReport } from "./train.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
@@ -629,7 +629,7 @@ export const evaluateStage = defineStage({
       let manifest: ModelManifest | undefined;
       let floor: number | undefined;
       for (let i = 1; i <= folds.length; i++) {
-        const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
+        const dir = modelFoldDir(join(modelsDir, name), i);
         if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
           perFold.push(null);
           fitSeconds.push(null);

@@ -22,7 +22,7 @@ import { writeTextAtomic } from "../dag/atomic.ts";
 import { defineStage } from "../dag/stage.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import type { ValidationReport } from "../recommender/validation.ts";
-import { readValidationReport } from "./train.ts";
+import { modelFoldDir, readValidationReport } from "./train.ts";
 
 /** The `select` params section. */
 export const selectParams = z.object({
@@ -160,9 +160,7 @@ async function _readReports(modelsDir: string): Promise<Record<string, Validatio
     const dir = join(modelsDir, e.name);
     const reports: ValidationReport[] = [];
     const folds = [dir];
-    for (let i = 2; await pathExists(join(dir, "folds", String(i))); i++) {
-      folds.push(join(dir, "folds", String(i)));
-    }
+    for (let i = 2; await pathExists(modelFoldDir(dir, i)); i++) folds.push(modelFoldDir(dir, i));
     for (const fold of folds) {
       const report = await readValidationReport(fold);
       if (report) reports.push(report);

@@ -41,6 +41,14 @@ import { acceptsContent, type MovieContent, movieContent } from "../recommender/
 import { pathExists } from "../dag/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 
+/**
+ * The folder of fold `fold` (1-based) of a trained model: the model folder
+ * itself for fold 1, `folds/<fold>/` inside it for the others.
+ */
+export function modelFoldDir(modelDir: string, fold: number): string {
+  return fold === 1 ? modelDir : join(modelDir, "folds", String(fold));
+}
+
 /** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
 export const VALIDATION_FILE = "validation.json";
 
@@ -468,8 +476,7 @@ export const trainStage = defineStage({
           onTasks: (done, total, fit) =>
             progress.update(done, total, `Spark tasks (${name} ${fit})`),
         });
-        const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
-        await writeModel(target, trained);
+        await writeModel(modelFoldDir(join(out, name), fold), trained);
         const last = trained.history.at(-1);
         const loss = last?.validationLoss !== undefined
           ? `, best validation RMSE ${
