@@ -139,8 +139,14 @@ Deno.test("readRatingsFile() reads the MovieLens text formats", async () => {
     await Deno.writeTextFile(join(dir, "bad.csv"), "userId,movieId,rating\n1,10,4\n2,x,3\n");
     await assert.rejects(
       () => readRatingsFile(join(dir, "bad.csv")),
-      /bad\.csv: line 3 has a value that is not a number/,
+      /ratings file .*bad\.csv: line 3, column "movieId" is "x", expected an integer/,
     );
+    await Deno.writeTextFile(join(dir, "spaces.txt"), "1  10 4 7\n2 20  3.5 8\n");
+    assert.deepEqual(keys(await readRatingsFile(join(dir, "spaces.txt"))), ["1:10", "2:20"]);
+    await Deno.writeTextFile(join(dir, "bare.csv"), "1,10,4\n2,20,3.5\n");
+    const bare = await readRatingsFile(join(dir, "bare.csv"));
+    assert.deepEqual(bare.getColumn("timestamp").toArray().map(Number), [0, 0], "no timestamp: 0");
+    assert.deepEqual(bare.columns, ["userId", "movieId", "rating", "timestamp"]);
     await assert.rejects(
       () => readRatingsFile(join(dir, "nope.csv")),
       /does not exist; fix split\.predefined/,
