@@ -50,7 +50,7 @@ import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import { modelFoldDir, readValidationReport } from "./train.ts";
+import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
@@ -562,20 +562,6 @@ async function _readFitSeconds(dir: string): Promise<number | null> {
   }
 }
 
-/** Sorted names of the model folders (those holding a manifest.json). */
-async function _modelNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (
-      e.isDirectory && !e.name.startsWith(".") &&
-      await pathExists(join(dir, e.name, "manifest.json"))
-    ) {
-      names.push(e.name);
-    }
-  }
-  return names.sort();
-}
-
 /** Replaces NaN and infinities by null so the JSON is valid and honest. */
 function _json(value: unknown): string {
   return JSON.stringify(
@@ -606,7 +592,7 @@ export const evaluateStage = defineStage({
       test: ratingsFromFrame(pl.readParquet(join(d, "test.parquet")), `${d}/test.parquet`),
     }));
 
-    let names = await _modelNames(modelsDir);
+    let names = await trainedModelNames(modelsDir);
     if (params.models) {
       const missing = params.models.filter((m) => !names.includes(m));
       if (missing.length > 0) {

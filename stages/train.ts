@@ -49,6 +49,23 @@ export function modelFoldDir(modelDir: string, fold: number): string {
   return fold === 1 ? modelDir : join(modelDir, "folds", String(fold));
 }
 
+/**
+ * Sorted names of the trained models in `modelsDir`: its folders (not hidden)
+ * that hold a `manifest.json`.
+ */
+export async function trainedModelNames(modelsDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(modelsDir)) {
+    if (
+      e.isDirectory && !e.name.startsWith(".") &&
+      await pathExists(join(modelsDir, e.name, "manifest.json"))
+    ) {
+      names.push(e.name);
+    }
+  }
+  return names.sort();
+}
+
 /** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
 export const VALIDATION_FILE = "validation.json";
 
