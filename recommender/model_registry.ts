@@ -34,7 +34,7 @@ export type RegisteredModel = Recommender & { factors?: () => FactorView | null 
  * parsed config and how to load it from a model file.
  */
 export interface ModelDefinition<S extends z.ZodType> {
-  /** The model's zod config schema (a getter: some schemas refer to the registry's names). */
+  /** The model's zod config schema (read when first needed). */
   readonly schema: () => S;
   /** An unfitted model from a config the schema has parsed. */
   readonly create: (config: z.output<S>) => RegisteredModel;
