@@ -29,7 +29,8 @@ import { reportFromStore } from "./stages/report/cli.ts";
 import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
 import type { StageOutcome } from "./dag/stage.ts";
 import { createSweepProgress } from "./dag/progress.ts";
-import { openRunStore, redactUri } from "./tracking/mod.ts";
+import { formatTable } from "./dag/text_table.ts";
+import { newRunId, openRunStore, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -108,14 +109,6 @@ function orLast(cell: string): number {
   return Number.isFinite(n) ? n : Infinity;
 }
 
-/** A plain aligned text table. */
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
 /**
  * The two steps after the cached stages: record the run(s) in the run store
  * (local, and MLflow when configured) and rewrite the HTML report. Neither
@@ -187,10 +180,6 @@ async function trackAndReport(
     });
   }
   return out;
-}
-
-function newRunId(): string {
-  return crypto.randomUUID().replaceAll("-", "");
 }
 
 async function main(args: string[]): Promise<number> {
@@ -341,6 +330,7 @@ async function main(args: string[]): Promise<number> {
           formatTable(
             ["params", "model", "RMSE", "MAE", "EV"],
             sweepRows.sort((a, b) => orLast(a[2]!) - orLast(b[2]!)),
+            { rule: true },
           )
         }`,
       );

@@ -23,7 +23,7 @@ import { openRunStore } from "./tracking/open.ts";
 import { Redactor } from "./tracking/redactor.ts";
 import type { RunStore } from "./tracking/run_store.ts";
 import { SyncingRunStore } from "./tracking/syncing_store.ts";
-import { type Align, formatTable } from "./tracking/text_table.ts";
+import { type Align, formatTable } from "./dag/text_table.ts";
 import { latestMetric, type RunRecord } from "./tracking/types.ts";
 
 const HELP = `Usage: deno task runs <command> [options]
@@ -273,7 +273,7 @@ function formatList(
     if (showSync) row.push(r.synced === undefined ? "-" : r.synced ? "yes" : "no");
     return row;
   });
-  return `${formatTable(header, rows, align)}\n\n${runs.length} run${
+  return `${formatTable(header, rows, { align })}\n\n${runs.length} run${
     runs.length === 1 ? "" : "s"
   } in ${location}${options.filtered ? ` matching "${options.filtered}"` : ""}`;
 }
@@ -306,7 +306,7 @@ function formatComparison(c: RunComparison): string {
         c.metrics.map((
           m,
         ) => [m.key, formatNumber(m.a), formatNumber(m.b), formatDelta(m.delta), describe(m)]),
-        ["left", "right", "right", "right", "left"],
+        { align: ["left", "right", "right", "right", "left"] },
       ),
     );
   }

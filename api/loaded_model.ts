@@ -24,7 +24,9 @@ import type { Ratings } from "../recommender/ratings.ts";
 import { TopK } from "../recommender/top_k.ts";
 import { ItemScorer } from "../recommender/item_scorer.ts";
 import { rankScores } from "../recommender/rank_scores.ts";
-import type { PopularList } from "../recommender/popular.ts";
+import type { PopularList } from "../recommender/popular_list.ts";
+import { popularFallback } from "../recommender/fallback.ts";
+import { buildCsr, type CsrMatrix } from "../recommender/csr.ts";
 import { foldIn, type UserRatings } from "../recommender/fold_in.ts";
 import { explain, type Explanation } from "../recommender/explain.ts";
 import type { ItemExplanation, RankingRecommender } from "../recommender/ranking_recommender.ts";
@@ -149,6 +151,32 @@ function _rowOf(table: Int32Array | Map<number, number>, id: number): number {
   return table.get(id) ?? -1;
 }
 
+/**
+ * The training ratings as a users x items CSR over the view's rows (the
+ * recommender core's {@linkcode buildCsr}): each user's rated item rows
+ * ascending, with the ratings; ratings of users or movies outside the view
+ * are left out.
+ */
+function _seenTable(
+  train: Ratings,
+  userRow: Int32Array | Map<number, number>,
+  itemRow: Int32Array | Map<number, number>,
+  shape: { nRows: number; nCols: number },
+): CsrMatrix {
+  const n = train.rating.length;
+  const rows = new Int32Array(n), cols = new Int32Array(n), values = new Float32Array(n);
+  let kept = 0;
+  for (let e = 0; e < n; e++) {
+    const u = _rowOf(userRow, train.userId[e]!);
+    const i = _rowOf(itemRow, train.movieId[e]!);
+    if (u < 0 || i < 0) continue;
+    rows[kept] = u;
+    cols[kept] = i;
+    values[kept++] = train.rating[e]!;
+  }
+  return buildCsr(rows.subarray(0, kept), cols.subarray(0, kept), values.subarray(0, kept), shape);
+}
+
 /** The model's raw (unclipped) all-items scoring, which its own `recommend` ranks on. */
 interface _RawScores {
   rawItemIds(): Int32Array;
@@ -231,48 +259,13 @@ export class LoadedModel {
 
     // Seen items per user row, sorted by item row, with the ratings.
     if (this.view && inputs.train) {
-      const t = inputs.train;
-      const n = t.rating.length;
-      // Bucket the ratings by item row first, then walk the items in order and
-      // append to each user's row: the rows come out sorted by item, in O(n).
-      const byItemPtr = new Int32Array(nI + 1);
-      const uRow = new Int32Array(n), iRow = new Int32Array(n);
-      const count = new Int32Array(nU + 1);
-      for (let e = 0; e < n; e++) {
-        const u = _rowOf(this.#userRow, t.userId[e]!);
-        const i = _rowOf(this.#itemRow, t.movieId[e]!);
-        uRow[e] = u;
-        iRow[e] = i;
-        if (u >= 0 && i >= 0) {
-          count[u + 1]!++;
-          byItemPtr[i + 1]!++;
-        }
-      }
-      for (let u = 0; u < nU; u++) count[u + 1]! += count[u]!;
-      for (let i = 0; i < nI; i++) byItemPtr[i + 1]! += byItemPtr[i]!;
-      const byItem = new Int32Array(byItemPtr[nI]!);
-      const itemFill = byItemPtr.slice(0, nI);
-      for (let e = 0; e < n; e++) {
-        if (uRow[e]! >= 0 && iRow[e]! >= 0) byItem[itemFill[iRow[e]!]!++] = e;
-      }
-      const ptr = count;
-      const items = new Int32Array(ptr[nU]!);
-      const ratings = new Float32Array(ptr[nU]!);
-      const fill = ptr.slice(0, nU);
-      for (let i = 0; i < nI; i++) {
-        for (let x = byItemPtr[i]!; x < byItemPtr[i + 1]!; x++) {
-          const e = byItem[x]!;
-          const at = fill[uRow[e]!]!++;
-          items[at] = i;
-          ratings[at] = t.rating[e]!;
-        }
-      }
-      this.#seenPtr = ptr;
-      this.#seenItems = items;
-      this.#seenRatings = ratings;
+      const seen = _seenTable(inputs.train, this.#userRow, this.#itemRow, { nRows: nU, nCols: nI });
+      this.#seenPtr = seen.indptr;
+      this.#seenItems = seen.indices;
+      this.#seenRatings = seen.values;
       // The model's own counts when it has them (what evaluate used); else these ratings'.
       const counts = new Int32Array(nI);
-      for (let i = 0; i < nI; i++) counts[i] = byItemPtr[i + 1]! - byItemPtr[i]!;
+      for (let x = 0; x < seen.indices.length; x++) counts[seen.indices[x]!]!++;
       this.#itemCounts = this.#modelCounts() ?? counts;
     } else {
       this.#seenPtr = this.#seenItems = null;
@@ -729,6 +722,6 @@ export class LoadedModel {
   ): RankedAnswer {
     const skip = exclude && exclude.length > 0 ? new Set(Array.from(exclude)) : null;
     const test = skip ? (id: number) => !skip.has(id) && (keep ? keep(id) : true) : keep;
-    return { scorer: "popularity", fallback: true, items: this.popularity.top(k, test) };
+    return popularFallback(this.popularity, k, test);
   }
 }

@@ -17,7 +17,7 @@
  * The catalog is `data/processed/movies.parquet`; the popular list is
  * `data/features/movie_stats.parquet` (or `data/processed/features/...`), else
  * computed from the training ratings `data/interim/split/train.parquet` with
- * `recommender/popular.ts`. Everything is validated; any error throws with
+ * `recommender/popular_list.ts`. Everything is validated; any error throws with
  * a message that says what to fix, so a reload can reject it.
  *
  * @module
@@ -26,7 +26,7 @@ import { join, resolve } from "node:path";
 import pl from "nodejs-polars";
 import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/model.ts";
 import type { Ratings } from "../recommender/ratings.ts";
-import { PopularList } from "../recommender/popular.ts";
+import { PopularList } from "../recommender/popular_list.ts";
 import { loadModel as registryLoadModel } from "../recommender/model_registry.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
@@ -362,7 +362,7 @@ export async function readPopularity(
   return popularityFromRatings(train);
 }
 
-/** The popular list computed from ratings with `recommender/popular.ts` (weighted rating). */
+/** The popular list computed from ratings with `recommender/popular_list.ts` (weighted rating). */
 export function popularityFromRatings(train: Ratings): PopularList {
   return PopularList.fromRatings(train);
 }

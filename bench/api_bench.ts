@@ -45,6 +45,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildDataDir, writeModelDir, ZIP_PATH } from "../api/_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
+import { writeTextAtomic } from "../dag/atomic.ts";
 
 interface WrkResult {
   requests: number;
@@ -145,12 +146,6 @@ async function _wrk(
   }
   const r = JSON.parse(line.slice(8)) as Omit<WrkResult, "rps" | "load">;
   return { ...r, rps: r.requests / (r.durationUs / 1e6), load: [before, loadavg()[0]!] };
-}
-
-async function _writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
 }
 
 async function _waitReady(base: string, child: Deno.ChildProcess): Promise<void> {
@@ -613,7 +608,7 @@ if (import.meta.main) {
   };
   const outDir = resolve("reports", "bench");
   await Deno.mkdir(outDir, { recursive: true });
-  await _writeAtomic(join(outDir, `${values.out}.json`), JSON.stringify(report, null, 2) + "\n");
+  await writeTextAtomic(join(outDir, `${values.out}.json`), JSON.stringify(report, null, 2) + "\n");
   const md = [
     "# API benchmark",
     "",
@@ -664,6 +659,6 @@ if (import.meta.main) {
     "- One worker, or without the fast lane: `--workers 1`, `--fast-lane 0`.",
     "",
   ].join("\n");
-  await _writeAtomic(join(outDir, `${values.out}.md`), md);
+  await writeTextAtomic(join(outDir, `${values.out}.md`), md);
   console.log(md);
 }

@@ -1,6 +1,8 @@
 /**
  * Atomic writes: write a temporary file beside the target, then rename it
- * over the target, so a reader never sees a half-written file.
+ * over the target, so a reader never sees a half-written file. The one home
+ * of this rule for the runner, the stages and the run store (this folder
+ * imports nothing of the project, so every layer may use it).
  *
  * @module
  */
@@ -8,14 +10,38 @@ import { basename, dirname, join } from "node:path";
 
 let counter = 0;
 
-/** A temporary path in the same folder as `path` (same file system, so rename is atomic). */
+/** Content accepted by {@linkcode writeFileAtomic}. */
+export type AtomicContent = string | Uint8Array | ReadableStream<Uint8Array>;
+
+/**
+ * A temporary path in the same folder as `path` (same file system, so rename
+ * is atomic): `.<name>.<tag>-<pid>-<n>`, hidden and unique in this process.
+ */
 export function tempPathFor(path: string, tag = "tmp"): string {
   counter += 1;
   return join(dirname(path), `.${basename(path)}.${tag}-${Deno.pid}-${counter}`);
 }
 
 /**
- * Writes bytes or text to `path` atomically, creating its folder.
+ * True for a file name made by {@linkcode tempPathFor} (a write in progress,
+ * or one a killed process left behind): folder walkers skip these.
+ *
+ * @example
+ * ```ts
+ * import { isTempName, tempPathFor } from "./atomic.ts";
+ * import { basename } from "node:path";
+ * if (!isTempName(basename(tempPathFor("/runs/run.json")))) throw new Error("not a temp name");
+ * if (isTempName("run.json")) throw new Error("a real file");
+ * ```
+ */
+export function isTempName(name: string): boolean {
+  return /^\..+\.(?:tmp|old)(?:-.+)?-\d+-\d+$/.test(name);
+}
+
+/**
+ * Writes bytes, text or a byte stream to `path` atomically, creating its
+ * folder. On any failure the temporary file is removed and `path` keeps its
+ * old content.
  *
  * @example
  * ```ts
@@ -25,24 +51,37 @@ export function tempPathFor(path: string, tag = "tmp"): string {
  * if ((await Deno.readFile(`${dir}/a.bin`)).length !== 2) throw new Error("not written");
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  try {
+export async function writeFileAtomic(path: string, data: AtomicContent): Promise<void> {
+  await _placeAtomic(path, async (tmp) => {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new Error(`Cannot write ${path}: ${(e as Error).message}; check the folder is writable`, {
-      cause: e,
-    });
-  }
+  });
 }
 
 /** Writes text to `path` atomically. */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
   await writeFileAtomic(path, text);
+}
+
+/** Copies the file `from` to `to` atomically (see {@linkcode writeFileAtomic}). */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  await _placeAtomic(to, (tmp) => Deno.copyFile(from, tmp));
+}
+
+/**
+ * Puts a file at `to` atomically as a hard link of `from` (no bytes copied),
+ * or as a copy where links are not possible (another file system, Windows
+ * shares). Sound only when `from` is never edited in place, only replaced by
+ * rename (as the pipeline does with its outputs): the link keeps the old bytes.
+ */
+export async function linkFileAtomic(from: string, to: string): Promise<void> {
+  await _placeAtomic(to, async (tmp) => {
+    try {
+      await Deno.link(from, tmp);
+    } catch {
+      await Deno.copyFile(from, tmp);
+    }
+  });
 }
 
 /**
@@ -68,4 +107,21 @@ export async function replacePath(tmp: string, path: string): Promise<void> {
     throw e;
   }
   if (old) await Deno.remove(old, { recursive: true });
+}
+
+/**
+ * Fills a temporary file beside `path` with `fill`, then renames it over
+ * `path`; on failure removes it and throws an error naming `path`.
+ */
+async function _placeAtomic(path: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  try {
+    await fill(tmp);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    const hint = e instanceof Deno.errors.PermissionDenied ? "; check the folder is writable" : "";
+    throw new Error(`Cannot write ${path}: ${(e as Error).message}${hint}`, { cause: e });
+  }
 }

@@ -13,6 +13,7 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { replacePath, tempPathFor } from "./atomic.ts";
+import { formatTable } from "./text_table.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { changedCodeFiles, hashCodeFiles, hashJson } from "./hash.ts";
 import {
@@ -628,12 +629,7 @@ export function formatOutcomes(outcomes: readonly StageOutcome[]): string {
       ? `from run ${o.producedBy?.slice(0, 8)}`
       : o.result?.summary ?? o.error ?? "",
   ]);
-  const header = ["stage", "status", "time", "key", "note"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 4 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(Math.min(w, 40)))), ...rows.map(line)]
-    .join("\n");
+  return formatTable(["stage", "status", "time", "key", "note"], rows, { rule: true, maxRule: 40 });
 }
 
 /** The plan of a dry run, one stage per line with its reasons. */

@@ -18,6 +18,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeTextAtomic } from "../dag/atomic.ts";
 import { reportFromStore } from "../stages/report/cli.ts";
 import { openRunStore } from "../tracking/mod.ts";
 
@@ -113,10 +114,7 @@ a{color:#4269d0}li{margin:.4rem 0}</style></head>
 ${items.join("\n")}
 </ul></body></html>
 `;
-  const path = join(REPORT_DIR, "index.html");
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, html);
-  await Deno.rename(tmp, path);
+  await writeTextAtomic(join(REPORT_DIR, "index.html"), html);
 }
 
 /** Executes the given notebooks (default all) and returns one outcome per notebook. */

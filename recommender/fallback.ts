@@ -7,7 +7,7 @@
  * @module
  */
 import type { Prediction, Recommender, RecommendOptions, ScoredMovie, Scorer } from "./model.ts";
-import type { PopularList } from "./popular.ts";
+import type { PopularList } from "./popular_list.ts";
 import type { FactorView } from "./factor_view.ts";
 
 /** A prediction with the fallback flag (true when the model's own scorer could not answer). */
@@ -37,7 +37,7 @@ export interface ServingOptions {
  * @example
  * ```ts
  * import { ServingModel } from "./fallback.ts";
- * import { PopularList } from "./popular.ts";
+ * import { PopularList } from "./popular_list.ts";
  * import { BaselineOnly } from "./baseline_only.ts";
  * import { ratingsFromColumns } from "./ratings.ts";
  * const train = ratingsFromColumns({ userId: [1, 2], movieId: [10, 20], rating: [5, 2] });
@@ -84,8 +84,11 @@ export class ServingModel {
     }
     const known = this.#known;
     const filter = options.filter;
-    const items = this.popular.top(k, (id) => (!known || known(id)) && (!filter || filter(id)));
-    return { items, scorer: "popularity", fallback: true };
+    return popularFallback(
+      this.popular,
+      k,
+      (id) => (!known || known(id)) && (!filter || filter(id)),
+    );
   }
 
   /** Similar movies by the model; null for a movie it does not know. */
@@ -98,6 +101,33 @@ export class ServingModel {
     const name = this.model.name;
     return name === "popularity" ? "popularity" : name === "global-mean" ? "global-mean" : "model";
   }
+}
+
+/**
+ * The fallback's answer for a user the model cannot rank: the `k` best
+ * movies of the popular list that `keep` (when given) allows, with scorer
+ * `popularity` and the fallback flag. The one rule for {@linkcode ServingModel}
+ * and the API.
+ *
+ * @example
+ * ```ts
+ * import { popularFallback } from "./fallback.ts";
+ * import { PopularList } from "./popular_list.ts";
+ * import { ratingsFromColumns } from "./ratings.ts";
+ * const popular = PopularList.fromRatings(
+ *   ratingsFromColumns({ userId: [1, 2, 1], movieId: [10, 10, 20], rating: [5, 4, 2] }),
+ *   { m: 1 },
+ * );
+ * const answer = popularFallback(popular, 5, (id) => id !== 10);
+ * if (answer.items.map((x) => x.movieId).join() !== "20" || !answer.fallback) throw new Error();
+ * ```
+ */
+export function popularFallback(
+  popular: PopularList,
+  k: number,
+  keep?: (movieId: number) => boolean,
+): ServedRecommendations {
+  return { scorer: "popularity", fallback: true, items: popular.top(k, keep) };
 }
 
 /** Wraps `model` with the popularity fallback (see {@linkcode ServingModel}). */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ServingModel, withFallback } from "./fallback.ts";
-import { PopularList, weightedRating } from "./popular.ts";
+import { PopularList, weightedRating } from "./popular_list.ts";
 import { BiasedMF } from "./biased_mf.ts";
-import { Popularity } from "./popularity.ts";
+import { Popularity } from "./popularity_model.ts";
 import { ratingsFromColumns } from "./ratings.ts";
 
 const train = ratingsFromColumns({

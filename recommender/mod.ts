@@ -13,7 +13,12 @@ export { TopK } from "./top_k.ts";
 export { Prng } from "./prng.ts";
 export { ItemScorer, type UserVector } from "./item_scorer.ts";
 export { rankScores, type RankScoresOptions } from "./rank_scores.ts";
-export { type PopularConfig, popularConfigSchema, PopularList, weightedRating } from "./popular.ts";
+export {
+  type PopularConfig,
+  popularConfigSchema,
+  PopularList,
+  weightedRating,
+} from "./popular_list.ts";
 export {
   type ServedPrediction,
   type ServedRecommendations,
@@ -28,7 +33,7 @@ export {
   BaselineOnly,
   fitBiases,
 } from "./baseline_only.ts";
-export { Popularity, popularityConfigSchema } from "./popularity.ts";
+export { Popularity, popularityConfigSchema } from "./popularity_model.ts";
 export {
   TruncatedSVD,
   type TruncatedSvdConfig,

@@ -7,9 +7,10 @@
 import { z } from "zod";
 import type { ModelArtifact, Recommender } from "./model.ts";
 import type { FactorView } from "./factor_view.ts";
+import { _parseConfig } from "./_config.ts";
 import { GlobalMean, globalMeanConfigSchema } from "./global_mean.ts";
 import { baselineConfigSchema, BaselineOnly } from "./baseline_only.ts";
-import { Popularity, popularityConfigSchema } from "./popularity.ts";
+import { Popularity, popularityConfigSchema } from "./popularity_model.ts";
 import { TruncatedSVD, truncatedSvdConfigSchema } from "./truncated_svd.ts";
 import { BiasedMF, biasedMfConfigSchema } from "./biased_mf.ts";
 import { ALS, alsConfigSchema } from "./als.ts";
@@ -28,120 +29,146 @@ import { SparkALS, sparkAlsConfigSchema } from "./spark_als.ts";
 /** A model of the registry; factor models also expose their factors. */
 export type RegisteredModel = Recommender & { factors?: () => FactorView | null };
 
+/**
+ * One model of the registry: its config schema, how to create it from a
+ * parsed config and how to load it from a model file.
+ */
+export interface ModelDefinition<S extends z.ZodType> {
+  /** The model's zod config schema (read when first needed). */
+  readonly schema: () => S;
+  /** An unfitted model from a config the schema has parsed. */
+  readonly create: (config: z.output<S>) => RegisteredModel;
+  /** The model saved in `artifact`, the file validated. */
+  readonly load: (artifact: ModelArtifact) => RegisteredModel;
+  /** One line for help texts. */
+  readonly description: string;
+}
+
+/** A registry entry with its schema's type erased: it parses the config it is given. */
 interface _Entry {
   readonly schema: () => z.ZodType;
-  readonly create: (config: unknown) => RegisteredModel;
+  readonly create: (config: unknown, name: string) => RegisteredModel;
   readonly load: (artifact: ModelArtifact) => RegisteredModel;
   readonly description: string;
 }
 
-// deno-lint-ignore no-explicit-any
-type _Any = any;
+/**
+ * A registry entry: `create` receives the config parsed by `schema`, typed
+ * by it, so the registry needs no casts.
+ */
+function defineModel<S extends z.ZodType>(definition: ModelDefinition<S>): _Entry {
+  return {
+    schema: definition.schema,
+    create: (config, name) => definition.create(_parseConfig(definition.schema(), config, name)),
+    load: definition.load,
+    description: definition.description,
+  };
+}
 
 const _registry = {
-  "global-mean": {
+  "global-mean": defineModel({
     schema: () => globalMeanConfigSchema,
-    create: (c: unknown) => new GlobalMean(c as _Any),
-    load: (a: ModelArtifact) => GlobalMean.load(a),
+    create: (c) => new GlobalMean(c),
+    load: (a) => GlobalMean.load(a),
     description: "the mean of all training ratings",
-  },
-  baseline: {
+  }),
+  baseline: defineModel({
     schema: () => baselineConfigSchema,
-    create: (c: unknown) => new BaselineOnly(c as _Any),
-    load: (a: ModelArtifact) => BaselineOnly.load(a),
+    create: (c) => new BaselineOnly(c),
+    load: (a) => BaselineOnly.load(a),
     description: "global mean + user and item biases (Surprise BaselineOnly)",
-  },
-  popularity: {
+  }),
+  popularity: defineModel({
     schema: () => popularityConfigSchema,
-    create: (c: unknown) => new Popularity(c as _Any),
-    load: (a: ModelArtifact) => Popularity.load(a),
+    create: (c) => new Popularity(c),
+    load: (a) => Popularity.load(a),
     description: "weighted-rating popular list",
-  },
-  svd: {
+  }),
+  svd: defineModel({
     schema: () => truncatedSvdConfigSchema,
-    create: (c: unknown) => new TruncatedSVD(c as _Any),
-    load: (a: ModelArtifact) => TruncatedSVD.load(a),
+    create: (c) => new TruncatedSVD(c),
+    load: (a) => TruncatedSVD.load(a),
     description: "randomized truncated SVD of the user-mean-centred matrix",
-  },
-  "biased-mf": {
+  }),
+  "biased-mf": defineModel({
     schema: () => biasedMfConfigSchema,
-    create: (c: unknown) => new BiasedMF(c as _Any),
-    load: (a: ModelArtifact) => BiasedMF.load(a),
+    create: (c) => new BiasedMF(c),
+    load: (a) => BiasedMF.load(a),
     description: "Funk SVD with biases trained by SGD",
-  },
-  als: {
+  }),
+  als: defineModel({
     schema: () => alsConfigSchema,
-    create: (c: unknown) => new ALS(c as _Any),
-    load: (a: ModelArtifact) => ALS.load(a),
+    create: (c) => new ALS(c),
+    load: (a) => ALS.load(a),
     description: "explicit ALS with biases",
-  },
-  svdpp: {
+  }),
+  svdpp: defineModel({
     schema: () => svdppConfigSchema,
-    create: (c: unknown) => new SVDpp(c as _Any),
-    load: (a: ModelArtifact) => SVDpp.load(a),
+    create: (c) => new SVDpp(c),
+    load: (a) => SVDpp.load(a),
     description: "SVD++: biased MF plus the implicit feedback of which movies a user rated",
-  },
-  timesvdpp: {
+  }),
+  timesvdpp: defineModel({
     schema: () => timeSvdppConfigSchema,
-    create: (c: unknown) => new TimeSVDpp(c as _Any),
-    load: (a: ModelArtifact) => TimeSVDpp.load(a),
+    create: (c) => new TimeSVDpp(c),
+    load: (a) => TimeSVDpp.load(a),
     description: "SVD++ with time-aware biases (user drift and day bias, item bias by time bin)",
-  },
-  "item-knn-baseline": {
+  }),
+  "item-knn-baseline": defineModel({
     schema: () => itemKnnBaselineConfigSchema,
-    create: (c: unknown) => new ItemKnnBaseline(c as _Any),
-    load: (a: ModelArtifact) => ItemKnnBaseline.load(a),
+    create: (c) => new ItemKnnBaseline(c),
+    load: (a) => ItemKnnBaseline.load(a),
     description: "item-item kNN on baseline residuals, shrunk Pearson (Surprise KNNBaseline)",
-  },
-  hybrid: {
+  }),
+  hybrid: defineModel({
     schema: () => hybridConfigSchema,
-    create: (c: unknown) => new Hybrid(c as _Any),
-    load: (a: ModelArtifact) => Hybrid.load(a),
+    create: (c) => new Hybrid(c),
+    load: (a) => Hybrid.load(a),
     description: "biased MF plus movie content (genres, tags, year): predicts unrated movies",
-  },
-  blend: {
+  }),
+  blend: defineModel({
     schema: () => blendConfigSchema,
-    create: (c: unknown) => new Blend(c as _Any, _factory),
-    load: (a: ModelArtifact) => Blend.load(a, _factory),
+    create: (c) => new Blend(c, _factory),
+    load: (a) => Blend.load(a, _factory),
     description: "linear blend of other models, weights fit on a training holdout",
-  },
-  ease: {
+  }),
+  ease: defineModel({
     schema: () => easeConfigSchema,
-    create: (c: unknown) => new EASE(c as _Any),
-    load: (a: ModelArtifact) => EASE.load(a),
+    create: (c) => new EASE(c),
+    load: (a) => EASE.load(a),
     description: "EASE closed-form item-item ranking model (Steck 2019), primal or dual solve",
-  },
-  "item-knn": {
+  }),
+  "item-knn": defineModel({
     schema: () => itemKnnConfigSchema,
-    create: (c: unknown) => new ItemKNN(c as _Any),
-    load: (a: ModelArtifact) => ItemKNN.load(a),
+    create: (c) => new ItemKNN(c),
+    load: (a) => ItemKNN.load(a),
     description: "item-item cosine neighbours with shrinkage on the positives (ranking)",
-  },
-  "popular-count": {
+  }),
+  "popular-count": defineModel({
     schema: () => popularCountConfigSchema,
-    create: (c: unknown) => new PopularCount(c as _Any),
-    load: (a: ModelArtifact) => PopularCount.load(a),
+    create: (c) => new PopularCount(c),
+    load: (a) => PopularCount.load(a),
     description: "the most-rated movies (ranking baseline)",
-  },
-  ials: {
+  }),
+  ials: defineModel({
     schema: () => ialsConfigSchema,
-    create: (c: unknown) => new IALS(c as _Any),
-    load: (a: ModelArtifact) => IALS.load(a),
+    create: (c) => new IALS(c),
+    load: (a) => IALS.load(a),
     description: "implicit ALS (Hu et al. 2008) with frequency-scaled regularization (ranking)",
-  },
-  bpr: {
+  }),
+  bpr: defineModel({
     schema: () => bprConfigSchema,
-    create: (c: unknown) => new BPR(c as _Any),
-    load: (a: ModelArtifact) => BPR.load(a),
+    create: (c) => new BPR(c),
+    load: (a) => BPR.load(a),
     description: "BPR matrix factorization, SGD with uniform negative sampling (ranking)",
-  },
-  "spark-als": {
+  }),
+  "spark-als": defineModel({
     schema: () => sparkAlsConfigSchema,
-    create: (c: unknown) => new SparkALS(c as _Any),
-    load: (a: ModelArtifact) => SparkALS.load(a),
+    create: (c) => new SparkALS(c),
+    load: (a) => SparkALS.load(a),
     description:
       "Spark MLlib ALS (explicit with biases, or implicitPrefs), trained by a PySpark job",
-  },
+  }),
 } satisfies Record<string, _Entry>;
 
 const _factory: BlendFactory = { create: (n, c) => createModel(n, c), load: (a) => loadModel(a) };
@@ -176,7 +203,7 @@ export function describeModels(): Array<{ name: ModelName; description: string }
  * ```
  */
 export function createModel(name: string, config: unknown = {}): RegisteredModel {
-  return _entry(name).create(config);
+  return _entry(name).create(config, name);
 }
 
 /** Loads a saved model of any registered kind, validating the file. */

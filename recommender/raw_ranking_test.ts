@@ -3,7 +3,7 @@ import { createModel } from "./model_registry.ts";
 import { ratingsFromColumns } from "./ratings.ts";
 import type { Blend } from "./blend.ts";
 import type { BaselineOnly } from "./baseline_only.ts";
-import type { Popularity } from "./popularity.ts";
+import type { Popularity } from "./popularity_model.ts";
 import type { GlobalMean } from "./global_mean.ts";
 
 /**

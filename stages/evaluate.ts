@@ -28,6 +28,7 @@ import { z } from "zod";
 import { writeTextAtomic } from "../dag/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
+import { type Align, formatTable } from "../dag/text_table.ts";
 import {
   combineFolds,
   evaluateModel,
@@ -49,7 +50,8 @@ import { ciHighKey, ciLowKey } from "./report/keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import { readValidationReport } from "./train.ts";
+import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -379,12 +381,8 @@ export function formatComparisonTable(
     }),
     _fitCell(fit[r.model], r.folds),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(
-      "  ",
-    );
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+  const align: Align[] = header.map((_, c) => c === 0 ? "left" : "right");
+  return formatTable(header, body, { align, rule: true });
 }
 
 function _fitCell(t: FitTimes | undefined, folds: number): string {
@@ -564,20 +562,6 @@ async function _readFitSeconds(dir: string): Promise<number | null> {
   }
 }
 
-/** Sorted names of the model folders (those holding a manifest.json). */
-async function _modelNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (
-      e.isDirectory && !e.name.startsWith(".") &&
-      await pathExists(join(dir, e.name, "manifest.json"))
-    ) {
-      names.push(e.name);
-    }
-  }
-  return names.sort();
-}
-
 /** Replaces NaN and infinities by null so the JSON is valid and honest. */
 function _json(value: unknown): string {
   return JSON.stringify(
@@ -603,20 +587,12 @@ export const evaluateStage = defineStage({
     const out = ctx.outputs["data/metrics"]!;
     const params = ctx.params;
 
-    // Folds: folds/1..K when present, else the single train/test pair.
-    const foldDirs: string[] = [];
-    if (await pathExists(join(splitDir, "folds"))) {
-      for (let i = 1; await pathExists(join(splitDir, "folds", String(i), "test.parquet")); i++) {
-        foldDirs.push(join(splitDir, "folds", String(i)));
-      }
-    }
-    if (foldDirs.length === 0) foldDirs.push(splitDir);
-    const folds = foldDirs.map((d) => ({
+    const folds = (await splitFoldDirs(splitDir)).map((d) => ({
       train: ratingsFromFrame(pl.readParquet(join(d, "train.parquet")), `${d}/train.parquet`),
       test: ratingsFromFrame(pl.readParquet(join(d, "test.parquet")), `${d}/test.parquet`),
     }));
 
-    let names = await _modelNames(modelsDir);
+    let names = await trainedModelNames(modelsDir);
     if (params.models) {
       const missing = params.models.filter((m) => !names.includes(m));
       if (missing.length > 0) {
@@ -639,7 +615,7 @@ export const evaluateStage = defineStage({
       let manifest: ModelManifest | undefined;
       let floor: number | undefined;
       for (let i = 1; i <= folds.length; i++) {
-        const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
+        const dir = modelFoldDir(join(modelsDir, name), i);
         if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
           perFold.push(null);
           fitSeconds.push(null);

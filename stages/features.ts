@@ -49,6 +49,7 @@ import { z } from "zod";
 import { defineStage } from "../dag/stage.ts";
 import { formatCount } from "../dag/progress.ts";
 import { pathExists } from "../dag/path_exists.ts";
+import { priorWeight, weightedRating } from "../recommender/popular_list.ts";
 
 /** The `features` params section. */
 export const featuresParams = z.object({
@@ -78,16 +79,6 @@ export interface Features {
   readonly m: number;
   /** The weighted rating's prior mean C (mean of all ratings). */
   readonly globalMean: number;
-}
-
-/**
- * The weighted-rating prior `m` for given rating counts: `sorted[floor(q * n)]`
- * (the same rule as the cold-start popular list in `recommender/popular.ts`).
- */
-export function priorWeight(counts: ArrayLike<number>, quantile: number): number {
-  const sorted = Float64Array.from(counts).sort();
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))]!;
 }
 
 /** Column name of a genre: `genre_` + lower-case name with non-alphanumerics as `_`. */
@@ -144,18 +135,18 @@ export function buildFeatures(inputs: FeatureInputs, params: FeaturesParams): Fe
   const allMovies = movies.select("movieId").vstack(rated.select("movieId")).unique().sort(
     "movieId",
   );
-  const v = pl.col("count").cast(pl.Float64);
-  const movieStats = allMovies.join(rated, { on: "movieId", how: "left" })
-    .withColumns(pl.col("count").fillNull(0).cast(pl.Int32))
+  const counted = allMovies.join(rated, { on: "movieId", how: "left" })
+    .withColumns(pl.col("count").fillNull(0).cast(pl.Int32));
+  const counts = counted.getColumn("count").toArray() as number[];
+  const means = counted.getColumn("mean").toArray() as Array<number | null>;
+  const weighted = Float64Array.from(
+    counts,
+    (votes, j) => weightedRating({ votes, mean: means[j] ?? 0, m, globalMean }),
+  );
+  const movieStats = counted
     .withColumns(
       pl.col("count").rank("min", true).cast(pl.Int32).alias("popularity_rank"),
-      pl.when(v.plus(m).eq(0))
-        .then(pl.lit(globalMean))
-        .otherwise(
-          v.div(v.plus(m)).mul(pl.col("mean").fillNull(0)).plus(
-            pl.lit(m).div(v.plus(m)).mul(globalMean),
-          ),
-        ).alias("weighted_rating"),
+      pl.Series("weighted_rating", weighted, pl.Float64),
     )
     .select("movieId", "count", "mean", "std", "popularity_rank", "weighted_rating");
 

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import {
-  buildFeatures,
-  featuresParams,
-  featuresStage,
-  genreColumn,
-  priorWeight,
-} from "./features.ts";
+import { buildFeatures, featuresParams, featuresStage, genreColumn } from "./features.ts";
 import { createProgress } from "../dag/progress.ts";
 
 const DAY = 86400;
@@ -120,10 +114,7 @@ Deno.test("buildFeatures() builds genre multi-hot columns, tag counts and releas
   assert.deepEqual(noTags.movieGenres.getColumn("tag_count").toArray(), [0, 0, 0]);
 });
 
-Deno.test("priorWeight() and genreColumn() follow their documented rules", () => {
-  assert.equal(priorWeight([5, 1, 3, 2, 4], 0.9), 5);
-  assert.equal(priorWeight([5, 1, 3, 2, 4], 0.5), 3);
-  assert.equal(priorWeight([], 0.9), 0);
+Deno.test("genreColumn() follows its documented rule", () => {
   assert.equal(genreColumn("Sci-Fi"), "genre_sci_fi");
   assert.equal(genreColumn("(no genres listed)"), "genre_no_genres_listed");
 });

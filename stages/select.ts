@@ -22,7 +22,7 @@ import { writeTextAtomic } from "../dag/atomic.ts";
 import { defineStage } from "../dag/stage.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import type { ValidationReport } from "../recommender/validation.ts";
-import { readValidationReport } from "./train.ts";
+import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 
 /** The `select` params section. */
 export const selectParams = z.object({
@@ -155,19 +155,16 @@ export function chooseChampions(
 /** Each model's `validation.json` per fold (fold 1 in the model folder, fold i in `folds/<i>/`). */
 async function _readReports(modelsDir: string): Promise<Record<string, ValidationReport[]>> {
   const out: Record<string, ValidationReport[]> = {};
-  for await (const e of Deno.readDir(modelsDir)) {
-    if (!e.isDirectory || e.name.startsWith(".")) continue;
-    const dir = join(modelsDir, e.name);
+  for (const name of await trainedModelNames(modelsDir)) {
+    const dir = join(modelsDir, name);
     const reports: ValidationReport[] = [];
     const folds = [dir];
-    for (let i = 2; await pathExists(join(dir, "folds", String(i))); i++) {
-      folds.push(join(dir, "folds", String(i)));
-    }
+    for (let i = 2; await pathExists(modelFoldDir(dir, i)); i++) folds.push(modelFoldDir(dir, i));
     for (const fold of folds) {
       const report = await readValidationReport(fold);
       if (report) reports.push(report);
     }
-    if (reports.length > 0) out[e.name] = reports;
+    if (reports.length > 0) out[name] = reports;
   }
   return out;
 }

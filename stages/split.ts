@@ -36,6 +36,8 @@ import { kFoldSplit } from "../recommender/splits/kfold_split.ts";
 import { predefinedSplit } from "../recommender/splits/predefined_split.ts";
 import { coldMoviesSplit } from "../recommender/splits/cold_movies_split.ts";
 import { ratingsFromFrame, ratingsToFrame } from "./ratings_frame.ts";
+import { splitFoldDir } from "./_split_folds.ts";
+import { readRatingsText } from "./etl/ratings_text.ts";
 
 /** The split kinds. */
 export const SPLIT_KINDS = [
@@ -238,62 +240,7 @@ export async function readRatingsFile(path: string): Promise<pl.DataFrame> {
     throw e;
   }
   if (extname(name) === ".parquet") return pl.readParquet(Buffer.from(bytes));
-  let text = new TextDecoder().decode(bytes);
-  const firstLine = text.slice(0, text.indexOf("\n") >>> 0).trim();
-  let hasHeader = false;
-  let sep = "\t";
-  if (firstLine.includes("::")) {
-    text = text.replaceAll("::", "\t");
-  } else if (firstLine.includes(",")) {
-    sep = ",";
-    hasHeader = /[a-z]/i.test(firstLine);
-  } else if (!firstLine.includes("\t")) {
-    text = text.replace(/[ ]+/g, "\t");
-  }
-  const names = ["userId", "movieId", "rating", "timestamp"];
-  let df: pl.DataFrame;
-  try {
-    df = pl.readCSV(Buffer.from(text, "utf8"), { hasHeader, sep, inferSchemaLength: 0 });
-  } catch (e) {
-    throw new Error(`Cannot read ratings file ${path}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!hasHeader) {
-    if (df.width < 3) {
-      throw new Error(
-        `Cannot read ratings file ${path}: line 1 "${
-          firstLine.slice(0, 60)
-        }" has ${df.width} field(s), expected user, movie, rating[, timestamp] (CSV with header, ::, tab or space separated)`,
-      );
-    }
-    df = df.rename(Object.fromEntries(df.columns.slice(0, 4).map((c, i) => [c, names[i]!])));
-  }
-  const missing = names.slice(0, 3).filter((c) => !df.columns.includes(c));
-  if (missing.length > 0) {
-    throw new Error(
-      `Cannot read ratings file ${path}: missing column(s) ${missing.join(", ")} (found: ${
-        df.columns.join(", ")
-      })`,
-    );
-  }
-  const typed = df.select(
-    pl.col("userId").str.strip().cast(pl.Int32, false).alias("userId"),
-    pl.col("movieId").str.strip().cast(pl.Int32, false).alias("movieId"),
-    pl.col("rating").str.strip().cast(pl.Float32, false).alias("rating"),
-    (df.columns.includes("timestamp")
-      ? pl.col("timestamp").str.strip().cast(pl.Int64, false)
-      : pl.lit(0).cast(pl.Int64)).alias("timestamp"),
-  );
-  const bad = typed.withRowIndex("__row").filter(
-    pl.col("userId").isNull().or(pl.col("movieId").isNull()).or(pl.col("rating").isNull())
-      .or(pl.col("timestamp").isNull()),
-  ).head(1);
-  if (bad.height > 0) {
-    const line = Number(bad.getColumn("__row").get(0)) + 1 + (hasHeader ? 1 : 0);
-    throw new Error(
-      `Cannot read ratings file ${path}: line ${line} has a value that is not a number (expected integer user and movie ids, a numeric rating and timestamp)`,
-    );
-  }
-  return typed;
+  return readRatingsText(new TextDecoder().decode(bytes), { file: `ratings file ${path}` });
 }
 
 /** Reads the pairs `params.predefined` names. */
@@ -375,7 +322,7 @@ export const splitStage = defineStage({
     first.test.writeParquet(join(out, "test.parquet"));
     if (result.folds.length > 1) {
       for (const [i, fold] of result.folds.entries()) {
-        const dir = join(out, "folds", String(i + 1));
+        const dir = splitFoldDir(out, i + 1);
         await Deno.mkdir(dir, { recursive: true });
         fold.train.writeParquet(join(dir, "train.parquet"));
         fold.test.writeParquet(join(dir, "test.parquet"));

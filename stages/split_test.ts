@@ -10,6 +10,7 @@ import {
   splitStage,
 } from "./split.ts";
 import { createProgress } from "../dag/progress.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 import { validateParams } from "../dag/params.ts";
 import type { Stage } from "../dag/stage.ts";
 
@@ -138,8 +139,14 @@ Deno.test("readRatingsFile() reads the MovieLens text formats", async () => {
     await Deno.writeTextFile(join(dir, "bad.csv"), "userId,movieId,rating\n1,10,4\n2,x,3\n");
     await assert.rejects(
       () => readRatingsFile(join(dir, "bad.csv")),
-      /bad\.csv: line 3 has a value that is not a number/,
+      /ratings file .*bad\.csv: line 3, column "movieId" is "x", expected an integer/,
     );
+    await Deno.writeTextFile(join(dir, "spaces.txt"), "1  10 4 7\n2 20  3.5 8\n");
+    assert.deepEqual(keys(await readRatingsFile(join(dir, "spaces.txt"))), ["1:10", "2:20"]);
+    await Deno.writeTextFile(join(dir, "bare.csv"), "1,10,4\n2,20,3.5\n");
+    const bare = await readRatingsFile(join(dir, "bare.csv"));
+    assert.deepEqual(bare.getColumn("timestamp").toArray().map(Number), [0, 0], "no timestamp: 0");
+    assert.deepEqual(bare.columns, ["userId", "movieId", "rating", "timestamp"]);
     await assert.rejects(
       () => readRatingsFile(join(dir, "nope.csv")),
       /does not exist; fix split\.predefined/,
@@ -191,6 +198,10 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
     );
     assert.equal(k.result?.metrics?.folds, 3);
     assert.ok(k.lines.some((l) => l.startsWith("[split] fold 3: ")));
+    const foldDirs = [1, 2, 3].map((i) => join(k.out, "folds", String(i)));
+    assert.deepEqual(await splitFoldDirs(k.out), foldDirs, "what train and evaluate read");
+    await Deno.remove(join(k.out, "folds/3/test.parquet"));
+    assert.deepEqual(await splitFoldDirs(k.out), foldDirs.slice(0, 2), "a fold without test set");
     await Deno.remove(k.out, { recursive: true });
 
     const r = await runSplit(root, { kind: "random" });
@@ -198,6 +209,7 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
       !(await Deno.stat(join(r.out, "folds")).catch(() => null)),
       "one fold: no folds/ folder",
     );
+    assert.deepEqual(await splitFoldDirs(r.out), [r.out]);
     await Deno.remove(r.out, { recursive: true });
 
     const p = await runSplit(root, { kind: "predefined", predefined: "u2" });

@@ -35,10 +35,36 @@ import {
 import type { Ratings } from "../recommender/ratings.ts";
 import { validateModel, type ValidationReport } from "../recommender/validation.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
+import { splitFoldDirs } from "./_split_folds.ts";
 import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
 import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
+
+/**
+ * The folder of fold `fold` (1-based) of a trained model: the model folder
+ * itself for fold 1, `folds/<fold>/` inside it for the others.
+ */
+export function modelFoldDir(modelDir: string, fold: number): string {
+  return fold === 1 ? modelDir : join(modelDir, "folds", String(fold));
+}
+
+/**
+ * Sorted names of the trained models in `modelsDir`: its folders (not hidden)
+ * that hold a `manifest.json`.
+ */
+export async function trainedModelNames(modelsDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(modelsDir)) {
+    if (
+      e.isDirectory && !e.name.startsWith(".") &&
+      await pathExists(join(modelsDir, e.name, "manifest.json"))
+    ) {
+      names.push(e.name);
+    }
+  }
+  return names.sort();
+}
 
 /** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
 export const VALIDATION_FILE = "validation.json";
@@ -365,19 +391,6 @@ async function writeModel(
   }
 }
 
-async function foldDirs(splitDir: string): Promise<string[]> {
-  const dirs: string[] = [];
-  for (let i = 1;; i++) {
-    try {
-      await Deno.stat(join(splitDir, "folds", String(i), "train.parquet"));
-      dirs.push(join(splitDir, "folds", String(i)));
-    } catch {
-      break;
-    }
-  }
-  return dirs.length > 0 ? dirs : [splitDir];
-}
-
 /**
  * Epoch progress of one model, saying which pass it is: with a holdout, the
  * first pass stops early on it and the second (the epoch count starts over)
@@ -450,7 +463,7 @@ export const trainStage = defineStage({
   extraKey: (params) => sparkModelsKey(params.models),
   async run(ctx) {
     const { params, progress } = ctx;
-    const dirs = await foldDirs(ctx.inputs["data/interim/split"]!);
+    const dirs = await splitFoldDirs(ctx.inputs["data/interim/split"]!);
     const out = ctx.outputs["data/models"]!;
     const lines: string[] = [];
     const content = params.models.some((n) =>
@@ -480,8 +493,7 @@ export const trainStage = defineStage({
           onTasks: (done, total, fit) =>
             progress.update(done, total, `Spark tasks (${name} ${fit})`),
         });
-        const target = fold === 1 ? join(out, name) : join(out, name, "folds", String(fold));
-        await writeModel(target, trained);
+        await writeModel(modelFoldDir(join(out, name), fold), trained);
         const last = trained.history.at(-1);
         const loss = last?.validationLoss !== undefined
           ? `, best validation RMSE ${

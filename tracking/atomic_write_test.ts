@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "./_atomic.ts";
+import { tempPathFor, writeFileAtomic } from "../dag/atomic.ts";
+import { walkFiles } from "./_walk_files.ts";
 import { decodeRunJson } from "./_run_json.ts";
 
 Deno.test("writeFileAtomic() keeps the old file and leaves no temp file when the write fails midway", async () => {
@@ -66,6 +67,20 @@ for (let step = 0; ; step++) {
     assert.equal(record.runId, first);
     assert.equal(record.status, "RUNNING");
     assert.ok((record.metrics.m0?.length ?? 0) >= 1, "some steps were logged before the kill");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("walkFiles() leaves out the temp files of writes in progress", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "model.bin"), "m");
+    await Deno.writeTextFile(tempPathFor(join(dir, "manifest.json")), "{");
+    await Deno.writeTextFile(join(dir, "run.json.1a2b3c4d.tmp"), "{");
+    const found = [];
+    for await (const f of walkFiles(dir)) found.push(f);
+    assert.deepEqual(found, [join(dir, "model.bin")]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

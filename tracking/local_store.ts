@@ -13,10 +13,10 @@
  *
  * @module
  */
-import { dirname, join, relative, resolve, sep as SEPARATOR } from "node:path";
+import { join, relative, resolve, sep as SEPARATOR } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
-import { copyFileAtomic, writeFileAtomic } from "./_atomic.ts";
-import { newRunId } from "./_run_id.ts";
+import { linkFileAtomic, writeFileAtomic } from "../dag/atomic.ts";
+import { newRunId } from "./run_id.ts";
 import { decodeRunJson, encodeRunJson } from "./_run_json.ts";
 import { LocalModelRegistry } from "./local_registry.ts";
 import type { Redactor } from "./redactor.ts";
@@ -298,29 +298,6 @@ class LocalActiveRun implements ActiveRun {
     if (this.#draft.status !== "RUNNING") {
       throw new Error(`Cannot log to run ${this.runId}: it has ended (${this.#draft.status})`);
     }
-  }
-}
-
-/**
- * Puts a file at `to` atomically as a hard link of `from` (no bytes copied:
- * a cached pipeline run logs the same model files again and again), or as a
- * copy where links are not possible (another file system, Windows shares).
- * Sound because the pipeline never edits its outputs in place: it replaces
- * them by rename, which leaves the linked artifact with the old bytes.
- */
-async function linkFileAtomic(from: string, to: string): Promise<void> {
-  await Deno.mkdir(dirname(to), { recursive: true });
-  const tmp = `${to}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.link(from, tmp);
-  } catch {
-    return await copyFileAtomic(from, to);
-  }
-  try {
-    await Deno.rename(tmp, to);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
   }
 }
 

@@ -41,3 +41,4 @@ export { MlflowError } from "./mlflow_error.ts";
 export { LOCAL_RUN_ID_TAG, MlflowRunStore, type PushResult } from "./mlflow_store.ts";
 export { SyncingRunStore, type SyncSummary } from "./syncing_store.ts";
 export { Redactor, redactUri } from "./redactor.ts";
+export { newRunId } from "./run_id.ts";

@@ -16,7 +16,8 @@
  */
 import pl from "nodejs-polars";
 import { unzipSync } from "fflate";
-import { castColumns, type ColumnSpec, InputError, readDelimited } from "./_table.ts";
+import { castColumns, InputError, readDelimited } from "./_table.ts";
+import { readRatingsText } from "./ratings_text.ts";
 
 /** The detected file layout. */
 export type Variant = "csv" | "dat" | "100k";
@@ -92,15 +93,6 @@ export function detectVariant(
   );
 }
 
-function ratingSpecs(scale: readonly [number, number]): ColumnSpec[] {
-  return [
-    { name: "userId", type: "int32", min: 0 },
-    { name: "movieId", type: "int32", min: 0 },
-    { name: "rating", type: "float32", min: scale[0], max: scale[1] },
-    { name: "timestamp", type: "int64" },
-  ];
-}
-
 function requireRows(df: pl.DataFrame, file: string): pl.DataFrame {
   if (df.height === 0) throw new InputError(`Cannot read ${file}: it has no ratings`);
   return df;
@@ -143,9 +135,10 @@ function readCsvVariant(files: Map<string, Uint8Array>, options: ReadZipOptions)
   const read = (name: string) =>
     readDelimited(text(files, name, label), { file: name, sep: ",", quoted: true });
   const ratings = requireRows(
-    castColumns(read("ratings.csv"), ratingSpecs(options.ratingScale), {
+    readRatingsText(text(files, "ratings.csv", label), {
       file: "ratings.csv",
-      headerLines: 1,
+      format: "csv",
+      ratingScale: options.ratingScale,
     }),
     "ratings.csv",
   );
@@ -199,11 +192,11 @@ function readDat(
 function readDatVariant(files: Map<string, Uint8Array>, options: ReadZipOptions): MovieLensFrames {
   const { label } = options;
   const ratings = requireRows(
-    castColumns(
-      readDat(files, "ratings.dat", ["userId", "movieId", "rating", "timestamp"], label),
-      ratingSpecs(options.ratingScale),
-      { file: "ratings.dat", headerLines: 0 },
-    ),
+    readRatingsText(text(files, "ratings.dat", label), {
+      file: "ratings.dat",
+      format: "dat",
+      ratingScale: options.ratingScale,
+    }),
     "ratings.dat",
   );
   const movies = tidyMovies(
@@ -229,14 +222,11 @@ function read100kRatings(
   name: string,
   options: ReadZipOptions,
 ): pl.DataFrame {
-  const df = readDelimited(text(files, name, options.label), {
+  return readRatingsText(text(files, name, options.label), {
     file: name,
-    sep: "\t",
-    names: ["userId", "movieId", "rating", "timestamp"],
-    quoted: false,
-    delimiterLabel: "tab",
+    format: "tab",
+    ratingScale: options.ratingScale,
   });
-  return castColumns(df, ratingSpecs(options.ratingScale), { file: name, headerLines: 0 });
 }
 
 function read100kVariant(files: Map<string, Uint8Array>, options: ReadZipOptions): MovieLensFrames {

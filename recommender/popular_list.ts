@@ -28,7 +28,7 @@ export type PopularConfig = z.output<typeof popularConfigSchema>;
  *
  * @example
  * ```ts
- * import { weightedRating } from "./popular.ts";
+ * import { weightedRating } from "./popular_list.ts";
  * // 10 votes averaging 5, prior of 10 votes at 3 -> halfway
  * if (weightedRating({ votes: 10, mean: 5, m: 10, globalMean: 3 }) !== 4) throw new Error();
  * ```
@@ -39,6 +39,23 @@ export function weightedRating(
   const { votes: v, mean: R, m, globalMean: C } = x;
   if (v + m === 0) return C;
   return (v / (v + m)) * R + (m / (v + m)) * C;
+}
+
+/**
+ * The weighted rating's prior weight `m` for given vote counts when none is
+ * configured: the `quantile` of the counts, `sorted[floor(quantile * n)]`
+ * (0 without movies). One rule for the popular list and the features stage.
+ *
+ * @example
+ * ```ts
+ * import { priorWeight } from "./popular_list.ts";
+ * if (priorWeight([5, 1, 3, 2, 4], 0.5) !== 3) throw new Error("expected the median");
+ * ```
+ */
+export function priorWeight(counts: ArrayLike<number>, quantile: number): number {
+  const sorted = Float64Array.from(counts).sort();
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))]!;
 }
 
 /** Plain columns of movie statistics (e.g. `movie_stats.parquet`), for {@linkcode PopularList.fromColumns}. */
@@ -93,7 +110,7 @@ export class PopularList {
    *
    * @example
    * ```ts
-   * import { PopularList } from "./popular.ts";
+   * import { PopularList } from "./popular_list.ts";
    * import { ratingsFromColumns } from "./ratings.ts";
    * const r = ratingsFromColumns({
    *   userId: [1, 2, 3, 1, 1, 2, 3],
@@ -123,13 +140,7 @@ export class PopularList {
     const C = n > 0 ? total / n : 0;
     const ids = Int32Array.from(sums.keys());
     const votes = Int32Array.from(ids, (id) => sums.get(id)!.v);
-    let m = c.m;
-    if (m === undefined) {
-      const sorted = votes.slice().sort();
-      m = sorted.length > 0
-        ? sorted[Math.min(sorted.length - 1, Math.floor(c.quantile * sorted.length))]!
-        : 0;
-    }
+    const m = c.m ?? priorWeight(votes, c.quantile);
     const wr = new Float64Array(ids.length);
     for (let j = 0; j < ids.length; j++) {
       const a = sums.get(ids[j]!)!;
@@ -154,7 +165,7 @@ export class PopularList {
    *
    * @example
    * ```ts
-   * import { PopularList } from "./popular.ts";
+   * import { PopularList } from "./popular_list.ts";
    * const list = PopularList.fromColumns({
    *   movieId: [1, 2, 3], count: [5, 9, 2], mean: [4, 4, 3], weightedRating: [3.8, 3.8, NaN],
    * });

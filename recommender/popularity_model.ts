@@ -17,7 +17,7 @@ import type {
   ScoredMovie,
 } from "./model.ts";
 import type { Ratings } from "./ratings.ts";
-import { popularConfigSchema, PopularList } from "./popular.ts";
+import { popularConfigSchema, PopularList } from "./popular_list.ts";
 import { _encodeTrain } from "./_factor_model.ts";
 import { _FactorScorer } from "./_factor_scorer.ts";
 import { _ArtifactReader, _checkIndices, _packArtifact } from "./_artifact.ts";
@@ -34,7 +34,7 @@ export const popularityConfigSchema = popularConfigSchema;
  *
  * @example
  * ```ts
- * import { Popularity } from "./popularity.ts";
+ * import { Popularity } from "./popularity_model.ts";
  * import { ratingsFromColumns } from "./ratings.ts";
  * const m = new Popularity({ m: 0 });
  * m.fit(ratingsFromColumns({ userId: [1, 2], movieId: [10, 20], rating: [4, 2] }));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Popularity } from "./popularity.ts";
+import { Popularity } from "./popularity_model.ts";
 import { ratingsFromColumns } from "./ratings.ts";
 
 const table = ratingsFromColumns({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PopularList } from "./popular.ts";
+import { PopularList, priorWeight } from "./popular_list.ts";
 import { ratingsFromColumns } from "./ratings.ts";
 
 Deno.test("PopularList breaks weighted-rating ties by vote count, then movie id", async (t) => {
@@ -29,4 +29,10 @@ Deno.test("PopularList breaks weighted-rating ties by vote count, then movie id"
     assert.deepEqual(list.topPositions(2, (id) => id !== 20), [0, 2]);
     assert.deepEqual(list.top(2, (id) => id !== 20).map((x) => x.movieId), [40, 10]);
   });
+});
+
+Deno.test("priorWeight() is the quantile of the vote counts, 0 without movies", () => {
+  assert.equal(priorWeight([5, 1, 3, 2, 4], 0.9), 5);
+  assert.equal(priorWeight([5, 1, 3, 2, 4], 0.5), 3);
+  assert.equal(priorWeight([], 0.9), 0);
 });

@@ -1,3 +1,10 @@
+/**
+ * Run ids: the one maker for the run store's runs and the pipeline's
+ * invocation ids.
+ *
+ * @module
+ */
+
 /** Run ids shaped like MLflow's: 32 lowercase hex digits (a UUID v4 without dashes). */
 export function newRunId(): string {
   return crypto.randomUUID().replaceAll("-", "");
