@@ -321,33 +321,155 @@ export const foldTestTable: TableDataset = {
 
 // ---------------------------------------------------------------- other files
 
+/** `<dataset>.zip` in rawFolder. */
+export const rawZipFile: OtherFileDataset = {
+  kind: "zip",
+  folder: rawFolder,
+  file: "<dataset>.zip",
+  doc: "a downloaded MovieLens zip (URL sources only)",
+  optional: true,
+};
+
+/** `summary.json` in processedFolder. */
+export const summaryFile: OtherFileDataset = {
+  kind: "json",
+  folder: processedFolder,
+  file: "summary.json",
+  doc: "dataset name, variant, sha256, counts, rating scale, date range",
+  definedIn: "stages/etl.ts",
+};
+
+/** Training half of a predefined split shipped in the zip (ml-100k `u1.base`...). */
+export const predefinedBaseTable: TableDataset = {
+  kind: "parquet",
+  folder: processedFolder,
+  file: "splits/<name>.base.parquet",
+  doc: "a predefined split's training ratings, as shipped in the zip (ml-100k `u1.base`...)",
+  optional: true,
+  compression: "zstd",
+  columns: ratingColumns,
+};
+
+/** Test half of a predefined split shipped in the zip (ml-100k `u1.test`...). */
+export const predefinedTestTable: TableDataset = {
+  kind: "parquet",
+  folder: processedFolder,
+  file: "splits/<name>.test.parquet",
+  doc: "a predefined split's test ratings (ml-100k `u1.test`...)",
+  optional: true,
+  compression: "zstd",
+  columns: ratingColumns,
+};
+
+/** `manifest.json` in splitFolder. */
+export const splitManifestFile: OtherFileDataset = {
+  kind: "json",
+  folder: splitFolder,
+  file: "manifest.json",
+  doc: "kind, seed, folds, cold users/movies per fold",
+  definedIn: "stages/split.ts",
+};
+
+/** `<model>/manifest.json` in modelsFolder. */
+export const modelManifestFile: OtherFileDataset = {
+  kind: "json",
+  folder: modelsFolder,
+  file: "<model>/manifest.json",
+  doc: "model name, config, shapes, data hash (no timings: they change every run)",
+  definedIn: "recommender/_artifact.ts",
+};
+
+/** `<model>/model.bin` in modelsFolder. */
+export const modelBlobFile: OtherFileDataset = {
+  kind: "binary",
+  folder: modelsFolder,
+  file: "<model>/model.bin",
+  doc: "the fitted arrays (factors, biases, id vocabularies) of fold 1, served by the API",
+  definedIn: "recommender/_artifact.ts",
+};
+
+/** `<model>/validation.json` in modelsFolder. */
+export const validationFile: OtherFileDataset = {
+  kind: "json",
+  folder: modelsFolder,
+  file: "<model>/validation.json",
+  doc: "holdout metrics per support floor and the floor picked",
+  definedIn: "recommender/validation.ts",
+};
+
+/** `<model>/timings.json` in modelsFolder. */
+export const modelTimingsFile: OtherFileDataset = {
+  kind: "json",
+  folder: modelsFolder,
+  file: "<model>/timings.json",
+  doc: "fit seconds and throughput (left out of the folder's hash)",
+  definedIn: "stages/train.ts",
+};
+
+/** `<model>/folds/<i>/` in modelsFolder. */
+export const modelFoldsFolder: OtherFileDataset = {
+  kind: "folder",
+  folder: modelsFolder,
+  file: "<model>/folds/<i>/",
+  doc: "the same files for each extra fold",
+  optional: true,
+};
+
+/** `champions.json` in selectionFolder. */
+export const championsFile: OtherFileDataset = {
+  kind: "json",
+  folder: selectionFolder,
+  file: "champions.json",
+  doc: "the rating and ranking champions with their holdout scores, and every candidate",
+  definedIn: "stages/select.ts",
+};
+
+/** `<model>/metrics.json` in metricsFolder. */
+export const metricsFile: OtherFileDataset = {
+  kind: "json",
+  folder: metricsFolder,
+  file: "<model>/metrics.json",
+  doc: "every metric (mean and 95% CI over folds) and the `minRatings` floor used",
+  definedIn: "stages/evaluate.ts",
+};
+
+/** `<model>/report_data.json` in metricsFolder. */
+export const reportDataFile: OtherFileDataset = {
+  kind: "json",
+  folder: metricsFolder,
+  file: "<model>/report_data.json",
+  doc: "histograms, samples, recommendations for the run page",
+  definedIn: "stages/report/run_report_data.ts",
+};
+
+/** `<model>/timings.json` in metricsFolder. */
+export const metricsTimingsFile: OtherFileDataset = {
+  kind: "json",
+  folder: metricsFolder,
+  file: "<model>/timings.json",
+  doc: "evaluation seconds (left out of the folder's hash)",
+  definedIn: "stages/evaluate.ts",
+};
+
+/** `summary.json` in metricsFolder. */
+export const metricsSummaryFile: OtherFileDataset = {
+  kind: "json",
+  folder: metricsFolder,
+  file: "summary.json",
+  doc: "the comparison table of every model",
+  definedIn: "stages/evaluate.ts",
+};
+
 /** Every file-level dataset, grouped by folder in pipeline order. */
 export const FILES: readonly FileDataset[] = [
-  {
-    kind: "zip",
-    folder: rawFolder,
-    file: "<dataset>.zip",
-    doc: "a downloaded MovieLens zip (URL sources only)",
-    optional: true,
-  },
+  rawZipFile,
   ratingsTable,
   moviesTable,
   tagsTable,
   linksTable,
-  {
-    kind: "json",
-    folder: processedFolder,
-    file: "summary.json",
-    doc: "dataset name, variant, sha256, counts, rating scale, date range",
-    definedIn: "stages/etl.ts",
-  },
-  {
-    kind: "folder",
-    folder: processedFolder,
-    file: "splits/",
-    doc: "predefined splits shipped in the zip (ml-100k `u1.base`...), when present",
-    optional: true,
-  },
+  summaryFile,
+  predefinedBaseTable,
+  predefinedTestTable,
   userStatsTable,
   movieStatsTable,
   ratingFeaturesTable,
@@ -356,83 +478,17 @@ export const FILES: readonly FileDataset[] = [
   testTable,
   foldTrainTable,
   foldTestTable,
-  {
-    kind: "json",
-    folder: splitFolder,
-    file: "manifest.json",
-    doc: "kind, seed, folds, cold users/movies per fold",
-    definedIn: "stages/split.ts",
-  },
-  {
-    kind: "json",
-    folder: modelsFolder,
-    file: "<model>/manifest.json",
-    doc: "model name, config, shapes, data hash (no timings: they change every run)",
-    definedIn: "recommender/_artifact.ts",
-  },
-  {
-    kind: "binary",
-    folder: modelsFolder,
-    file: "<model>/model.bin",
-    doc: "the fitted arrays (factors, biases, id vocabularies) of fold 1, served by the API",
-    definedIn: "recommender/_artifact.ts",
-  },
-  {
-    kind: "json",
-    folder: modelsFolder,
-    file: "<model>/validation.json",
-    doc: "holdout metrics per support floor and the floor picked",
-    definedIn: "recommender/validation.ts",
-  },
-  {
-    kind: "json",
-    folder: modelsFolder,
-    file: "<model>/timings.json",
-    doc: "fit seconds and throughput (left out of the folder's hash)",
-    definedIn: "stages/train.ts",
-  },
-  {
-    kind: "folder",
-    folder: modelsFolder,
-    file: "<model>/folds/<i>/",
-    doc: "the same files for each extra fold",
-    optional: true,
-  },
-  {
-    kind: "json",
-    folder: selectionFolder,
-    file: "champions.json",
-    doc: "the rating and ranking champions with their holdout scores, and every candidate",
-    definedIn: "stages/select.ts",
-  },
-  {
-    kind: "json",
-    folder: metricsFolder,
-    file: "<model>/metrics.json",
-    doc: "every metric (mean and 95% CI over folds) and the `minRatings` floor used",
-    definedIn: "stages/evaluate.ts",
-  },
-  {
-    kind: "json",
-    folder: metricsFolder,
-    file: "<model>/report_data.json",
-    doc: "histograms, samples, recommendations for the run page",
-    definedIn: "stages/report/run_report_data.ts",
-  },
-  {
-    kind: "json",
-    folder: metricsFolder,
-    file: "<model>/timings.json",
-    doc: "evaluation seconds (left out of the folder's hash)",
-    definedIn: "stages/evaluate.ts",
-  },
-  {
-    kind: "json",
-    folder: metricsFolder,
-    file: "summary.json",
-    doc: "the comparison table of every model",
-    definedIn: "stages/evaluate.ts",
-  },
+  splitManifestFile,
+  modelManifestFile,
+  modelBlobFile,
+  validationFile,
+  modelTimingsFile,
+  modelFoldsFolder,
+  championsFile,
+  metricsFile,
+  reportDataFile,
+  metricsTimingsFile,
+  metricsSummaryFile,
 ];
 
 /** The project-relative path of a file dataset (placeholders kept). */

@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import type { ColumnType, TableDataset } from "./datasets.ts";
+import type { ColumnType, FileDataset, FolderDataset, TableDataset } from "./datasets.ts";
 
 /** A Polars dtype's name as the catalog writes it (`Int32`, `List(String)`). */
 export function dtypeName(dtype: pl.DataType): string {
@@ -62,27 +62,44 @@ function check(ds: TableDataset, df: pl.DataFrame, path: string, verb: string): 
   );
 }
 
-/** Where `ds` lives inside `dir` (its folder's actual or temporary path). */
-export function tablePath(
-  ds: TableDataset,
+/**
+ * Where `ds` lives inside `dir`, its folder's actual or temporary path
+ * (`<placeholder>` segments filled from `placeholders`).
+ */
+export function pathIn(
+  ds: FileDataset,
   dir: string,
-  placeholders: Record<string, string> = {},
+  placeholders: Readonly<Record<string, string>> = {},
 ): string {
   const file = ds.file.replaceAll(/<([a-z]+)>/g, (_, key: string) => {
     const value = placeholders[key];
-    if (value === undefined) throw new Error(`tablePath: no value for <${key}> in ${ds.file}`);
+    if (value === undefined) throw new Error(`pathIn: no value for <${key}> in ${ds.file}`);
     return value;
   });
   return join(dir, file);
+}
+
+/**
+ * Where `ds` lives under a data folder laid out like `data/` (the API's
+ * `--data-dir`): `inDataDir(moviesTable, "/srv/data")` is
+ * `/srv/data/processed/movies.parquet`.
+ */
+export function inDataDir(
+  ds: FileDataset | FolderDataset,
+  dataDir: string,
+  placeholders: Readonly<Record<string, string>> = {},
+): string {
+  if (!("folder" in ds)) return join(dataDir, ds.path.replace(/^data\//, ""));
+  return pathIn(ds, inDataDir(ds.folder, dataDir), placeholders);
 }
 
 /** Reads `ds` from `dir` and checks its schema. */
 export function readTable(
   ds: TableDataset,
   dir: string,
-  placeholders: Record<string, string> = {},
+  placeholders: Readonly<Record<string, string>> = {},
 ): pl.DataFrame {
-  const path = tablePath(ds, dir, placeholders);
+  const path = pathIn(ds, dir, placeholders);
   let df: pl.DataFrame;
   try {
     df = pl.readParquet(path);
@@ -106,9 +123,9 @@ export function writeTable(
   ds: TableDataset,
   dir: string,
   df: pl.DataFrame,
-  placeholders: Record<string, string> = {},
+  placeholders: Readonly<Record<string, string>> = {},
 ): void {
-  const path = tablePath(ds, dir, placeholders);
+  const path = pathIn(ds, dir, placeholders);
   check(ds, df, path, "write");
   if (ds.compression) df.writeParquet(path, { compression: ds.compression });
   else df.writeParquet(path);

@@ -43,13 +43,26 @@
  *
  * @module
  */
-import { join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
 import { defineStage } from "../dag/stage.ts";
 import { formatCount } from "../dag/progress.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { priorWeight, weightedRating } from "../recommender/popular_list.ts";
+import {
+  featuresFolder,
+  movieGenresTable,
+  moviesTable,
+  movieStatsTable,
+  pathIn,
+  processedFolder,
+  ratingFeaturesTable,
+  ratingsTable,
+  readTable,
+  tagsTable,
+  userStatsTable,
+  writeTable,
+} from "../data_catalog/mod.ts";
 
 /** The `features` params section. */
 export const featuresParams = z.object({
@@ -234,24 +247,23 @@ function _movieGenres(movies: pl.DataFrame, tags: pl.DataFrame | undefined): pl.
 export const featuresStage = defineStage({
   name: "features",
   description: "user, movie, temporal, genre and tag features from the processed ratings",
-  deps: ["data/processed"],
-  outs: ["data/features"],
+  deps: [processedFolder.path],
+  outs: [featuresFolder.path],
   params: featuresParams,
   code: import.meta.url,
   async run(ctx) {
-    const dir = ctx.inputs["data/processed"]!;
-    const out = ctx.outputs["data/features"]!;
-    const tagsPath = join(dir, "tags.parquet");
+    const dir = ctx.inputs[processedFolder.path]!;
+    const out = ctx.outputs[featuresFolder.path]!;
     const features = buildFeatures({
-      ratings: pl.readParquet(join(dir, "ratings.parquet")),
-      movies: pl.readParquet(join(dir, "movies.parquet")),
-      ...(await pathExists(tagsPath) ? { tags: pl.readParquet(tagsPath) } : {}),
+      ratings: readTable(ratingsTable, dir),
+      movies: readTable(moviesTable, dir),
+      ...(await pathExists(pathIn(tagsTable, dir)) ? { tags: readTable(tagsTable, dir) } : {}),
     }, ctx.params);
     await Deno.mkdir(out, { recursive: true });
-    features.userStats.writeParquet(join(out, "user_stats.parquet"));
-    features.movieStats.writeParquet(join(out, "movie_stats.parquet"));
-    features.ratingFeatures.writeParquet(join(out, "rating_features.parquet"));
-    features.movieGenres.writeParquet(join(out, "movie_genres.parquet"));
+    writeTable(userStatsTable, out, features.userStats);
+    writeTable(movieStatsTable, out, features.movieStats);
+    writeTable(ratingFeaturesTable, out, features.ratingFeatures);
+    writeTable(movieGenresTable, out, features.movieGenres);
     const genres = features.movieGenres.columns.filter((c) =>
       c.startsWith("genre_") && c !== "genre_count"
     );

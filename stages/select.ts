@@ -23,6 +23,7 @@ import { defineStage } from "../dag/stage.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import type { ValidationReport } from "../recommender/validation.ts";
 import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
+import { championsFile, modelsFolder, pathIn, selectionFolder } from "../data_catalog/mod.ts";
 
 /** The `select` params section. */
 export const selectParams = z.object({
@@ -174,22 +175,22 @@ export const selectStage = defineStage({
   name: "select",
   description:
     "Pick the rating and the ranking champion from holdout measurements (never the test set)",
-  deps: ["data/models"],
-  outs: ["data/selection"],
+  deps: [modelsFolder.path],
+  outs: [selectionFolder.path],
   params: selectParams,
   code: import.meta.url,
   async run(ctx) {
-    const reports = await _readReports(ctx.inputs["data/models"]!);
+    const reports = await _readReports(ctx.inputs[modelsFolder.path]!);
     if (Object.keys(reports).length === 0) {
       throw new Error(
         "Cannot select champions: no model in data/models has a validation.json; set train.validationFraction > 0 and re-run the train stage",
       );
     }
     const champions = chooseChampions(reports, ctx.params);
-    const out = ctx.outputs["data/selection"]!;
+    const out = ctx.outputs[selectionFolder.path]!;
     await Deno.mkdir(out, { recursive: true });
     await writeTextAtomic(
-      join(out, "champions.json"),
+      pathIn(championsFile, out),
       JSON.stringify(champions, null, 2) + "\n",
     );
     const r = champions.rating, n = champions.ranking;

@@ -38,6 +38,21 @@ import { coldMoviesSplit } from "../recommender/splits/cold_movies_split.ts";
 import { ratingsFromFrame, ratingsToFrame } from "./ratings_frame.ts";
 import { splitFoldDir } from "./_split_folds.ts";
 import { readRatingsText } from "./etl/ratings_text.ts";
+import {
+  foldTestTable,
+  foldTrainTable,
+  pathIn,
+  predefinedBaseTable,
+  predefinedTestTable,
+  processedFolder,
+  ratingsTable,
+  readTable,
+  splitFolder,
+  splitManifestFile,
+  testTable,
+  trainTable,
+  writeTable,
+} from "../data_catalog/mod.ts";
 
 /** The split kinds. */
 export const SPLIT_KINDS = [
@@ -273,8 +288,8 @@ async function _readPredefined(
   }
   return names.map((name) => ({
     name,
-    train: pl.readParquet(join(dir, `${name}.base.parquet`)),
-    test: pl.readParquet(join(dir, `${name}.test.parquet`)),
+    train: readTable(predefinedBaseTable, processed, { name }),
+    test: readTable(predefinedTestTable, processed, { name }),
   }));
 }
 
@@ -283,8 +298,8 @@ export const splitStage = defineStage({
   name: "split",
   description:
     "seeded train/test split (random, temporal, leave-last-n, kfold, predefined, cold-movies)",
-  deps: ["data/processed"],
-  outs: ["data/interim/split"],
+  deps: [processedFolder.path],
+  outs: [splitFolder.path],
   params: splitParams,
   code: import.meta.url,
   /** Predefined files outside data/ are part of the cache key through their content. */
@@ -306,30 +321,29 @@ export const splitStage = defineStage({
     return h.digest("hex");
   },
   async run(ctx) {
-    const processed = ctx.inputs["data/processed"]!;
-    const out = ctx.outputs["data/interim/split"]!;
+    const processed = ctx.inputs[processedFolder.path]!;
+    const out = ctx.outputs[splitFolder.path]!;
     const params = ctx.params;
     const predefined = params.kind === "predefined"
       ? await _readPredefined(params, processed, ctx.root)
       : [];
     const ratings = params.kind === "predefined"
       ? pl.DataFrame({ userId: [] })
-      : pl.readParquet(join(processed, "ratings.parquet"));
+      : readTable(ratingsTable, processed);
     const result = splitFrame(ratings, params, predefined);
     await Deno.mkdir(out, { recursive: true });
     const first = result.folds[0]!;
-    first.train.writeParquet(join(out, "train.parquet"));
-    first.test.writeParquet(join(out, "test.parquet"));
+    writeTable(trainTable, out, first.train);
+    writeTable(testTable, out, first.test);
     if (result.folds.length > 1) {
       for (const [i, fold] of result.folds.entries()) {
-        const dir = splitFoldDir(out, i + 1);
-        await Deno.mkdir(dir, { recursive: true });
-        fold.train.writeParquet(join(dir, "train.parquet"));
-        fold.test.writeParquet(join(dir, "test.parquet"));
+        await Deno.mkdir(splitFoldDir(out, i + 1), { recursive: true });
+        writeTable(foldTrainTable, out, fold.train, { i: String(i + 1) });
+        writeTable(foldTestTable, out, fold.test, { i: String(i + 1) });
       }
     }
     await writeTextAtomic(
-      join(out, "manifest.json"),
+      pathIn(splitManifestFile, out),
       JSON.stringify(result.manifest, null, 2) + "\n",
     );
     const f1 = result.manifest.folds[0]!;
