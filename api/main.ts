@@ -329,6 +329,7 @@ export function startServer(options: ServerOptions): RunningServer {
     reload,
     async shutdown() {
       logger.info("shutting down: finishing requests in flight");
+      holder.drain();
       watch?.stop();
       await server.shutdown();
       logger.info("stopped");

@@ -25,6 +25,7 @@ export class ModelHolder extends EventTarget {
   readonly #onSwap: ((model: LoadedModel) => void) | undefined;
   #current: LoadedModel | null;
   #inFlight: Promise<ReloadResult> | null = null;
+  #draining = false;
 
   /** Makes a holder, optionally with a model already loaded. */
   constructor(
@@ -46,6 +47,16 @@ export class ModelHolder extends EventTarget {
   /** The reload in progress, or null. */
   get reloading(): Promise<ReloadResult> | null {
     return this.#inFlight;
+  }
+
+  /** True once the server began shutting down (`/ready` then answers 503). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Marks the server as shutting down: it finishes its requests but takes no new traffic. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Loads a new model and swaps it in; on failure the old one stays. */
