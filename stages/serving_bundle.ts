@@ -8,10 +8,10 @@
  * on those training ratings (or on them minus the validation holdout, with
  * `train.refit: false`), so a bundle never pairs a model with another run's data.
  *
- * Size: about 1.2 bytes per rating for the seen-items CSR (gzip of movie-id
- * deltas and half-star codes), 16 bytes per popular movie, ~100 bytes per
- * catalog movie: ml-latest-small (81k training ratings) about 0.2 MB,
- * 25M ratings about 30 MB (see the README's deployment section).
+ * Size (`bench/serving_bundle.ts`): 2-2.4 bytes per training rating for the
+ * seen-items CSR (gzip of movie-id deltas and half-star codes), 16 bytes per
+ * popular movie, under 10 bytes per catalog movie: ml-latest-small 0.46 MB in
+ * all, 25M synthetic ratings about 60 MB.
  *
  * @module
  */
@@ -22,9 +22,11 @@ import { hashRatings, type Ratings, selectRows } from "../recommender/ratings.ts
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { PopularList } from "../recommender/popular.ts";
 import {
+  bindServingBundle,
   BUNDLE_DATA_FILES,
   BUNDLE_FILE,
-  encodeServingBundle,
+  type PackedServingData,
+  packServingData,
   SERVING_DIR,
   type ServingBundle,
 } from "../recommender/serving_bundle.ts";
@@ -71,10 +73,31 @@ async function _popular(dataDir: string, train: Ratings): Promise<PopularList> {
   });
 }
 
+/** The last data folder packed, by its files' identity: the track step packs once for all models. */
+let _last: {
+  key: string;
+  train: Ratings;
+  packed: PackedServingData;
+  fits: Map<string, ReturnType<typeof fittedRatings>>;
+} | null = null;
+
+async function _identity(paths: readonly string[]): Promise<string> {
+  const parts = await Promise.all(paths.map(async (p) => {
+    try {
+      const s = await Deno.stat(p);
+      return `${p}:${s.size}:${s.mtime?.getTime() ?? 0}:${s.ino ?? 0}`;
+    } catch {
+      return `${p}:missing`;
+    }
+  }));
+  return parts.join("|");
+}
+
 /**
  * Builds the serving bundle of the model whose manifest is `model` from the
  * pipeline data folder `dataDir`. Throws when the model was not fit on that
- * folder's training ratings.
+ * folder's training ratings. The pieces are packed once per data folder
+ * state (the models of one run share them); only the binding is per model.
  */
 export async function buildServingBundle(
   dataDir: string,
@@ -85,37 +108,48 @@ export async function buildServingBundle(
   const trainPath = (await pathExists(fold1))
     ? fold1
     : join(dataDir, "interim", "split", "train.parquet");
-  const train = ratingsFromFrame(pl.readParquet(trainPath), trainPath);
-  const movies = pl.readParquet(join(dataDir, "processed", "movies.parquet"));
-  const n = movies.height;
-  const popular = await _popular(dataDir, train);
-  let datasetSha256: string | null = null;
-  try {
-    const s = JSON.parse(await Deno.readTextFile(join(dataDir, "processed", "summary.json")));
-    if (typeof s.sha256 === "string") datasetSha256 = s.sha256;
-  } catch { /* no summary: the dataset hash stays unknown */ }
-  return encodeServingBundle({
-    model,
-    seen: train,
-    fit: fittedRatings(train, procedure),
-    catalog: {
-      movieId: movies.getColumn("movieId").cast(pl.Int32).toTypedArray(),
-      title: movies.getColumn("title").toArray() as (string | null)[],
-      year: movies.columns.includes("year")
-        ? (movies.getColumn("year").toArray() as (number | null)[])
-        : new Array(n).fill(null),
-      genres: movies.getColumn("genres").toArray() as unknown as (string[] | null)[],
-    },
-    popular: {
-      movieIds: popular.movieIds,
-      scores: popular.scores,
-      votes: popular.votes,
-      means: popular.means,
-      m: popular.m,
-      globalMean: popular.globalMean,
-    },
-    datasetSha256,
-  });
+  const moviesPath = join(dataDir, "processed", "movies.parquet");
+  const statsPath = join(dataDir, "features", "movie_stats.parquet");
+  const summaryPath = join(dataDir, "processed", "summary.json");
+  const key = await _identity([trainPath, moviesPath, statsPath, summaryPath]);
+  if (_last?.key !== key) {
+    _last = null; // drop the old pieces before reading the new ones
+    const train = ratingsFromFrame(pl.readParquet(trainPath), trainPath);
+    const movies = pl.readParquet(moviesPath);
+    const n = movies.height;
+    const popular = await _popular(dataDir, train);
+    let datasetSha256: string | null = null;
+    try {
+      const s = JSON.parse(await Deno.readTextFile(summaryPath));
+      if (typeof s.sha256 === "string") datasetSha256 = s.sha256;
+    } catch { /* no summary: the dataset hash stays unknown */ }
+    const packed = packServingData({
+      seen: train,
+      catalog: {
+        movieId: movies.getColumn("movieId").cast(pl.Int32).toTypedArray(),
+        title: movies.getColumn("title").toArray() as (string | null)[],
+        year: movies.columns.includes("year")
+          ? (movies.getColumn("year").toArray() as (number | null)[])
+          : new Array(n).fill(null),
+        genres: movies.getColumn("genres").toArray() as unknown as (string[] | null)[],
+      },
+      popular: {
+        movieIds: popular.movieIds,
+        scores: popular.scores,
+        votes: popular.votes,
+        means: popular.means,
+        m: popular.m,
+        globalMean: popular.globalMean,
+      },
+      datasetSha256,
+    });
+    _last = { key, train, packed, fits: new Map() };
+  }
+  const last = _last!;
+  const fitKey = JSON.stringify(procedure);
+  let fit = last.fits.get(fitKey);
+  if (!fit) last.fits.set(fitKey, fit = fittedRatings(last.train, procedure));
+  return bindServingBundle(last.packed, model, fit);
 }
 
 /** Writes a bundle's files into `dir` (created): `bundle.json` and the data files. */
