@@ -551,7 +551,7 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
       ready: true as const,
       model: m.info.name,
       version: m.info.version,
-      reloading: holder.reloading !== null,
+      reloading: holder.loading,
     }, 200);
   });
 

@@ -26,6 +26,7 @@ export class ModelHolder extends EventTarget {
   #current: LoadedModel | null;
   #inFlight: Promise<ReloadResult> | null = null;
   #draining = false;
+  #staging = 0;
 
   /** Makes a holder, optionally with a model already loaded. */
   constructor(
@@ -47,6 +48,21 @@ export class ModelHolder extends EventTarget {
   /** The reload in progress, or null. */
   get reloading(): Promise<ReloadResult> | null {
     return this.#inFlight;
+  }
+
+  /** True while a new model loads beside the served one: a reload, or a worker pool's staging. */
+  get loading(): boolean {
+    return this.#inFlight !== null || this.#staging > 0;
+  }
+
+  /** Marks `load` (a model built outside {@linkcode reload}, e.g. staged by a worker pool) as loading. */
+  async staging<T>(load: Promise<T>): Promise<T> {
+    this.#staging++;
+    try {
+      return await load;
+    } finally {
+      this.#staging--;
+    }
   }
 
   /** True once the server began shutting down (`/ready` then answers 503). */

@@ -6,7 +6,6 @@
  * another model). Needs the real MLflow server (`tracking/_mlflow_test_env.ts`).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixture } from "./_test_fixture.ts";
 import { mlflowTestEnv } from "../tracking/_mlflow_test_env.ts";
@@ -198,7 +197,7 @@ Deno.test({
       const failures: string[] = [];
       let stop = false;
       let onAnswer = () => {};
-      const client_ = async (c: number) => {
+      const ask = async (c: number) => {
         for (let n = 0; !stop; n++) {
           const path = c === 0 ? "/ready" : `/recommend/${1 + ((n * 37 + c * 101) % 610)}?k=5`;
           try {
@@ -227,7 +226,7 @@ Deno.test({
           guard.addEventListener("abort", () => reject(new Error(`not served: ${version}`)));
           check();
         });
-      const load = [0, 1, 2, 3].map(client_);
+      const load = [0, 1, 2, 3].map(ask);
 
       await served(vA, 20);
       const marks = replicas.map((r) => r.out.all.length);
