@@ -90,7 +90,7 @@ if (import.meta.main) {
     "",
     "`deno run -A bench/serving_bundle.ts --sizes " + (values.sizes ?? "1M,5M") +
     "`: the bundle the track step logs with each model (`model/serving/`), by data size. " +
-    "Encode: CSR build, gzip and hashes (once per model in the track step); decode: a replica's " +
+    "Encode: CSR build, gzip and hashes (once per pipeline run in the track step; each model only binds it); decode: a replica's " +
     "check and unpacking at load. Peak RSS is the process's after that size (sizes run in order).",
     "",
     "| data | training ratings | users | movies | seen.bin.gz MB | bytes/rating | popular.bin MB | movies.json.gz MB | total MB | encode s | decode s | RSS MiB |",
