@@ -10,15 +10,20 @@
  *   are `data/models/<name>/{manifest.json,model.bin}`;
  * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
  * - the MLflow registry (`--model models:/NAME@champion`): the alias is
- *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the two
+ *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the
  *   files are downloaded through the server's artifact proxy
  *   (`/api/2.0/mlflow-artifacts/artifacts/...`).
  *
- * The catalog is `data/processed/movies.parquet`; the popular list is
- * `data/features/movie_stats.parquet` (or `data/processed/features/...`), else
- * computed from the training ratings `data/interim/split/train.parquet` with
- * `recommender/popular.ts`. Everything is validated; any error throws with
- * a message that says what to fix, so a reload can reject it.
+ * What a model is served with (catalog, popular list, each user's seen
+ * movies) comes from its own serving bundle (`serving/` beside `model.bin`,
+ * `api/serving_bundle.ts`) when it has one: a registry version logged by the
+ * track step needs no data folder. Without one, from the data folder: the
+ * catalog `data/processed/movies.parquet`, the popular list
+ * `data/features/movie_stats.parquet`, else computed from the training
+ * ratings `data/interim/split/train.parquet` with `recommender/popular.ts`,
+ * which must be the ratings the model was fit on (its data hash). Everything
+ * is validated; any error throws with a message that says what to fix, so a
+ * reload can reject it.
  *
  * @module
  */
