@@ -6,6 +6,7 @@ import { fixture, writeModelDir } from "./_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
 import { hashRatings, selectRows } from "../recommender/ratings.ts";
 import { encodeServingBundle } from "../recommender/serving_bundle.ts";
+import { randomSplit } from "../recommender/splits/random_split.ts";
 import { buildServingBundle, fittedRatings, writeServingBundle } from "../stages/serving_bundle.ts";
 
 const REFIT = { refit: true, validationFraction: 0.1, seed: 42 };
@@ -136,4 +137,31 @@ Deno.test("encodeServingBundle() refuses ratings the model was not fit on; fitte
       }),
     /Cannot build the serving bundle of biased-mf: it was fit on other ratings .* minus the validation holdout/,
   );
+});
+
+Deno.test("without a bundle, a model fitted without its holdout (refit: false) is served with the data folder it was carved from", async () => {
+  const f = await fixture();
+  const fold = randomSplit(f.train, { testFraction: 0.1, seed: 42 }).folds[0]!;
+  const model = createModel("baseline", {});
+  model.fit(selectRows(f.train, fold.train));
+  const dir = await Deno.makeTempDir({ prefix: "movierec_norefit_" });
+  await writeModelDir(dir, await model.save());
+  const load = () => loadFromSource({ kind: "dir", modelDir: dir, dataDir: f.dataDir });
+  await assert.rejects(load(), /it was trained on other ratings/, "no holdout record: refused");
+  await Deno.writeTextFile(
+    join(dir, "validation.json"),
+    JSON.stringify({
+      trainRatings: fold.train.length,
+      holdoutRatings: fold.test.length,
+      minRatings: 0,
+    }),
+  );
+  assert.equal((await load()).info.name, "baseline");
+  const bundle = await buildServingBundle(f.dataDir, (await model.save()).manifest, {
+    refit: false,
+    validationFraction: 0.1,
+    seed: 42,
+  });
+  assert.equal(bundle.manifest.data.fitOn, "train-minus-holdout");
+  assert.equal(bundle.manifest.data.seenRatingsHash, hashRatings(f.train));
 });
