@@ -156,8 +156,16 @@ Deno.test({
         assert.deepEqual(files, [
           "model/manifest.json",
           "model/model.bin",
+          "model/serving",
           "model/timings.json",
           "model/validation.json",
+        ]);
+        const serving = await mlflowApi(uri, `artifacts/list?run_id=${runId}&path=model/serving`);
+        assert.deepEqual(serving.files.map((f: { path: string }) => f.path).sort(), [
+          "model/serving/bundle.json",
+          "model/serving/movies.json.gz",
+          "model/serving/popular.bin",
+          "model/serving/seen.bin.gz",
         ]);
         const alias = await mlflowApi(
           uri,
@@ -183,11 +191,12 @@ Deno.test({
       // The API serves the pipeline's champion, then the registry's champion.
       const sources = [["--data-dir", join(project, "data")]];
       if (!mlflow.ignore) {
+        // From the registry alone: the version's serving bundle, no data folder.
         sources.push([
           "--model",
           `models:/${registered}@champion`,
           "--data-dir",
-          join(project, "data"),
+          await Deno.makeTempDir({ prefix: "movierec_no_data_" }),
         ]);
       }
       for (const source of sources) {

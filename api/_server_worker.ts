@@ -73,7 +73,7 @@ self.onmessage = async (e: MessageEvent<_PoolMessage>) => {
     }
     case "prepare": {
       try {
-        staged = await load!();
+        staged = await running!.holder.staging(load!());
         _post({ type: "prepared", id: m.id, ok: true });
       } catch (err) {
         staged = null;

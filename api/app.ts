@@ -539,8 +539,20 @@ export function createApp(options: AppOptions): OpenAPIHono<_Env> {
   });
 
   app.openapi(r.ready, (c) => {
-    _model(holder);
-    return c.json({ ready: true as const }, 200);
+    if (holder.draining) {
+      throw new ApiError(
+        503,
+        "Shutting down: finishing the requests in flight; send new requests to another replica",
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    const m = _model(holder);
+    return c.json({
+      ready: true as const,
+      model: m.info.name,
+      version: m.info.version,
+      reloading: holder.loading,
+    }, 200);
   });
 
   app.openapi(r.metrics, (c) => {

@@ -32,8 +32,9 @@
  * `BODY_TIMEOUT_MS` (10000: the longest pause in a body), `IDLE_TIMEOUT_MS`
  * (5000: keep-alive).
  *
- * The server listens at once (`/ready` answers 503 until the model is loaded;
- * a failed first load exits with status 1). SIGHUP reloads the model (as does
+ * The server listens at once (`/ready` answers 503 until the model is loaded,
+ * and again once shutdown begins; during a reload the old model serves and
+ * `/ready` stays 200; a failed first load exits with status 1). SIGHUP reloads the model (as does
  * `POST /admin/reload`); SIGINT/SIGTERM stop accepting connections, finish
  * the requests in flight, flush the logs and exit.
  *
@@ -329,6 +330,7 @@ export function startServer(options: ServerOptions): RunningServer {
     reload,
     async shutdown() {
       logger.info("shutting down: finishing requests in flight");
+      holder.drain();
       watch?.stop();
       await server.shutdown();
       logger.info("stopped");

@@ -25,6 +25,8 @@ export class ModelHolder extends EventTarget {
   readonly #onSwap: ((model: LoadedModel) => void) | undefined;
   #current: LoadedModel | null;
   #inFlight: Promise<ReloadResult> | null = null;
+  #draining = false;
+  #staging = 0;
 
   /** Makes a holder, optionally with a model already loaded. */
   constructor(
@@ -46,6 +48,31 @@ export class ModelHolder extends EventTarget {
   /** The reload in progress, or null. */
   get reloading(): Promise<ReloadResult> | null {
     return this.#inFlight;
+  }
+
+  /** True while a new model loads beside the served one: a reload, or a worker pool's staging. */
+  get loading(): boolean {
+    return this.#inFlight !== null || this.#staging > 0;
+  }
+
+  /** Marks `load` (a model built outside {@linkcode reload}, e.g. staged by a worker pool) as loading. */
+  async staging<T>(load: Promise<T>): Promise<T> {
+    this.#staging++;
+    try {
+      return await load;
+    } finally {
+      this.#staging--;
+    }
+  }
+
+  /** True once the server began shutting down (`/ready` then answers 503). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Marks the server as shutting down: it finishes its requests but takes no new traffic. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Loads a new model and swaps it in; on failure the old one stays. */

@@ -10,15 +10,20 @@
  *   are `data/models/<name>/{manifest.json,model.bin}`;
  * - a model folder (`--model-dir PATH`) holding `manifest.json` and `model.bin`;
  * - the MLflow registry (`--model models:/NAME@champion`): the alias is
- *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the two
+ *   resolved with the tracking client (`tracking/mlflow_client.ts`) and the
  *   files are downloaded through the server's artifact proxy
  *   (`/api/2.0/mlflow-artifacts/artifacts/...`).
  *
- * The catalog is `data/processed/movies.parquet`; the popular list is
- * `data/features/movie_stats.parquet` (or `data/processed/features/...`), else
- * computed from the training ratings `data/interim/split/train.parquet` with
- * `recommender/popular_list.ts`. Everything is validated; any error throws with
- * a message that says what to fix, so a reload can reject it.
+ * What a model is served with (catalog, popular list, each user's seen
+ * movies) comes from its own serving bundle (`serving/` beside `model.bin`,
+ * `api/serving_bundle.ts`) when it has one: a registry version logged by the
+ * track step needs no data folder. Without one, from the data folder: the
+ * catalog `data/processed/movies.parquet`, the popular list
+ * `data/features/movie_stats.parquet`, else computed from the training
+ * ratings `data/interim/split/train.parquet` with `recommender/popular_list.ts`,
+ * which must be the ratings the model was fit on (its data hash). Everything
+ * is validated; any error throws with a message that says what to fix, so a
+ * reload can reject it.
  *
  * @module
  */
@@ -33,6 +38,14 @@ import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
 import { LoadedModel, type ModelTask } from "./loaded_model.ts";
 import { pathExists } from "../dag/path_exists.ts";
+import {
+  type ArtifactReader,
+  checkSeenMatchesModel,
+  readServingBundle,
+  type ServingData,
+} from "./serving_bundle.ts";
+
+const VALIDATION_FILE = "validation.json";
 
 /** A model source. `dataDir` holds the catalog, features and split. */
 export type ModelSource =
@@ -229,7 +242,7 @@ export async function championDirs(dataDir: string): Promise<ChampionDirs> {
 async function _artifactFromMlflow(
   source: Extract<ModelSource, { kind: "mlflow" }>,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<{ artifact: ModelArtifact; version: string }> {
+): Promise<{ artifact: ModelArtifact; version: string; read: ArtifactReader }> {
   const client = MlflowClient.fromEnv({ ...env, MLFLOW_TRACKING_URI: source.trackingUri }, {
     retries: 2,
   });
@@ -246,6 +259,7 @@ async function _artifactFromMlflow(
       `Cannot download models:/${source.name}@${source.alias} version ${mv.version}: its source "${src}" is not on the server's artifact proxy (mlflow-artifacts:/...)`,
     );
   }
+  const mvVersion = mv.version;
   const root = m[1]!.replace(/\/+$/, "").split("/").map(encodeURIComponent).join("/");
   // The client's request() parses JSON; model.bin is binary, so download with fetch and the same auth.
   const headers: Record<string, string> = {};
@@ -258,7 +272,9 @@ async function _artifactFromMlflow(
       : env.MLFLOW_TRACKING_PASSWORD ?? "";
     headers.authorization = `Basic ${btoa(`${user}:${pass}`)}`;
   }
-  const get = async (file: string): Promise<Uint8Array> => {
+  async function get(file: string): Promise<Uint8Array>;
+  async function get(file: string, optional: true): Promise<Uint8Array | null>;
+  async function get(file: string, optional = false): Promise<Uint8Array | null> {
     const res = await fetch(
       `${client.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${root}/${file}`,
       {
@@ -272,14 +288,18 @@ async function _artifactFromMlflow(
         }`,
       );
     });
+    if (optional && res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
     if (!res.ok) {
       await res.body?.cancel();
       throw new Error(
-        `Cannot download ${file} of models:/${source.name}@${source.alias} version ${mv.version} from ${client.displayUri}: HTTP ${res.status}`,
+        `Cannot download ${file} of models:/${source.name}@${source.alias} version ${mvVersion} from ${client.displayUri}: HTTP ${res.status}`,
       );
     }
     return new Uint8Array(await res.arrayBuffer());
-  };
+  }
   const [manifestBytes, data] = await Promise.all([get("manifest.json"), get("model.bin")]);
   return {
     artifact: {
@@ -287,14 +307,17 @@ async function _artifactFromMlflow(
       data,
     },
     version: mv.version,
+    read: (file) => get(file, true),
   };
 }
 
 /** Reads the movie catalog `movies.parquet`. */
-export async function readCatalog(path: string): Promise<Catalog> {
+export async function readCatalog(path: string, model?: string): Promise<Catalog> {
   if (!(await pathExists(path))) {
     throw new Error(
-      `Cannot read the movie catalog: ${path} does not exist: run deno task pipeline (etl stage) or pass --data-dir`,
+      model
+        ? `Cannot serve ${model}: it has no serving bundle (serving/bundle.json) and the movie catalog ${path} does not exist: log the model with the current pipeline (its track step writes the bundle), or pass --data-dir with the data it was trained on`
+        : `Cannot read the movie catalog: ${path} does not exist: run deno task pipeline (etl stage) or pass --data-dir`,
     );
   }
   const df = pl.readParquet(path);
@@ -383,15 +406,19 @@ export async function loadFromSource(
   let version: string | null = null;
   let where = describeSource(source);
   let champions: ChampionDirs | null = null;
+  let read: ArtifactReader;
   if (source.kind === "mlflow") {
     const r = await _artifactFromMlflow(source, env);
     artifact = r.artifact;
     version = r.version;
+    read = r.read;
+    where = `models:/${source.name}@${source.alias} version ${r.version}`;
   } else {
     if (source.kind === "pipeline") champions = await championDirs(source.dataDir);
     const dir = source.kind === "dir" ? source.modelDir : champions!.rating;
     where = dir;
     artifact = await _artifactFromDir(dir);
+    read = _dirReader(dir);
   }
   const load = options.loadModel ?? registryLoadModel;
   const build = async (a: ModelArtifact, at: string): Promise<Recommender> => {
@@ -408,9 +435,30 @@ export async function loadFromSource(
     ranking = { model: await build(a, champions.ranking), artifact: a, where: champions.ranking };
   }
   const dataDir = source.dataDir;
-  const catalog = await readCatalog(join(dataDir, "processed", "movies.parquet"));
-  const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
-  const popularity = await readPopularity(dataDir, train);
+  // Each model's own serving bundle, else the data folder's pieces (read once), checked against it.
+  let fromData: Promise<ServingData> | null = null;
+  const servingData = async (
+    a: ModelArtifact,
+    at: string,
+    reader: ArtifactReader,
+  ): Promise<ServingData> => {
+    const bundled = await readServingBundle(reader, a.manifest, at);
+    if (bundled) return bundled;
+    fromData ??= (async () => {
+      const catalog = await readCatalog(join(dataDir, "processed", "movies.parquet"), at);
+      const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
+      const popularity = await readPopularity(dataDir, train);
+      return { catalog, popularity, train, bundle: null };
+    })();
+    const d = await fromData;
+    checkSeenMatchesModel(d.train, a.manifest, {
+      where: at,
+      trainPath: join(dataDir, "interim", "split", "train.parquet"),
+      ...(await _validationCounts(reader)),
+    });
+    return d;
+  };
+  const served = await servingData(artifact, where, read);
   const loadedAt = new Date().toISOString();
   const taskOf = (m: Recommender): ModelTask =>
     (m as { task?: unknown }).task === "ranking" ? "ranking" : "rating";
@@ -418,13 +466,14 @@ export async function loadFromSource(
   if (ranking) {
     const floor = champions!.rankingMinRatings ??
       await readEvaluatedMinRatings(dataDir, ranking.model.name);
+    const d = await servingData(ranking.artifact, ranking.where, _dirReader(ranking.where));
     ranker = new LoadedModel({
       ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
       model: ranking.model,
       manifest: ranking.artifact.manifest,
-      catalog,
-      popularity,
-      train,
+      catalog: d.catalog,
+      popularity: d.popularity,
+      train: d.train,
       info: {
         name: ranking.model.name,
         version: ranking.artifact.manifest.dataSha256.slice(0, 12),
@@ -438,14 +487,15 @@ export async function loadFromSource(
   }
   const manifest = artifact.manifest;
   const evaluatedMinRatings = champions?.ratingMinRatings ??
-    await readEvaluatedMinRatings(dataDir, model.name);
+    await readEvaluatedMinRatings(dataDir, model.name) ??
+    (served.bundle ? await _bundledMinRatings(read) : undefined);
   return new LoadedModel({
     ...(options.cacheLists !== undefined ? { cacheLists: options.cacheLists } : {}),
     model,
     manifest,
-    catalog,
-    popularity,
-    train,
+    catalog: served.catalog,
+    popularity: served.popularity,
+    train: served.train,
     ranking: ranker,
     info: {
       name: model.name,
@@ -457,6 +507,45 @@ export async function loadFromSource(
       ...(evaluatedMinRatings !== undefined ? { evaluatedMinRatings } : {}),
     },
   });
+}
+
+/** Reads files of a model folder by relative path (null when absent). */
+function _dirReader(dir: string): ArtifactReader {
+  return async (path) => {
+    try {
+      return await Deno.readFile(join(dir, ...path.split("/")));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw new Error(`Cannot read ${join(dir, path)}: ${(err as Error).message}`);
+    }
+  };
+}
+
+/** The holdout counts of a model folder's `validation.json`, when it has one. */
+async function _validationCounts(
+  read: ArtifactReader,
+): Promise<{ validation?: { trainRatings: number; holdoutRatings: number } }> {
+  const bytes = await read(VALIDATION_FILE).catch(() => null);
+  if (!bytes) return {};
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes));
+    return Number.isInteger(v.trainRatings) && Number.isInteger(v.holdoutRatings)
+      ? { validation: { trainRatings: v.trainRatings, holdoutRatings: v.holdoutRatings } }
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The support floor of a model's own `validation.json` (a registry model has no metrics folder). */
+async function _bundledMinRatings(read: ArtifactReader): Promise<number | undefined> {
+  const bytes = await read(VALIDATION_FILE).catch(() => null);
+  if (!bytes) return undefined;
+  try {
+    return _floor(JSON.parse(new TextDecoder().decode(bytes)).minRatings);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `minRatings` the evaluate stage used for `model`, when its metrics.json says. */

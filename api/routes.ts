@@ -182,7 +182,8 @@ export const ROUTES = {
     method: "get",
     path: "/ready",
     tags: ["operations"],
-    summary: "Readiness: 200 once a model is loaded",
+    summary:
+      "Readiness: 200 with the served version once a model is loaded (also during a reload, where the old model keeps answering); 503 before it and while shutting down",
     security: [],
     request: { query: NoQuery },
     responses: { 200: _json(ReadyResponse), ..._errors([400, 503]) },

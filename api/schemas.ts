@@ -296,7 +296,14 @@ export const HealthResponse = z.strictObject({
 });
 
 /** Body of `/ready`. */
-export const ReadyResponse = z.strictObject({ ready: z.literal(true) });
+export const ReadyResponse = z.strictObject({
+  ready: z.literal(true),
+  /** The served model and version (a load balancer or a rollout check reads which one serves). */
+  model: z.string(),
+  version: z.string(),
+  /** True while a new model loads beside the served one (which keeps answering). */
+  reloading: z.boolean(),
+});
 
 /** Body of `/movies`. */
 export const MoviesResponse = z.strictObject({ items: z.array(Movie), total: z.number().int() });

@@ -36,6 +36,7 @@ import {
 import { parseRunReportData } from "./report/run_report_data.ts";
 import { renderRunPage } from "./report/run_page.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
+import { servingBundleArtifact } from "./serving_bundle.ts";
 import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
 
 /** The `tracking` params section (not a stage: the pipeline's tracking step reads it). */
@@ -479,6 +480,14 @@ export async function trackPipelineRun(
         runTmp,
       );
       if (reportData) artifacts.push({ localPath: reportData, artifactPath: REPORT_DATA_ARTIFACT });
+      // What a replica serves the model with, so models:/NAME@ALIAS needs no data folder.
+      const serving = await servingBundleArtifact(
+        info.root,
+        model,
+        info.params.train as TrainParams,
+        runTmp,
+      );
+      if (serving) artifacts.push(serving);
       const rmse = file.metrics.rmse?.mean;
       const params = redactValues(modelParams(info.params, model as ModelName));
       records.push(
