@@ -29,11 +29,22 @@
  */
 import { join, resolve } from "node:path";
 import pl from "nodejs-polars";
+import {
+  championsFile,
+  inDataDir,
+  metricsFile,
+  metricsFolder,
+  modelsFolder,
+  moviesTable,
+  movieStatsTable,
+  trainTable,
+} from "../data_catalog/mod.ts";
 import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/model.ts";
 import type { Ratings } from "../recommender/ratings.ts";
 import { PopularList } from "../recommender/popular_list.ts";
 import { loadModel as registryLoadModel } from "../recommender/model_registry.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
+import { popularFromMovieStats } from "../stages/popular_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
 import { LoadedModel, type ModelTask } from "./loaded_model.ts";
@@ -105,11 +116,20 @@ export function parseModelSource(options: {
   return { kind: "pipeline", dataDir };
 }
 
+/**
+ * The champion file of pipelines older than the select stage
+ * (`metrics/champion.json`: one model for everything); still served, no longer
+ * written, so it is not in the data catalog.
+ */
+export function legacyChampionPath(dataDir: string): string {
+  return join(inDataDir(metricsFolder, dataDir), "champion.json");
+}
+
 /** A readable one-line description of a source (no credentials). */
 export function describeSource(source: ModelSource): string {
   switch (source.kind) {
     case "pipeline":
-      return `pipeline:${join(source.dataDir, "models")}`;
+      return `pipeline:${inDataDir(modelsFolder, source.dataDir)}`;
     case "dir":
       return source.modelDir;
     case "mlflow":
@@ -180,7 +200,7 @@ function _floor(x: unknown): number | undefined {
  * for everything). Throws with what to fix when neither names a model.
  */
 export async function championDirs(dataDir: string): Promise<ChampionDirs> {
-  const selection = join(dataDir, "selection", "champions.json");
+  const selection = inDataDir(championsFile, dataDir);
   try {
     const chosen = JSON.parse(await Deno.readTextFile(selection)) as {
       rating?: { model?: unknown; minRatings?: unknown } | null;
@@ -195,15 +215,15 @@ export async function championDirs(dataDir: string): Promise<ChampionDirs> {
       if (!okRating) {
         // Only a ranking champion: it answers everything (its predict is the bias baseline).
         return {
-          rating: join(dataDir, "models", ranking as string),
+          rating: join(inDataDir(modelsFolder, dataDir), ranking as string),
           ranking: null,
           ...(rankingFloor !== undefined ? { ratingMinRatings: rankingFloor } : {}),
         };
       }
       return {
-        rating: join(dataDir, "models", rating as string),
+        rating: join(inDataDir(modelsFolder, dataDir), rating as string),
         ranking: okRanking && ranking !== rating
-          ? join(dataDir, "models", ranking as string)
+          ? join(inDataDir(modelsFolder, dataDir), ranking as string)
           : null,
         ...(ratingFloor !== undefined ? { ratingMinRatings: ratingFloor } : {}),
         ...(okRanking && ranking !== rating && rankingFloor !== undefined
@@ -214,7 +234,7 @@ export async function championDirs(dataDir: string): Promise<ChampionDirs> {
   } catch {
     // no selection: the older champion file below
   }
-  const path = join(dataDir, "metrics", "champion.json");
+  const path = legacyChampionPath(dataDir);
   const bytes = await _readFile(
     path,
     "the champion model",
@@ -235,7 +255,7 @@ export async function championDirs(dataDir: string): Promise<ChampionDirs> {
       }`,
     );
   }
-  return { rating: join(dataDir, "models", name), ranking: null };
+  return { rating: join(inDataDir(modelsFolder, dataDir), name), ranking: null };
 }
 
 /** Resolves `models:/NAME@ALIAS` and downloads the two model files. */
@@ -352,33 +372,14 @@ export async function readPopularity(
   dataDir: string,
   train: Ratings | null,
 ): Promise<PopularList> {
-  const path = join(dataDir, "features", "movie_stats.parquet");
-  if (await pathExists(path)) {
-    const all = pl.readParquet(path);
-    const need = ["movieId", "count", "mean", "weighted_rating"];
-    const missing = need.filter((c) => !all.columns.includes(c));
-    if (missing.length > 0) {
-      throw new Error(
-        `Cannot read movie statistics: ${path} has no column ${
-          missing.map((c) => `"${c}"`).join(", ")
-        }: re-run the features stage`,
-      );
-    }
-    // Movies nobody rated have no mean (null): they are never "popular".
-    const df = all.filter(pl.col("count").gt(0).and(pl.col("mean").isNotNull()));
-    return PopularList.fromColumns({
-      movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
-      count: df.getColumn("count").cast(pl.Int32).toTypedArray(),
-      mean: df.getColumn("mean").cast(pl.Float64).toTypedArray(),
-      weightedRating: df.getColumn("weighted_rating").cast(pl.Float64).toTypedArray(),
-    });
-  }
+  const path = inDataDir(movieStatsTable, dataDir);
+  if (await pathExists(path)) return popularFromMovieStats(pl.readParquet(path), path);
   if (!train) {
     throw new Error(
       `Cannot build the popular list: neither ${
-        join(dataDir, "features", "movie_stats.parquet")
+        inDataDir(movieStatsTable, dataDir)
       } nor the training ratings ${
-        join(dataDir, "interim", "split", "train.parquet")
+        inDataDir(trainTable, dataDir)
       } exist: run deno task pipeline or pass --data-dir`,
     );
   }
@@ -445,15 +446,15 @@ export async function loadFromSource(
     const bundled = await readServingBundle(reader, a.manifest, at);
     if (bundled) return bundled;
     fromData ??= (async () => {
-      const catalog = await readCatalog(join(dataDir, "processed", "movies.parquet"), at);
-      const train = await readTrain(join(dataDir, "interim", "split", "train.parquet"));
+      const catalog = await readCatalog(inDataDir(moviesTable, dataDir), at);
+      const train = await readTrain(inDataDir(trainTable, dataDir));
       const popularity = await readPopularity(dataDir, train);
       return { catalog, popularity, train, bundle: null };
     })();
     const d = await fromData;
     checkSeenMatchesModel(d.train, a.manifest, {
       where: at,
-      trainPath: join(dataDir, "interim", "split", "train.parquet"),
+      trainPath: inDataDir(trainTable, dataDir),
       ...(await _validationCounts(reader)),
     });
     return d;
@@ -554,7 +555,7 @@ async function readEvaluatedMinRatings(
   model: string,
 ): Promise<number | undefined> {
   try {
-    const m = JSON.parse(await Deno.readTextFile(join(dataDir, "metrics", model, "metrics.json")));
+    const m = JSON.parse(await Deno.readTextFile(inDataDir(metricsFile, dataDir, { model })));
     return Number.isInteger(m.minRatings) && m.minRatings >= 0 ? m.minRatings : undefined;
   } catch {
     return undefined; // no pipeline metrics (a model folder or the registry): the built-in default

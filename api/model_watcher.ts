@@ -12,7 +12,8 @@
  * @module
  */
 import { join } from "node:path";
-import { championDirs, type ModelSource } from "./model_source.ts";
+import { championDirs, legacyChampionPath, type ModelSource } from "./model_source.ts";
+import { championsFile, inDataDir } from "../data_catalog/mod.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import type { JsonLogger } from "./json_logger.ts";
 import type { PoolReloadResult } from "./worker_pool.ts";
@@ -56,12 +57,8 @@ export async function sourceFingerprint(
       // What the loader reads: the champions file(s) and both champions' model files.
       const texts = await Promise.all(
         [
-          join(source.dataDir, "selection", "champions.json"),
-          join(
-            source.dataDir,
-            "metrics",
-            "champion.json",
-          ),
+          inDataDir(championsFile, source.dataDir),
+          legacyChampionPath(source.dataDir),
         ].map((p) => Deno.readTextFile(p).then((t) => t.trim(), () => "missing")),
       );
       let dirs: string[] = [];

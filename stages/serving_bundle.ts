@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import type { ModelManifest } from "../recommender/model.ts";
 import { hashRatings, type Ratings, selectRows } from "../recommender/ratings.ts";
@@ -33,6 +33,17 @@ import {
 import type { ArtifactInput } from "../tracking/mod.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
+import {
+  foldTrainTable,
+  inDataDir,
+  modelManifestFile,
+  moviesTable,
+  movieStatsTable,
+  readTable,
+  summaryFile,
+  trainTable,
+} from "../data_catalog/mod.ts";
+import { popularFromMovieStats } from "./popular_frame.ts";
 
 /** How the train stage fitted its models (the `train` params that decide the fitted ratings). */
 export interface FitProcedure {
@@ -62,15 +73,9 @@ export function fittedRatings(
 
 /** The popular list as the API ranks it: `movie_stats.parquet`'s rated movies, else from `train`. */
 async function _popular(dataDir: string, train: Ratings): Promise<PopularList> {
-  const path = join(dataDir, "features", "movie_stats.parquet");
+  const path = inDataDir(movieStatsTable, dataDir);
   if (!(await pathExists(path))) return PopularList.fromRatings(train);
-  const df = pl.readParquet(path).filter(pl.col("count").gt(0).and(pl.col("mean").isNotNull()));
-  return PopularList.fromColumns({
-    movieId: df.getColumn("movieId").cast(pl.Int32).toTypedArray(),
-    count: df.getColumn("count").cast(pl.Int32).toTypedArray(),
-    mean: df.getColumn("mean").cast(pl.Float64).toTypedArray(),
-    weightedRating: df.getColumn("weighted_rating").cast(pl.Float64).toTypedArray(),
-  });
+  return popularFromMovieStats(readTable(movieStatsTable, dirname(path)), path);
 }
 
 /** The last data folder packed, by its files' identity: the track step packs once for all models. */
@@ -104,18 +109,16 @@ export async function buildServingBundle(
   model: ModelManifest,
   procedure: FitProcedure,
 ): Promise<ServingBundle> {
-  const fold1 = join(dataDir, "interim", "split", "folds", "1", "train.parquet");
-  const trainPath = (await pathExists(fold1))
-    ? fold1
-    : join(dataDir, "interim", "split", "train.parquet");
-  const moviesPath = join(dataDir, "processed", "movies.parquet");
-  const statsPath = join(dataDir, "features", "movie_stats.parquet");
-  const summaryPath = join(dataDir, "processed", "summary.json");
+  const fold1 = inDataDir(foldTrainTable, dataDir, { i: "1" });
+  const trainPath = (await pathExists(fold1)) ? fold1 : inDataDir(trainTable, dataDir);
+  const moviesPath = inDataDir(moviesTable, dataDir);
+  const statsPath = inDataDir(movieStatsTable, dataDir);
+  const summaryPath = inDataDir(summaryFile, dataDir);
   const key = await _identity([trainPath, moviesPath, statsPath, summaryPath]);
   if (_last?.key !== key) {
     _last = null; // drop the old pieces before reading the new ones
     const train = ratingsFromFrame(pl.readParquet(trainPath), trainPath);
-    const movies = pl.readParquet(moviesPath);
+    const movies = readTable(moviesTable, dirname(moviesPath));
     const n = movies.height;
     const popular = await _popular(dataDir, train);
     let datasetSha256: string | null = null;
@@ -175,7 +178,7 @@ export async function servingBundleArtifact(
 ): Promise<ArtifactInput | null> {
   try {
     const manifest = JSON.parse(
-      await Deno.readTextFile(join(root, "data", "models", model, "manifest.json")),
+      await Deno.readTextFile(inDataDir(modelManifestFile, join(root, "data"), { model })),
     ) as ModelManifest;
     const dir = join(tmpDir, SERVING_DIR);
     await writeServingBundle(
