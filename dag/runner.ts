@@ -233,11 +233,14 @@ async function outputsIntact(
  */
 function namedCodeChange(
   reasons: string[],
-  root: string,
-  stage: Stage,
-  before: Readonly<Record<string, string>> | undefined,
-  after: Readonly<Record<string, string>>,
+  code: {
+    root: string;
+    stage: Stage;
+    before: Readonly<Record<string, string>> | undefined;
+    after: Readonly<Record<string, string>>;
+  },
 ): string[] {
+  const { root, stage, before, after } = code;
   const at = reasons.indexOf("code changed");
   if (at < 0 || !before) return reasons;
   const base = dirname(fileURLToPath(stage.code));
@@ -254,12 +257,15 @@ function namedCodeChange(
 /** Why a stage must run, given its lock entry and current key; empty = cached. */
 async function reasonsToRun(
   stage: Stage,
-  root: string,
-  entry: LockEntry | undefined,
-  parts: KeyParts,
-  options: { redact?: ((value: string) => string) | undefined; hashes: StatCache },
+  options: {
+    root: string;
+    entry: LockEntry | undefined;
+    parts: KeyParts;
+    redact?: ((value: string) => string) | undefined;
+    hashes: StatCache;
+  },
 ): Promise<string[]> {
-  const redact = options.redact;
+  const { root, entry, parts, redact } = options;
   if (!entry) return ["never ran (no lock entry)"];
   const reasons: string[] = [];
   if (entry.code !== parts.code) reasons.push("code changed");
@@ -392,14 +398,14 @@ export async function runPipeline(
           hashes,
         });
         const reasons = namedCodeChange(
-          await reasonsToRun(stage, root, lock.stages[stage.name], parts, {
+          await reasonsToRun(stage, {
+            root,
+            entry: lock.stages[stage.name],
+            parts,
             redact: options.redact,
             hashes,
           }),
-          root,
-          stage,
-          stageRuns[stage.name]?.codeFiles,
-          parts.codeFiles,
+          { root, stage, before: stageRuns[stage.name]?.codeFiles, after: parts.codeFiles },
         );
         if (options.force) reasons.unshift("--force");
         else if (reasons.length > 0 && runCache && await runCache.lookup(stage.name, parts.key)) {
@@ -437,11 +443,8 @@ export async function runPipeline(
       parts = await computeKey(stage, root, { section: options.params[stage.name], hashes });
       const entry = lock.stages[stage.name];
       const reasons = stage.always ? ["always runs"] : namedCodeChange(
-        await reasonsToRun(stage, root, entry, parts, { redact: options.redact, hashes }),
-        root,
-        stage,
-        stageRuns[stage.name]?.codeFiles,
-        parts.codeFiles,
+        await reasonsToRun(stage, { root, entry, parts, redact: options.redact, hashes }),
+        { root, stage, before: stageRuns[stage.name]?.codeFiles, after: parts.codeFiles },
       );
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
@@ -541,13 +544,11 @@ export async function runPipeline(
         };
         await saveLock();
         if (runCache && !cached && stage.outs.length > 0) {
-          await runCache.save(
-            stage.name,
-            parts.key,
-            { runId: options.runId, result: result ?? undefined },
-            stage.outs.map((o) => ({ path: resolve(root, o), hash: outs[o]! })),
-            { replace: options.force === true },
-          ).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
+          await runCache.save(stage.name, parts.key, {
+            run: { runId: options.runId, result: result ?? undefined },
+            outs: stage.outs.map((o) => ({ path: resolve(root, o), hash: outs[o]! })),
+            replace: options.force === true,
+          }).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
         }
       }
       const took = seconds();
