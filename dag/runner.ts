@@ -14,7 +14,8 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { replacePath, tempPathFor } from "./atomic.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
-import { changedCodeFiles, hashCodeFiles, hashJson } from "./hash.ts";
+import { hashJson } from "./hash.ts";
+import { changedCodeFiles, CodeHasher } from "./code_hash.ts";
 import {
   type LockEntry,
   type LockFile,
@@ -179,10 +180,10 @@ interface KeyParts {
 async function computeKey(
   stage: Stage,
   root: string,
-  options: { section: unknown; hashes: StatCache },
+  options: { section: unknown; hashes: StatCache; code: CodeHasher },
 ): Promise<KeyParts> {
   const section = options.section;
-  const { hash: code, files: codeFiles } = await hashCodeFiles(stage.code);
+  const { hash: code, files: codeFiles } = await options.code.hashFiles(stage.code);
   const params = (section ?? {}) as Record<string, unknown>;
   const paramsHash = hashJson(params);
   const deps: Record<string, string> = {};
@@ -244,8 +245,9 @@ function namedCodeChange(
   const at = reasons.indexOf("code changed");
   if (at < 0 || !before) return reasons;
   const base = dirname(fileURLToPath(stage.code));
+  // Local files are named from the project root; packages (`npm:zod@4.6.7`) as they are.
   const files = changedCodeFiles(before, after).map((f) =>
-    relative(root, resolve(base, f)).split("\\").join("/")
+    /^[a-z]+:/.test(f) ? f : relative(root, resolve(base, f)).split("\\").join("/")
   );
   if (files.length === 0) return reasons;
   const shown = files.length > 4
@@ -302,6 +304,11 @@ async function removeStaleTemps(root: string, outs: readonly string[]): Promise<
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
+}
+
+/** The selected stages in graph order. */
+function selectedInOrder(graph: Graph, selected: ReadonlySet<string>): Stage[] {
+  return graph.order.filter((s) => selected.has(s.name));
 }
 
 /** Selects stage names to consider from `--only` / `--from`. */
@@ -377,6 +384,12 @@ export async function runPipeline(
       : options.statCache ?? join(root, ".cache", "stat_cache.json"),
   );
   const runCache = options.runCache ? new RunCache(options.runCache, { hashes }) : undefined;
+  // One module graph (one `deno info`, or none when the kept graph is current) for every stage.
+  const code = new CodeHasher({
+    cacheFile: options.statCache === false ? undefined : join(root, ".cache", "code_graph.json"),
+    fileHash: (path) => hashes.hashFile(path),
+  });
+  await code.prepare(selectedInOrder(graph, selected).map((s) => s.code));
 
   if (options.dryRun) {
     const plan: Decision[] = [];
@@ -396,6 +409,7 @@ export async function runPipeline(
         const parts = await computeKey(stage, root, {
           section: options.params[stage.name],
           hashes,
+          code,
         });
         const reasons = namedCodeChange(
           await reasonsToRun(stage, {
@@ -440,7 +454,11 @@ export async function runPipeline(
     let parts: KeyParts | undefined;
     const tmpOuts: Record<string, string> = {};
     try {
-      parts = await computeKey(stage, root, { section: options.params[stage.name], hashes });
+      parts = await computeKey(stage, root, {
+        section: options.params[stage.name],
+        hashes,
+        code,
+      });
       const entry = lock.stages[stage.name];
       const reasons = stage.always ? ["always runs"] : namedCodeChange(
         await reasonsToRun(stage, { root, entry, parts, redact: options.redact, hashes }),
