@@ -44,8 +44,8 @@ import {
   MAX_PREDICTION_SAMPLE,
   type RunReportData,
   RunReportDataSchema,
-} from "./report/run_report_data.ts";
-import { ciHighKey, ciLowKey } from "./report/keys.ts";
+} from "./run_report_data.ts";
+import { ciHighKey, ciLowKey } from "./run_keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";

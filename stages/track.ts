@@ -27,13 +27,8 @@ import type {
   RunStore,
 } from "../tracking/mod.ts";
 import { recordRun, redactUri } from "../tracking/mod.ts";
-import {
-  METRIC_KEYS,
-  REPORT_DATA_ARTIFACT,
-  REPORT_PAGE_ARTIFACT,
-  TAG_KEYS,
-} from "./report/keys.ts";
-import { parseRunReportData } from "./report/run_report_data.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
+import { parseRunReportData } from "./run_report_data.ts";
 import { renderRunPage } from "./report/run_page.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
 import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
