@@ -257,6 +257,8 @@ export class CodeHasher {
   readonly #options: CodeHasherOptions;
   /** Graphs this hasher checked: trusted for its lifetime (one pipeline run edits no code). */
   readonly #trusted = new Set<KeptGraph>();
+  /** Each file hashed once per hasher (stages share most of their files). */
+  readonly #fileHashes = new Map<string, Promise<string>>();
   #diskLoaded = false;
 
   constructor(options: CodeHasherOptions = {}) {
@@ -337,16 +339,21 @@ export class CodeHasher {
     const inputs = codeInputs(graph, moduleUrl, await this.#lock(graph));
     const base = dirname(fileURLToPath(moduleUrl));
     const fileHash = this.#options.fileHash ?? hashFile;
-    const files: Record<string, string> = {};
-    for (const path of inputs.files) {
-      let h: string;
-      try {
-        h = await fileHash(path);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-        h = "missing";
+    const hashOnce = (path: string) => {
+      let h = this.#fileHashes.get(path);
+      if (!h) {
+        h = fileHash(path).catch((e) => {
+          if (e instanceof Deno.errors.NotFound) return "missing";
+          throw e;
+        });
+        this.#fileHashes.set(path, h);
       }
-      files[relative(base, path).split("\\").join("/")] = h;
+      return h;
+    };
+    const hashes = await Promise.all(inputs.files.map(hashOnce));
+    const files: Record<string, string> = {};
+    for (const [i, path] of inputs.files.entries()) {
+      files[relative(base, path).split("\\").join("/")] = hashes[i]!;
     }
     Object.assign(files, inputs.locked);
     const lines = Object.entries(files).map(([p, h]) => `${p}\0${h}`).sort();

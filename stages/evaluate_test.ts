@@ -210,6 +210,8 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
       progress: createProgress("evaluate", { write: (l) => lines.push(l) }),
       signal: new AbortController().signal,
       history: [],
+      runId: "test",
+      startTime: 0,
     });
     const baseline = JSON.parse(
       await Deno.readTextFile(join(out, "baseline/metrics.json")),
