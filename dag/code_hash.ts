@@ -259,6 +259,8 @@ export class CodeHasher {
   readonly #trusted = new Set<KeptGraph>();
   /** Each file hashed once per hasher (stages share most of their files). */
   readonly #fileHashes = new Map<string, Promise<string>>();
+  /** Each lock file read once per hasher. */
+  readonly #locks = new Map<string, Promise<DenoLock>>();
   #diskLoaded = false;
 
   constructor(options: CodeHasherOptions = {}) {
@@ -322,15 +324,17 @@ export class CodeHasher {
     return graph;
   }
 
-  async #lock(graph: ModuleGraph): Promise<DenoLock> {
-    if (this.#options.lock) return this.#options.lock;
-    const k = kept.find((x) => x.graph === graph);
-    if (!k?.config) return {};
-    try {
-      return JSON.parse(await Deno.readTextFile(join(dirname(k.config), "deno.lock")));
-    } catch {
-      return {};
+  #lock(graph: ModuleGraph): Promise<DenoLock> {
+    if (this.#options.lock) return Promise.resolve(this.#options.lock);
+    const config = [...this.#trusted, ...kept].find((x) => x.graph === graph)?.config;
+    if (!config) return Promise.resolve({});
+    const path = join(dirname(config), "deno.lock");
+    let lock = this.#locks.get(path);
+    if (!lock) {
+      lock = Deno.readTextFile(path).then((t) => JSON.parse(t) as DenoLock).catch(() => ({}));
+      this.#locks.set(path, lock);
     }
+    return lock;
   }
 
   /** The hash of `moduleUrl`'s code and of each of its inputs. */
