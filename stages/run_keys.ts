@@ -1,6 +1,6 @@
 /**
  * The names under which the pipeline logs a run and the report reads it back:
- * metric keys, tag keys, param keys and the report artifact's path. The
+ * metric keys, tag keys, param keys and the report data artifact's path. The
  * pipeline's writers (train, evaluate, tracking) and the report generator both
  * import these constants so that they cannot drift apart. The contract lives
  * beside the stages, not in `report/`, so the stages that measure and log
@@ -97,6 +97,3 @@ export const SWEEP_PARAM_ALIASES = {
 
 /** Artifact path (relative to the run's artifact root) of the run's {@linkcode RunReportData}. */
 export const REPORT_DATA_ARTIFACT = "report_data.json";
-
-/** Artifact path of the run's report page, as logged by the report stage. */
-export const REPORT_PAGE_ARTIFACT = "report.html";
