@@ -58,7 +58,10 @@ export interface Stage<S extends z.ZodType = z.ZodType> {
   readonly outs: readonly string[];
   /** zod schema of its params section (with defaults). */
   readonly params: S;
-  /** `import.meta.url` of the stage module; it and its local imports are hashed. */
+  /**
+   * `import.meta.url` of the stage module: the code its module graph reaches (local files and
+   * locked packages, `code_hash.ts`) is part of its key.
+   */
   readonly code: string;
   /**
    * Never cached (e.g. tracking, reports): runs on every invocation. Its outs
