@@ -1,11 +1,12 @@
 /**
- * `deno task pipeline`: runs the DAG of cached stages (etl -> features ->
- * split -> train -> evaluate -> track -> report). Run with `--help` for flags.
+ * `deno task pipeline`: runs the DAG of stages (etl -> features -> split ->
+ * train -> select -> evaluate -> track -> report; track and report run on
+ * every invocation). Run with `--help` for flags.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   acquireProcessLock,
   applyOverrides,
@@ -25,12 +26,9 @@ import {
 import { STAGES } from "./stages/mod.ts";
 import { type EvaluationSummary, type FitTimes, formatComparisonTable } from "./stages/evaluate.ts";
 import { TIMINGS_FILE } from "./dag/hash.ts";
-import { reportFromStore } from "./stages/report/cli.ts";
-import { type TrackingParams, trackingParams, trackPipelineRun } from "./stages/track.ts";
-import type { StageOutcome } from "./dag/stage.ts";
 import { createSweepProgress } from "./dag/progress.ts";
 import { formatTable } from "./dag/text_table.ts";
-import { newRunId, openRunStore, redactUri } from "./tracking/mod.ts";
+import { newRunId, redactUri } from "./tracking/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -109,79 +107,6 @@ function orLast(cell: string): number {
   return Number.isFinite(n) ? n : Infinity;
 }
 
-/**
- * The two steps after the cached stages: record the run(s) in the run store
- * (local, and MLflow when configured) and rewrite the HTML report. Neither
- * can fail the pipeline: problems are printed and shown in the table.
- */
-async function trackAndReport(
-  root: string,
-  params: Record<string, unknown>,
-  run: { invocationId: string; outcomes: readonly StageOutcome[]; ok: boolean; startTime: number },
-): Promise<StageOutcome[]> {
-  const tracking = params.tracking as TrackingParams;
-  if (!tracking.enabled) return [];
-  const out: StageOutcome[] = [];
-  const store = openRunStore({
-    root: resolve(root, "runs"),
-    experiment: tracking.experiment,
-    warn: (m) => console.error(`[track] ${m}`),
-  });
-  let started = performance.now();
-  try {
-    const records = await trackPipelineRun(store, { root, params, ...run, endTime: Date.now() });
-    const unsynced = records.filter((r) => r.synced === false).length;
-    const where = !Deno.env.get("MLFLOW_TRACKING_URI")
-      ? "runs/"
-      : unsynced === 0
-      ? "runs/ and MLflow"
-      : `runs/; ${unsynced} not in MLflow yet (push them with deno task runs sync)`;
-    out.push({
-      stage: "track",
-      status: "ran",
-      seconds: (performance.now() - started) / 1000,
-      key: "",
-      result: { summary: `${records.length} run(s) recorded in ${where}` },
-    });
-  } catch (e) {
-    console.error(`[track] failed: ${(e as Error).message}`);
-    out.push({
-      stage: "track",
-      status: "failed",
-      seconds: (performance.now() - started) / 1000,
-      key: "",
-      error: (e as Error).message,
-    });
-  }
-  started = performance.now();
-  try {
-    const report = await reportFromStore(store, {
-      outDir: resolve(root, "reports"),
-      notebooksDir: resolve(root, "reports/notebooks"),
-    });
-    for (const w of report.warnings) console.error(`[report] warning: ${w}`);
-    out.push({
-      stage: "report",
-      status: "ran",
-      seconds: (performance.now() - started) / 1000,
-      key: "",
-      result: {
-        summary: `${relative(root, report.index)} (${report.summary})`,
-      },
-    });
-  } catch (e) {
-    console.error(`[report] failed: ${(e as Error).message}`);
-    out.push({
-      stage: "report",
-      status: "failed",
-      seconds: (performance.now() - started) / 1000,
-      key: "",
-      error: (e as Error).message,
-    });
-  }
-  return out;
-}
-
 async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -229,9 +154,7 @@ async function main(args: string[]): Promise<number> {
   const combos = expandSweeps(values.sweep);
   // Validate every combination before anything runs.
   const validated = combos.map((combo) =>
-    validateParams(STAGES, applyOverrides(fileParams, [...baseOverrides, ...combo]), {
-      tracking: trackingParams,
-    })
+    validateParams(STAGES, applyOverrides(fileParams, [...baseOverrides, ...combo]))
   );
 
   if (values.graph) {
@@ -270,6 +193,7 @@ async function main(args: string[]): Promise<number> {
         root,
         params,
         runId: invocationId,
+        startTime,
         jobs,
         workers: jobs > 1,
         ...(values["no-run-cache"] ? {} : { runCache: resolve(root, ".cache/runs") }),
@@ -284,23 +208,12 @@ async function main(args: string[]): Promise<number> {
         console.log(formatPlan(result.plan));
         continue;
       }
-      const outcomes: StageOutcome[] = [...result.outcomes];
       const evaluated = result.outcomes.some((o) => o.stage === "evaluate");
       const summary = evaluated && result.ok ? await readSummary(root) : undefined;
       if (summary) {
         console.log(`\n${formatComparisonTable(summary, await readFitTimes(root, summary))}`);
       }
-      if (evaluated || !result.ok) {
-        outcomes.push(
-          ...await trackAndReport(root, params, {
-            invocationId,
-            outcomes: result.outcomes,
-            ok: result.ok,
-            startTime,
-          }),
-        );
-      }
-      console.log(`\n${formatOutcomes(outcomes)}`);
+      console.log(`\n${formatOutcomes(result.outcomes)}`);
       console.log(
         `pipeline ${result.ok ? "finished" : "FAILED"} in ${
           formatSeconds((performance.now() - started) / 1000)

@@ -147,11 +147,18 @@ Deno.test({
           `${m}: the same model file`,
         );
       }
-      assert.equal(
-        await Deno.readTextFile(join(jobsProject, "pipeline.lock")).then((t) =>
-          t.replace(/movierec-determinism-[0-9a-f]+/g, "")
-        ),
-        sweepLock,
+      // Their tracking params differ (registeredModel), so do the entries of track and report,
+      // the stages that read them.
+      const cachedStages = (text: string) => {
+        const lock = JSON.parse(text);
+        for (const [name, entry] of Object.entries(lock.stages)) {
+          if ((entry as { always?: boolean }).always) delete lock.stages[name];
+        }
+        return lock;
+      };
+      assert.deepEqual(
+        cachedStages(await Deno.readTextFile(join(jobsProject, "pipeline.lock"))),
+        cachedStages(sweepLock),
         "two fresh projects with the same params write the same lock file",
       );
 

@@ -44,6 +44,71 @@ Deno.test("pipeline --graph prints the DAG as text and Mermaid", async () => {
   assert.equal(code, 0);
   assert.match(stdout, /^etl/m);
   assert.match(stdout, /```mermaid\nflowchart TD/);
+  // Every step is a stage: track and report with their edges, and the features -> train edge.
+  assert.match(stdout, /^track <- .*evaluate.* \(always runs\)$/m);
+  assert.match(stdout, /^report <- track \(always runs\)$/m);
+  for (const edge of ["features --> train", "evaluate --> track", "track --> report"]) {
+    assert.ok(stdout.includes(edge), `mermaid has ${edge}`);
+  }
+});
+
+Deno.test("track and report are stages: listed by --dry-run and recorded in pipeline.lock", async () => {
+  const cwd = await Deno.makeTempDir();
+  const args = [
+    "--dataset",
+    "synthetic",
+    "--set",
+    "etl.synthetic.users=60",
+    "--set",
+    "etl.synthetic.movies=80",
+    "--set",
+    "train.models=[baseline]",
+  ];
+  const dry = await pipeline(cwd, ...args, "--dry-run");
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^track\s+would run\s+always runs$/m);
+  assert.match(dry.stdout, /^report\s+would run\s+always runs$/m);
+  const run = await pipeline(cwd, ...args);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^track\s+ran\s.*1 run\(s\) recorded in runs\//m);
+  assert.match(run.stdout, /^report\s+ran\s.*reports\/index\.html/m);
+  const lockPath = join(cwd, "pipeline.lock");
+  const lock = JSON.parse(await Deno.readTextFile(lockPath));
+  for (const name of ["track", "report"]) {
+    const entry = lock.stages[name];
+    assert.equal(entry?.always, true, `${name} has a lock entry`);
+    assert.match(entry.key, /^[0-9a-f]{64}$/);
+    assert.deepEqual(entry.params, {
+      experiment: "movie-recommender",
+      registeredModel: "movie-recommender",
+      enabled: true,
+    });
+  }
+  // The table's key column shows their keys, and an unchanged re-run leaves the lock as it was.
+  assert.match(
+    run.stdout,
+    new RegExp(`^track\\s+ran\\s+\\S+\\s+${lock.stages.track.key.slice(0, 12)}`, "m"),
+  );
+  const before = await Deno.readTextFile(lockPath);
+  const again = await pipeline(cwd, ...args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^evaluate\s+cached/m);
+  assert.match(again.stdout, /^track\s+ran/m);
+  assert.equal(await Deno.readTextFile(lockPath), before);
+});
+
+Deno.test("a failing stage is still recorded by track and shown by report, and fails the run", async () => {
+  const cwd = await Deno.makeTempDir();
+  const { code, stdout, stderr } = await pipeline(
+    cwd,
+    "--dataset",
+    join(cwd, "no-such.zip"),
+  );
+  assert.equal(code, 1, stderr);
+  assert.match(stdout, /^etl\s+failed/m);
+  assert.match(stdout, /^train\s+skipped/m);
+  assert.match(stdout, /^track\s+ran\s.*1 run\(s\) recorded/m);
+  assert.match(stdout, /^report\s+ran/m);
 });
 
 Deno.test("pipeline refuses bad params before any stage runs", async (t) => {

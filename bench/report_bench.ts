@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { LocalRunStore, recordRun } from "../tracking/mod.ts";
 import { reportFromStore } from "../stages/report/cli.ts";
-import { REPORT_DATA_ARTIFACT } from "../stages/report/keys.ts";
+import { REPORT_DATA_ARTIFACT } from "../stages/run_keys.ts";
 import { makeReportData, makeRuns } from "../stages/report/_test_fixtures.ts";
 
 /** Records `n` fixture runs with report data into a new local store under `root`. */

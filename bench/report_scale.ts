@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { LocalRunStore, recordRun, type RunRecord } from "../tracking/mod.ts";
 import { reportFromStore } from "../stages/report/cli.ts";
-import { REPORT_DATA_ARTIFACT } from "../stages/report/keys.ts";
+import { REPORT_DATA_ARTIFACT } from "../stages/run_keys.ts";
 import { INDEX_DATA_FILES } from "../stages/report/index_data.ts";
 import { makeReportData, makeRun, makeRuns } from "../stages/report/_test_fixtures.ts";
 

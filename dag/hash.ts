@@ -1,12 +1,11 @@
 /**
- * Content hashes for the cache: files, folders, code (a module and its local
- * imports) and JSON values. All sha256, hex.
+ * Content hashes for the cache: files, folders and JSON values. All sha256,
+ * hex. Code is hashed by `code_hash.ts` (from Deno's module graph and the lock).
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, join, relative } from "node:path";
 
 /** sha256 of a string or bytes, hex. */
 export function sha256(data: string | Uint8Array): string {
@@ -92,63 +91,4 @@ export async function listFiles(dir: string): Promise<string[]> {
     else if (entry.isFile) out.push(full);
   }
   return out.sort();
-}
-
-const localImport = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g;
-
-/**
- * Hash of a module's source and, transitively, of every relative import it
- * makes (`./x.ts`, `../y/z.ts`), so editing a model file changes the key of
- * the stage that trains it. npm imports are pinned by deno.lock instead.
- */
-export async function hashCode(moduleUrl: string): Promise<string> {
-  return (await hashCodeFiles(moduleUrl)).hash;
-}
-
-/**
- * {@linkcode hashCode} and the hash of each file that went into it, by path
- * relative to the module's folder (`train.ts`, `../recommender/als.ts`), so a
- * changed key can name the file that changed.
- */
-export async function hashCodeFiles(
-  moduleUrl: string,
-): Promise<{ hash: string; files: Record<string, string> }> {
-  const root = fileURLToPath(moduleUrl);
-  const seen = new Map<string, string>();
-  const visit = async (path: string) => {
-    if (seen.has(path)) return;
-    const text = await Deno.readTextFile(path);
-    seen.set(path, sha256(text));
-    for (const match of text.matchAll(localImport)) {
-      await visit(resolve(dirname(path), match[1]!));
-    }
-  };
-  await visit(root);
-  const base = dirname(root);
-  const files = Object.fromEntries(
-    [...seen.entries()].map(([p, h]) => [relative(base, p), h] as const).sort((a, b) =>
-      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
-    ),
-  );
-  const lines = Object.entries(files).map(([p, h]) => `${p}\0${h}`).sort();
-  return { hash: sha256(lines.join("\n")), files };
-}
-
-/**
- * The files whose hash differs between two {@linkcode hashCodeFiles} results
- * (changed, added or removed), sorted.
- *
- * @example
- * ```ts
- * import { changedCodeFiles } from "./hash.ts";
- * const names = changedCodeFiles({ "a.ts": "1", "b.ts": "2" }, { "a.ts": "1", "b.ts": "3" });
- * if (names.join() !== "b.ts") throw new Error(names.join());
- * ```
- */
-export function changedCodeFiles(
-  before: Readonly<Record<string, string>>,
-  after: Readonly<Record<string, string>>,
-): string[] {
-  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...names].filter((n) => before[n] !== after[n]).sort();
 }

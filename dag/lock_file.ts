@@ -14,6 +14,11 @@ import { z } from "zod";
 import { writeTextAtomic } from "./atomic.ts";
 
 const stageEntry = z.object({
+  /**
+   * An always stage (tracking, reports): its key is its code and params; its
+   * deps and outs (stores updated in place) are not hashed.
+   */
+  always: z.literal(true).optional(),
   key: z.string(),
   code: z.string(),
   params: z.record(z.string(), z.unknown()),

@@ -10,6 +10,7 @@ export * from "./runner.ts";
 export * from "./params.ts";
 export * from "./progress.ts";
 export * from "./process_lock.ts";
-export { hashCode, hashFile, hashJson, hashPath, sha256 } from "./hash.ts";
+export { hashFile, hashJson, hashPath, sha256 } from "./hash.ts";
+export { CodeHasher, codeInputs, hashCode, hashCodeFiles } from "./code_hash.ts";
 export { replacePath, writeFileAtomic, writeTextAtomic } from "./atomic.ts";
 export { type LockEntry, type LockFile, readLock } from "./lock_file.ts";

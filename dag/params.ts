@@ -111,7 +111,7 @@ export function validateParams(
   extraSections: Readonly<Record<string, z.ZodType>> = {},
 ): Record<string, unknown> {
   const schemas = new Map<string, z.ZodType>([
-    ...stages.map((s) => [s.name, s.params] as const),
+    ...stages.map((s) => [s.section ?? s.name, s.params] as const),
     ...Object.entries(extraSections),
   ]);
   for (const key of Object.keys(params)) {

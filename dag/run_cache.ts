@@ -108,13 +108,17 @@ export class RunCache {
   async save(
     stage: string,
     key: string,
-    run: { runId: string; result?: StageResult | undefined },
-    outs: readonly { readonly path: string; readonly hash: string }[],
-    options: { replace?: boolean } = {},
+    entry: {
+      readonly run: { runId: string; result?: StageResult | undefined };
+      readonly outs: readonly { readonly path: string; readonly hash: string }[];
+      /** Replace an entry already kept for this key (`--force`). */
+      readonly replace?: boolean;
+    },
   ): Promise<void> {
+    const { run, outs } = entry;
     const final = join(this.#dir, stage, key);
     if (await this.lookup(stage, key)) {
-      if (!options.replace) return;
+      if (!entry.replace) return;
       await Deno.remove(final, { recursive: true });
     }
     const tmp = join(this.#dir, stage, `.tmp-${key}-${Deno.pid}`);

@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { replacePath, tempPathFor } from "./atomic.ts";
 import { formatTable } from "./text_table.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
-import { changedCodeFiles, hashCodeFiles, hashJson } from "./hash.ts";
+import { hashJson } from "./hash.ts";
+import { changedCodeFiles, CodeHasher } from "./code_hash.ts";
 import {
   type LockEntry,
   type LockFile,
@@ -51,6 +52,8 @@ export interface RunOptions {
   readonly jobs?: number;
   /** Id of this invocation, recorded in the lock file. */
   readonly runId: string;
+  /** When the invocation started (ms since the epoch; default: when runPipeline was called). */
+  readonly startTime?: number;
   /** Lock file path; default `<root>/pipeline.lock`. */
   readonly lockPath?: string;
   /** Progress lines (default stderr). */
@@ -180,14 +183,16 @@ interface KeyParts {
 async function computeKey(
   stage: Stage,
   root: string,
-  options: { section: unknown; hashes: StatCache },
+  options: { section: unknown; hashes: StatCache; code: CodeHasher },
 ): Promise<KeyParts> {
   const section = options.section;
-  const { hash: code, files: codeFiles } = await hashCodeFiles(stage.code);
+  const { hash: code, files: codeFiles } = await options.code.hashFiles(stage.code);
   const params = (section ?? {}) as Record<string, unknown>;
   const paramsHash = hashJson(params);
   const deps: Record<string, string> = {};
-  for (const dep of stage.deps) {
+  // An always stage's deps decide nothing (it runs anyway) and may be stores that change on
+  // every run: its key is its code and params.
+  for (const dep of stage.always ? [] : stage.deps) {
     const h = await options.hashes.hashPath(resolve(root, dep));
     if (h === undefined) {
       throw new Error(`Stage "${stage.name}" needs "${dep}", which does not exist`);
@@ -234,16 +239,20 @@ async function outputsIntact(
  */
 function namedCodeChange(
   reasons: string[],
-  root: string,
-  stage: Stage,
-  before: Readonly<Record<string, string>> | undefined,
-  after: Readonly<Record<string, string>>,
+  code: {
+    root: string;
+    stage: Stage;
+    before: Readonly<Record<string, string>> | undefined;
+    after: Readonly<Record<string, string>>;
+  },
 ): string[] {
+  const { root, stage, before, after } = code;
   const at = reasons.indexOf("code changed");
   if (at < 0 || !before) return reasons;
   const base = dirname(fileURLToPath(stage.code));
+  // Local files are named from the project root; packages (`npm:zod@4.6.7`) as they are.
   const files = changedCodeFiles(before, after).map((f) =>
-    relative(root, resolve(base, f)).split("\\").join("/")
+    /^[a-z]+:/.test(f) ? f : relative(root, resolve(base, f)).split("\\").join("/")
   );
   if (files.length === 0) return reasons;
   const shown = files.length > 4
@@ -255,12 +264,15 @@ function namedCodeChange(
 /** Why a stage must run, given its lock entry and current key; empty = cached. */
 async function reasonsToRun(
   stage: Stage,
-  root: string,
-  entry: LockEntry | undefined,
-  parts: KeyParts,
-  options: { redact?: ((value: string) => string) | undefined; hashes: StatCache },
+  options: {
+    root: string;
+    entry: LockEntry | undefined;
+    parts: KeyParts;
+    redact?: ((value: string) => string) | undefined;
+    hashes: StatCache;
+  },
 ): Promise<string[]> {
-  const redact = options.redact;
+  const { root, entry, parts, redact } = options;
   if (!entry) return ["never ran (no lock entry)"];
   const reasons: string[] = [];
   if (entry.code !== parts.code) reasons.push("code changed");
@@ -269,7 +281,7 @@ async function reasonsToRun(
     const current = redact
       ? redactStrings(parts.params, redact) as Record<string, unknown>
       : parts.params;
-    const diff = paramDiff(entry.params, current, stage.name);
+    const diff = paramDiff(entry.params, current, stage.section ?? stage.name);
     reasons.push(`params changed (${diff.join(", ") || "section changed"})`);
   }
   for (const [dep, h] of Object.entries(parts.deps)) {
@@ -297,6 +309,11 @@ async function removeStaleTemps(root: string, outs: readonly string[]): Promise<
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
+}
+
+/** The selected stages in graph order. */
+function selectedInOrder(graph: Graph, selected: ReadonlySet<string>): Stage[] {
+  return graph.order.filter((s) => selected.has(s.name));
 }
 
 /** Selects stage names to consider from `--only` / `--from`. */
@@ -372,6 +389,12 @@ export async function runPipeline(
       : options.statCache ?? join(root, ".cache", "stat_cache.json"),
   );
   const runCache = options.runCache ? new RunCache(options.runCache, { hashes }) : undefined;
+  // One module graph (one `deno info`, or none when the kept graph is current) for every stage.
+  const code = new CodeHasher({
+    cacheFile: options.statCache === false ? undefined : join(root, ".cache", "code_graph.json"),
+    fileHash: (path) => hashes.hashFile(path),
+  });
+  await code.prepare(selectedInOrder(graph, selected).map((s) => s.code));
 
   if (options.dryRun) {
     const plan: Decision[] = [];
@@ -389,18 +412,19 @@ export async function runPipeline(
         };
       } else {
         const parts = await computeKey(stage, root, {
-          section: options.params[stage.name],
+          section: options.params[stage.section ?? stage.name],
           hashes,
+          code,
         });
         const reasons = namedCodeChange(
-          await reasonsToRun(stage, root, lock.stages[stage.name], parts, {
+          await reasonsToRun(stage, {
+            root,
+            entry: lock.stages[stage.name],
+            parts,
             redact: options.redact,
             hashes,
           }),
-          root,
-          stage,
-          stageRuns[stage.name]?.codeFiles,
-          parts.codeFiles,
+          { root, stage, before: stageRuns[stage.name]?.codeFiles, after: parts.codeFiles },
         );
         if (options.force) reasons.unshift("--force");
         else if (reasons.length > 0 && runCache && await runCache.lookup(stage.name, parts.key)) {
@@ -428,6 +452,83 @@ export async function runPipeline(
   const order = graph.order.filter((s) => selected.has(s.name));
   let failed = false;
 
+  const startTime = options.startTime ?? Date.now();
+  /** Runs a stage's code, in this thread or in a worker. */
+  const runStage = async (
+    stage: Stage,
+    io: { inputs: Record<string, string>; outputs: Record<string, string>; progress: Progress },
+  ): Promise<StageResult | undefined> => {
+    const context = {
+      params: options.params[stage.section ?? stage.name],
+      allParams: options.params,
+      inputs: io.inputs,
+      outputs: io.outputs,
+      root,
+      history: order.flatMap((s) => outcomes.get(s.name) ?? []),
+      runId: options.runId,
+      startTime,
+    };
+    return (options.workers
+      ? await runInWorker(stage, context, io.progress, options.signal)
+      : await stage.run({
+        ...context,
+        progress: io.progress,
+        signal: options.signal ?? new AbortController().signal,
+      })) ?? undefined;
+  };
+
+  /**
+   * An always stage: runs on its final paths (stores it updates in place: nothing is moved,
+   * hashed or removed, even when it fails) and leaves a lock entry of its key, which changes
+   * only with its code or params.
+   */
+  const runAlways = async (stage: Stage, parts: KeyParts, progress: Progress): Promise<void> => {
+    const started = performance.now();
+    log(`[${stage.name}] running: always runs`);
+    const paths = (list: readonly string[]) =>
+      Object.fromEntries(list.map((p) => [p, resolve(root, p)]));
+    for (const out of stage.outs) {
+      await Deno.mkdir(dirname(resolve(root, out)), { recursive: true });
+    }
+    const result = await runStage(stage, {
+      inputs: paths(stage.deps),
+      outputs: paths(stage.outs),
+      progress,
+    });
+    options.signal?.throwIfAborted();
+    const entry: LockEntry = {
+      always: true,
+      key: parts.key,
+      code: parts.code,
+      params: options.redact
+        ? redactStrings(parts.params, options.redact) as Record<string, unknown>
+        : parts.params,
+      paramsHash: parts.paramsHash,
+      deps: {},
+      ...(parts.extra !== undefined ? { extra: parts.extra } : {}),
+      outs: {},
+    };
+    // The lock is rewritten only when the entry changed (a clean checkout stays clean).
+    if (hashJson(lock.stages[stage.name] ?? null) !== hashJson(entry)) {
+      lock.stages[stage.name] = entry;
+      await saveLock();
+    }
+    const took = (performance.now() - started) / 1000;
+    log(
+      `[${stage.name}] done in ${formatSeconds(took)}${
+        result?.summary ? `: ${result.summary}` : ""
+      }`,
+    );
+    outcomes.set(stage.name, {
+      stage: stage.name,
+      status: "ran",
+      seconds: took,
+      key: parts.key,
+      producedBy: options.runId,
+      ...(result ? { result } : {}),
+    });
+  };
+
   const execute = async (stage: Stage): Promise<void> => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -435,14 +536,19 @@ export async function runPipeline(
     let parts: KeyParts | undefined;
     const tmpOuts: Record<string, string> = {};
     try {
-      parts = await computeKey(stage, root, { section: options.params[stage.name], hashes });
+      parts = await computeKey(stage, root, {
+        section: options.params[stage.section ?? stage.name],
+        hashes,
+        code,
+      });
+      if (stage.always) {
+        await runAlways(stage, parts, progress);
+        return;
+      }
       const entry = lock.stages[stage.name];
       const reasons = stage.always ? ["always runs"] : namedCodeChange(
-        await reasonsToRun(stage, root, entry, parts, { redact: options.redact, hashes }),
-        root,
-        stage,
-        stageRuns[stage.name]?.codeFiles,
-        parts.codeFiles,
+        await reasonsToRun(stage, { root, entry, parts, redact: options.redact, hashes }),
+        { root, stage, before: stageRuns[stage.name]?.codeFiles, after: parts.codeFiles },
       );
       if (options.force && !stage.always) reasons.unshift("--force");
       if (reasons.length === 0) {
@@ -489,21 +595,7 @@ export async function runPipeline(
       }
       if (!cached) {
         log(`[${stage.name}] running: ${reasons.join("; ")}`);
-        const context = {
-          params: options.params[stage.name],
-          allParams: options.params,
-          inputs,
-          outputs: tmpOuts,
-          root,
-          history: [...outcomes.values()],
-        };
-        result = options.workers
-          ? await runInWorker(stage, context, progress, options.signal)
-          : await stage.run({
-            ...context,
-            progress,
-            signal: options.signal ?? new AbortController().signal,
-          });
+        result = await runStage(stage, { inputs, outputs: tmpOuts, progress });
       }
       options.signal?.throwIfAborted();
       for (const out of stage.outs) {
@@ -542,13 +634,11 @@ export async function runPipeline(
         };
         await saveLock();
         if (runCache && !cached && stage.outs.length > 0) {
-          await runCache.save(
-            stage.name,
-            parts.key,
-            { runId: options.runId, result: result ?? undefined },
-            stage.outs.map((o) => ({ path: resolve(root, o), hash: outs[o]! })),
-            { replace: options.force === true },
-          ).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
+          await runCache.save(stage.name, parts.key, {
+            run: { runId: options.runId, result: result ?? undefined },
+            outs: stage.outs.map((o) => ({ path: resolve(root, o), hash: outs[o]! })),
+            replace: options.force === true,
+          }).catch((e) => progress.warn(`not kept in the run cache: ${(e as Error).message}`));
         }
       }
       const took = seconds();
@@ -566,7 +656,7 @@ export async function runPipeline(
         ...(result ? { result } : {}),
       });
     } catch (e) {
-      failed = true;
+      if (!stage.reporting) failed = true;
       for (const tmp of Object.values(tmpOuts)) {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
@@ -587,9 +677,14 @@ export async function runPipeline(
 
   const pending = [...order];
   while (pending.length > 0 || running.size > 0) {
-    // After a failure nothing new starts (fail fast, like DVC); running stages finish.
-    for (let i = 0; !failed && i < pending.length && running.size < jobs;) {
+    // After a failure nothing new starts (fail fast, like DVC) but reporting stages, which
+    // record it; running stages finish.
+    for (let i = 0; i < pending.length && running.size < jobs;) {
       const stage = pending[i]!;
+      if (failed && !stage.reporting) {
+        i++;
+        continue;
+      }
       const ups = graph.upstream.get(stage.name)!.filter((u) => selected.has(u));
       if (ups.every((u) => outcomes.has(u))) {
         pending.splice(i, 1);
@@ -599,7 +694,11 @@ export async function runPipeline(
       i++;
     }
     if (running.size === 0) {
-      for (const stage of pending.splice(0)) {
+      // Nothing can start: the stages that wait on the failure are skipped, after which the
+      // reporting stages downstream of them can start.
+      const skipped = pending.filter((s) => !failed || !s.reporting);
+      for (const stage of skipped) {
+        pending.splice(pending.indexOf(stage), 1);
         outcomes.set(stage.name, {
           stage: stage.name,
           status: "skipped",
@@ -608,7 +707,18 @@ export async function runPipeline(
           error: "an earlier stage failed",
         });
       }
-      break;
+      if (skipped.length === 0) {
+        for (const stage of pending.splice(0)) {
+          outcomes.set(stage.name, {
+            stage: stage.name,
+            status: "skipped",
+            seconds: 0,
+            key: "",
+            error: "its inputs were not produced",
+          });
+        }
+      }
+      continue;
     }
     await Promise.race(running.values());
   }

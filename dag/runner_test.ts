@@ -25,7 +25,7 @@ function makeStages(root: string, options: { failIn?: string } = {}): Stage[] {
         await Deno.writeTextFile(ctx.outputs[out]!, `${input}|${name}*${ctx.params.factor}`);
         if (options.failIn === name) throw new Error(`${name} blew up after writing`);
       },
-    }) as unknown as Stage;
+    });
   return [
     copyStage("a", undefined, "out/a.txt"),
     copyStage("b", "out/a.txt", "out/b.txt"),
@@ -265,7 +265,7 @@ Deno.test("runPipeline() with jobs=2 runs independent stages at the same time", 
         await Deno.writeTextFile(ctx.outputs[`out/${name}`]!, name);
         events.push(`end ${name}`);
       },
-    }) as unknown as Stage;
+    });
   const result = await runPipeline([mk("p", pStarted, qIn), mk("q", qStarted, pIn)], {
     root,
     params: { p: {}, q: {} },
@@ -490,4 +490,69 @@ Deno.test("runPipeline() never restores a run cache entry whose content changed;
     assert.equal(r.outcomes.find((o) => o.stage === "d")!.status, "ran");
     assert.equal(await Deno.readTextFile(join(root, "out/d.txt")), "seed|a*1|d*1");
   });
+});
+
+Deno.test("runPipeline() runs an always, reporting stage in place, after a failure too", async () => {
+  const root = await Deno.makeTempDir();
+  const seen: string[][] = [];
+  const recorder = defineStage({
+    name: "record",
+    section: "shared",
+    description: "appends one line per invocation to a store it keeps in place",
+    deps: ["out/c.txt"],
+    outs: ["store"],
+    params: z.object({ label: z.string().default("x") }),
+    code: import.meta.url,
+    always: true,
+    reporting: true,
+    async run(ctx) {
+      seen.push(ctx.history.map((o) => `${o.stage}:${o.status}`));
+      await Deno.mkdir(ctx.outputs["store"]!, { recursive: true });
+      await Deno.writeTextFile(join(ctx.outputs["store"]!, "runs.log"), `${ctx.runId}\n`, {
+        append: true,
+      });
+      if (ctx.params.label === "boom") throw new Error("the store is down");
+      return { summary: `recorded ${ctx.runId}` };
+    },
+  });
+  const all = (over: { failIn?: string; label?: string } = {}) => ({
+    stages: [...makeStages(root, over), recorder],
+    params: { ...params(), shared: { label: over.label ?? "x" } },
+  });
+  const run = (runId: string, over: { failIn?: string; label?: string } = {}) => {
+    const { stages, params } = all(over);
+    return runPipeline(stages, { root, params, runId, log: quiet });
+  };
+  const first = await run("r1");
+  assert.equal(first.ok, true);
+  const lockPath = join(root, "pipeline.lock");
+  const entry = (await readLock(lockPath)).stages["record"];
+  assert.equal(entry?.always, true);
+  assert.deepEqual(entry?.params, { label: "x" });
+  assert.deepEqual(entry?.outs, {});
+  assert.equal(first.outcomes.find((o) => o.stage === "record")?.key, entry?.key);
+  // Cached upstream, the store grows in place and the lock stays byte for byte.
+  const lockText = await Deno.readTextFile(lockPath);
+  const second = await run("r2");
+  assert.deepEqual(statuses(second.outcomes), [
+    "a:cached",
+    "b:cached",
+    "c:cached",
+    "d:cached",
+    "record:ran",
+  ]);
+  assert.equal(await Deno.readTextFile(lockPath), lockText);
+  assert.equal(await Deno.readTextFile(join(root, "store/runs.log")), "r1\nr2\n");
+  // A failure upstream: the rest is skipped, the reporting stage still runs and sees it.
+  await Deno.remove(join(root, "out/b.txt")); // b must run again, and fails
+  const failed = await run("r3", { failIn: "b" });
+  assert.equal(failed.ok, false);
+  assert.equal(failed.outcomes.find((o) => o.stage === "c")?.status, "skipped");
+  assert.equal(failed.outcomes.find((o) => o.stage === "record")?.status, "ran");
+  assert.ok(seen.at(-1)!.includes("b:failed") && seen.at(-1)!.includes("c:skipped"));
+  // Its own failure is shown, does not fail the pipeline and leaves its store alone.
+  const own = await run("r4", { label: "boom" });
+  assert.equal(own.ok, true);
+  assert.equal(own.outcomes.find((o) => o.stage === "record")?.status, "failed");
+  assert.equal(await Deno.readTextFile(join(root, "store/runs.log")), "r1\nr2\nr3\nr4\n");
 });

@@ -32,6 +32,10 @@ export interface StageContext<P> {
   readonly signal: AbortSignal;
   /** Results of the stages that already finished in this invocation. */
   readonly history: readonly StageOutcome[];
+  /** Id of this invocation (the lock's and the run store's producer id). */
+  readonly runId: string;
+  /** When this invocation started (ms since the epoch). */
+  readonly startTime: number;
 }
 
 /** What a stage may return: numbers worth tracking and a one-line summary. */
@@ -42,8 +46,10 @@ export interface StageResult {
 
 /** A pipeline stage. */
 export interface Stage<S extends z.ZodType = z.ZodType> {
-  /** Unique name; also the name of its params section. */
+  /** Unique name; also the name of its params section unless `section` says otherwise. */
   readonly name: string;
+  /** Name of its params section when it is not `name` (several stages may share one). */
+  readonly section?: string;
   /** One line for `--graph` and `--help`. */
   readonly description: string;
   /** Files or folders it reads, relative to the project root. */
@@ -52,10 +58,26 @@ export interface Stage<S extends z.ZodType = z.ZodType> {
   readonly outs: readonly string[];
   /** zod schema of its params section (with defaults). */
   readonly params: S;
-  /** `import.meta.url` of the stage module; it and its local imports are hashed. */
+  /**
+   * `import.meta.url` of the stage module: the code its module graph reaches (local files and
+   * locked packages, `code_hash.ts`) is part of its key.
+   */
   readonly code: string;
-  /** Never cached (e.g. tracking, reports): runs on every invocation. */
+  /**
+   * Never cached (e.g. tracking, reports): runs on every invocation. Its outs
+   * are stores it updates in place (a run store, an incremental report), not
+   * results of its key: `ctx.outputs` are their final paths, they are not
+   * hashed, moved or removed, and its key is its code and params only (its
+   * deps do not decide whether it runs, and a store that grows on every run
+   * would rewrite the lock each time).
+   */
   readonly always?: boolean;
+  /**
+   * Records or shows the invocation (tracking, reports): it runs after the
+   * stages it reads even when one of them failed (to record the failure) and
+   * its own failure is shown in the outcomes without failing the pipeline.
+   */
+  readonly reporting?: boolean;
   /**
    * Extra content that belongs in the cache key but is not a dep (e.g. the
    * hash of a local source zip named in params). Returns a string to hash.

@@ -121,11 +121,9 @@ async function isIntactZip(path: string, expected: string | undefined): Promise<
 /** Gets the zip bytes for a URL or file source, using data/raw/ as a download cache. */
 async function obtainZip(
   source: Exclude<Source, { kind: "synthetic" }>,
-  params: EtlParams,
-  root: string,
-  progress: Progress,
-  signal: AbortSignal,
+  options: { params: EtlParams; root: string; progress: Progress; signal: AbortSignal },
 ) {
+  const { params, root, progress, signal } = options;
   const expected = params.sha256 ?? KNOWN_SHA256[source.name];
   if (source.kind === "file") {
     let bytes: Uint8Array;
@@ -210,7 +208,7 @@ export const etlStage = defineStage({
       frames = { variant: "csv", ...generateSynthetic(params.synthetic), splits: {} };
       label = "synthetic";
     } else {
-      const zip = await obtainZip(source, params, ctx.root, progress, ctx.signal);
+      const zip = await obtainZip(source, { params, root: ctx.root, progress, signal: ctx.signal });
       zipSha = sha256(zip.bytes);
       label = zip.label;
       frames = readMovieLensZip(zip.bytes, { label, ratingScale: params.ratingScale });

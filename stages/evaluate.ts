@@ -45,8 +45,8 @@ import {
   MAX_PREDICTION_SAMPLE,
   type RunReportData,
   RunReportDataSchema,
-} from "./report/run_report_data.ts";
-import { ciHighKey, ciLowKey } from "./report/keys.ts";
+} from "./run_report_data.ts";
+import { ciHighKey, ciLowKey } from "./run_keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
@@ -282,7 +282,7 @@ export function evaluateModels(
           params.seed,
         ),
         sampleUsers: sampleUsers.map((u) =>
-          _sampleUser(model1, fold1.train, u, titles, minRatings)
+          _sampleUser(model1, u, { train: fold1.train, titles, minRatings })
         ),
         similarMovies: similarIds.flatMap((id) => {
           const similar = model1.similar(id, 10);
@@ -424,11 +424,10 @@ function _pickSampleUsers(train: Ratings, test: Ratings, count: number, seed: nu
 
 function _sampleUser(
   model: Recommender,
-  train: Ratings,
   userId: number,
-  titles: Map<number, string>,
-  minRatings: number,
+  context: { train: Ratings; titles: Map<number, string>; minRatings: number },
 ) {
+  const { train, titles, minRatings } = context;
   const rows: Array<{ movieId: number; rating: number; ts: number }> = [];
   for (let e = 0; e < train.rating.length; e++) {
     if (train.userId[e] === userId) {

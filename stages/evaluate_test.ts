@@ -13,7 +13,7 @@ import { createModel } from "../recommender/model_registry.ts";
 import type { Recommender } from "../recommender/model.ts";
 import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/ratings.ts";
 import { kFoldSplit } from "../recommender/splits/kfold_split.ts";
-import { parseRunReportData } from "./report/run_report_data.ts";
+import { parseRunReportData } from "./run_report_data.ts";
 import { createProgress } from "../dag/progress.ts";
 import { ratingsToFrame } from "./ratings_frame.ts";
 
@@ -210,6 +210,8 @@ Deno.test("evaluateStage.run() reads models and folds and writes data/metrics", 
       progress: createProgress("evaluate", { write: (l) => lines.push(l) }),
       signal: new AbortController().signal,
       history: [],
+      runId: "test",
+      startTime: 0,
     });
     const baseline = JSON.parse(
       await Deno.readTextFile(join(out, "baseline/metrics.json")),

@@ -145,6 +145,8 @@ Deno.test("featuresStage.run() reads data/processed and writes the four tables",
       progress: createProgress("features", { write: (l) => lines.push(l) }),
       signal: new AbortController().signal,
       history: [],
+      runId: "test",
+      startTime: 0,
     });
     const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assert.deepEqual(files, [

@@ -11,8 +11,13 @@ import { splitStage } from "./split.ts";
 import { trainStage } from "./train.ts";
 import { evaluateStage } from "./evaluate.ts";
 import { selectStage } from "./select.ts";
+import { trackStage } from "./track.ts";
+import { reportStage } from "./report.ts";
 
-/** Every cached stage of `deno task pipeline`, in declaration order. */
+/**
+ * Every stage of `deno task pipeline`, in declaration order: the cached ones,
+ * then track and report, which run on every invocation.
+ */
 export const STAGES: readonly Stage[] = [
   etlStage,
   featuresStage,
@@ -20,4 +25,6 @@ export const STAGES: readonly Stage[] = [
   trainStage,
   selectStage,
   evaluateStage,
-] as unknown as readonly Stage[];
+  trackStage,
+  reportStage,
+];

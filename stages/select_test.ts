@@ -105,7 +105,15 @@ Deno.test("the champions are chosen without reading the test set: a poisoned tes
       const models = join(root, name, "models");
       const selection = join(root, name, "selection");
       const metrics = join(root, name, "metrics");
-      const base = { root, signal, progress: quiet, history: [], allParams: {} };
+      const base = {
+        root,
+        signal,
+        progress: quiet,
+        history: [],
+        allParams: {},
+        runId: "test",
+        startTime: 0,
+      };
       await trainStage.run({
         ...base,
         params,

@@ -168,6 +168,8 @@ async function runSplit(root: string, params: unknown) {
     progress: createProgress("split", { write: (l) => lines.push(l) }),
     signal: new AbortController().signal,
     history: [],
+    runId: "test",
+    startTime: 0,
   });
   return { out, result, lines };
 }

@@ -1,12 +1,13 @@
 /**
- * Tracking step, run by the pipeline after the cached stages (and also when
- * one of them failed): one tracked run per evaluated model, with all params
+ * Track stage (always runs, also when an upstream stage failed): one tracked
+ * run per evaluated model, with all params
  * (flattened, plus the model's effective config), every metric (per-epoch
  * losses as metric history), tags (git commit and dirty flag, dataset name and
  * hash, each stage's cache key and whether it was cached and from which run,
  * Deno version) and artifacts (model files, metrics.json, report_data.json).
  * A failed pipeline is recorded as one FAILED run. Runs go to the local run
- * store under `runs/`, and to MLflow when `MLFLOW_TRACKING_URI` is set.
+ * store under `runs/`, and to MLflow when `MLFLOW_TRACKING_URI` is set. It
+ * only logs: the report stage renders the pages.
  *
  * @module
  */
@@ -14,43 +15,25 @@ import type { Champions } from "./select.ts";
 import type { TaskAliasRequest } from "../tracking/task_alias.ts";
 import { join } from "node:path";
 import { userInfo } from "node:os";
-import { z } from "zod";
+import { defineStage } from "../dag/stage.ts";
 import { flattenParams } from "../dag/params.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
 import type { StageOutcome } from "../dag/stage.ts";
 import type {
   ArtifactInput,
   MetricInput,
-  MetricPoint,
   ModelInput,
   RunRecord,
   RunStore,
 } from "../tracking/mod.ts";
-import { recordRun, redactUri } from "../tracking/mod.ts";
-import {
-  METRIC_KEYS,
-  REPORT_DATA_ARTIFACT,
-  REPORT_PAGE_ARTIFACT,
-  TAG_KEYS,
-} from "./report/keys.ts";
-import { parseRunReportData } from "./report/run_report_data.ts";
-import { renderRunPage } from "./report/run_page.ts";
+import { openRunStore, recordRun, redactUri } from "../tracking/mod.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
 import { servingBundleArtifact } from "./serving_bundle.ts";
 import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
+import { type TrackingParams, trackingParams } from "./tracking_params.ts";
 
-/** The `tracking` params section (not a stage: the pipeline's tracking step reads it). */
-export const trackingParams = z.object({
-  /** Experiment name (MLFLOW_EXPERIMENT_NAME wins when set). */
-  experiment: z.string().min(1).default("movie-recommender"),
-  /** Registered model name; each trained model becomes a version, the best RMSE `champion`. */
-  registeredModel: z.string().min(1).default("movie-recommender"),
-  /** Turn tracking off entirely. */
-  enabled: z.boolean().default(true),
-}).strict();
-
-/** Parsed `tracking` params. */
-export type TrackingParams = z.output<typeof trackingParams>;
+export { type TrackingParams, trackingParams };
 
 /** What the pipeline knows at its end. */
 export interface PipelineRunInfo {
@@ -359,17 +342,9 @@ interface ModelRunInput {
   readonly tags: Record<string, string>;
   readonly artifacts: ArtifactInput[];
   readonly model?: ModelInput;
-  /** The run's report data file, for the page snapshot. */
-  readonly reportData: string | undefined;
-  /** Scratch folder of this run. */
-  readonly runTmp: string;
 }
 
-/**
- * Logs one model's run and, before ending it, a snapshot of its report page
- * as the artifact `report.html` (so MLflow holds the page too). A page that
- * cannot be rendered does not fail the run.
- */
+/** Logs one model's run. */
 async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<RunRecord> {
   const run = await store.startRun({
     runName: input.runName,
@@ -381,39 +356,6 @@ async function recordModelRun(store: RunStore, input: ModelRunInput): Promise<Ru
     await run.logMetrics(input.metrics);
     for (const artifact of input.artifacts) await run.logArtifact(artifact);
     if (input.model) await run.registerModel(input.model);
-    try {
-      // The record as it will read once ended, built from what was just logged (no re-read).
-      const metrics: Record<string, MetricPoint[]> = {};
-      for (const m of input.metrics) {
-        (metrics[m.key] ??= []).push({
-          value: m.value,
-          step: m.step ?? 0,
-          timestamp: m.timestamp ?? input.endTime,
-        });
-      }
-      const preview: RunRecord = {
-        runId: run.runId,
-        experiment: run.experiment,
-        runName: input.runName,
-        status: "FINISHED",
-        startTime: input.startTime,
-        endTime: input.endTime,
-        params: input.params,
-        metrics,
-        tags: input.tags,
-        artifacts: input.artifacts.map((a) => a.artifactPath),
-      };
-      const data = input.reportData
-        ? parseRunReportData(await Deno.readTextFile(input.reportData))
-        : undefined;
-      const page = join(input.runTmp, REPORT_PAGE_ARTIFACT);
-      await Deno.writeTextFile(page, await renderRunPage(preview, data));
-      await run.logArtifact({ localPath: page, artifactPath: REPORT_PAGE_ARTIFACT });
-    } catch (e) {
-      console.error(
-        `[track] warning: run ${run.runId}: report page not attached: ${(e as Error).message}`,
-      );
-    }
   } catch (error) {
     await run.end("FAILED", input.endTime).catch(() => {});
     throw error;
@@ -499,8 +441,6 @@ export async function trackPipelineRun(
           metrics,
           tags: { ...tags, [TAG_KEYS.model]: model },
           artifacts,
-          reportData,
-          runTmp,
           ...(typeof rmse === "number" && Number.isFinite(rmse)
             ? {
               model: {
@@ -519,3 +459,42 @@ export async function trackPipelineRun(
   }
   return records;
 }
+
+/** The `track` stage. */
+export const trackStage = defineStage({
+  name: "track",
+  section: "tracking",
+  description:
+    "Record one run per evaluated model (params, metrics, tags, artifacts) in runs/ and MLflow",
+  deps: ["data/processed", "data/models", "data/selection", "data/metrics"],
+  outs: ["runs"],
+  params: trackingParams,
+  code: import.meta.url,
+  always: true,
+  reporting: true,
+  async run(ctx) {
+    if (!ctx.params.enabled) return { summary: "tracking off (tracking.enabled: false)" };
+    const store = openRunStore({
+      root: ctx.outputs["runs"]!,
+      experiment: ctx.params.experiment,
+      warn: (m) => ctx.progress.warn(m),
+    });
+    const outcomes = ctx.history;
+    const records = await trackPipelineRun(store, {
+      root: ctx.root,
+      params: ctx.allParams,
+      invocationId: ctx.runId,
+      outcomes,
+      ok: !outcomes.some((o) => o.status === "failed" || o.status === "skipped"),
+      startTime: ctx.startTime,
+      endTime: Date.now(),
+    });
+    const unsynced = records.filter((r) => r.synced === false).length;
+    const where = !Deno.env.get("MLFLOW_TRACKING_URI")
+      ? "runs/"
+      : unsynced === 0
+      ? "runs/ and MLflow"
+      : `runs/; ${unsynced} not in MLflow yet (push them with deno task runs sync)`;
+    return { summary: `${records.length} run(s) recorded in ${where}` };
+  },
+});

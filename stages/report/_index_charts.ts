@@ -7,7 +7,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 import { metricDef } from "./_metric_defs.ts";
 import type { RunView } from "./_run_view.ts";
 import { runPagePath } from "./page_paths.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 import type { RunView } from "./_run_view.ts";
 import { compileVegaLite } from "./_vega_chart.ts";
 import { renderFigure } from "./_page.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 
 /** Label, precision and better direction of one metric. */
 export interface MetricDef {

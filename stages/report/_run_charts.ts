@@ -7,8 +7,8 @@
  */
 import * as Plot from "@observablehq/plot";
 import type { RunRecord } from "../../tracking/types.ts";
-import { METRIC_KEYS } from "./keys.ts";
-import type { RunReportData } from "./run_report_data.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
+import type { RunReportData } from "../run_report_data.ts";
 import { renderPlot } from "./_plot_chart.ts";
 import { renderFigure } from "./_page.ts";
 import { PALETTE } from "./_chart_style.ts";

@@ -12,7 +12,7 @@ import {
   PARAM_KEYS,
   SWEEP_PARAM_ALIASES,
   TAG_KEYS,
-} from "./keys.ts";
+} from "../run_keys.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import { safeUrl } from "./_html.ts";
 import { modelConfigSchema, modelNames } from "../../recommender/model_registry.ts";

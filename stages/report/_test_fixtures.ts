@@ -5,8 +5,8 @@
  * @module
  */
 import type { MetricPoint, RunRecord, RunStatus } from "../../tracking/types.ts";
-import { ciHighKey, ciLowKey, METRIC_KEYS, TAG_KEYS } from "./keys.ts";
-import type { RunReportData } from "./run_report_data.ts";
+import { ciHighKey, ciLowKey, METRIC_KEYS, TAG_KEYS } from "../run_keys.ts";
+import type { RunReportData } from "../run_report_data.ts";
 
 /** A movie title that exercises every escaping path. */
 export const NASTY_TITLE = `Amélie "<script>alert('x')</script>" & Co — 東京物語 </script>`;

@@ -14,8 +14,8 @@
 import { parseArgs } from "node:util";
 import { join, relative, resolve } from "node:path";
 import { LocalRunStore, openRunStore, type RunRecord, type RunStore } from "../../tracking/mod.ts";
-import { REPORT_DATA_ARTIFACT } from "./keys.ts";
-import { parseRunReportData, type RunReportData } from "./run_report_data.ts";
+import { REPORT_DATA_ARTIFACT } from "../run_keys.ts";
+import { parseRunReportData, type RunReportData } from "../run_report_data.ts";
 import type { NotebookLink } from "./index_page.ts";
 import { type RunDataSource, writeReports, type WriteReportsResult } from "./write_reports.ts";
 import { sha256Hex } from "./_page_key.ts";

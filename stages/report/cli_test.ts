@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LocalRunStore, recordRun } from "../../tracking/mod.ts";
 import { main, readReportData, reportFromStore } from "./cli.ts";
-import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./keys.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "../run_keys.ts";
 import { makeReportData } from "./_test_fixtures.ts";
 import { parsePage } from "./_test_dom.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { RunRecord } from "../../tracking/types.ts";
-import { TAG_KEYS } from "./keys.ts";
+import { TAG_KEYS } from "../run_keys.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import { toRunView } from "./_run_view.ts";
 import { runPagePath } from "./page_paths.ts";
@@ -17,7 +17,7 @@ import { renderFigure, renderPage } from "./_page.ts";
 import { formatDateTime } from "./_format.ts";
 import { renderPlot } from "./_plot_chart.ts";
 import { modelColor } from "./model_palette.ts";
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 import * as Plot from "@observablehq/plot";
 import type { RunView } from "./_run_view.ts";
 

@@ -5,7 +5,7 @@ import { LocalRunStore, recordRun } from "../../tracking/mod.ts";
 import { type RunDataSource, writeReports } from "./write_reports.ts";
 import { reportFromStore } from "./cli.ts";
 import { comparePagePath, runPagePath } from "./page_paths.ts";
-import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./keys.ts";
+import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "../run_keys.ts";
 import { readPageKey } from "./_page_key.ts";
 import { stableJson } from "./_stable_json.ts";
 import { makeReportData, makeRun, makeRuns } from "./_test_fixtures.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import type { RunView } from "./_run_view.ts";
 import { runPagePath } from "./page_paths.ts";

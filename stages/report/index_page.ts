@@ -7,7 +7,7 @@
  * @module
  */
 import type { RunRecord } from "../../tracking/types.ts";
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 import { bestRun, type RunView, toRunView } from "./_run_view.ts";
 import { runPagePath } from "./page_paths.ts";
 import { escapeHtml, safeUrl } from "./_html.ts";

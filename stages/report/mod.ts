@@ -18,16 +18,15 @@ export {
   METRIC_KEYS,
   PARAM_KEYS,
   REPORT_DATA_ARTIFACT,
-  REPORT_PAGE_ARTIFACT,
   SWEEP_PARAM_ALIASES,
   TAG_KEYS,
-} from "./keys.ts";
+} from "../run_keys.ts";
 export {
   MAX_PREDICTION_SAMPLE,
   parseRunReportData,
   type RunReportData,
   RunReportDataSchema,
-} from "./run_report_data.ts";
+} from "../run_report_data.ts";
 export {
   type IndexPageOptions,
   type NotebookLink,

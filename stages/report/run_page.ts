@@ -6,7 +6,7 @@
  * @module
  */
 import type { RunRecord } from "../../tracking/types.ts";
-import type { RunReportData } from "./run_report_data.ts";
+import type { RunReportData } from "../run_report_data.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import { toRunView } from "./_run_view.ts";
 import { escapeHtml, safeUrl } from "./_html.ts";

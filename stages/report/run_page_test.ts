@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { renderRunPage } from "./run_page.ts";
 import { makeReportData, makeRun } from "./_test_fixtures.ts";
 import { chartMarks, parsePage } from "./_test_dom.ts";
-import { METRIC_KEYS } from "./keys.ts";
+import { METRIC_KEYS } from "../run_keys.ts";
 
 Deno.test("renderRunPage() charts losses, errors, predictions and timings with one mark per datum", async () => {
   const data = makeReportData();

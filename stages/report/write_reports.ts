@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import type { RunRecord } from "../../tracking/types.ts";
-import type { RunReportData } from "./run_report_data.ts";
+import type { RunReportData } from "../run_report_data.ts";
 import { bestRun, toRunView } from "./_run_view.ts";
 import { comparePagePath, fileSafeId, runPagePath } from "./page_paths.ts";
 import { type NotebookLink, renderIndex, VEGA_ASSET } from "./index_page.ts";

@@ -4,7 +4,7 @@ import {
   parseRunReportData,
   RunReportDataSchema,
 } from "./run_report_data.ts";
-import { makeReportData } from "./_test_fixtures.ts";
+import { makeReportData } from "./report/_test_fixtures.ts";
 import { z } from "zod";
 
 Deno.test("parseRunReportData() round-trips what the evaluate stage writes", () => {

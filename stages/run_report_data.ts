@@ -4,12 +4,13 @@
  * recommendations with titles, similar movies, a data summary and the stage
  * timings. Written as the run artifact `report_data.json`
  * ({@linkcode REPORT_DATA_ARTIFACT}) and parsed back with
- * {@linkcode parseRunReportData}.
+ * {@linkcode parseRunReportData}. Shared by its writer (evaluate) and its
+ * reader (report), so it lives beside the stages, not in `report/`.
  *
  * @module
  */
 import { z } from "zod";
-import { REPORT_DATA_ARTIFACT } from "./keys.ts";
+import { REPORT_DATA_ARTIFACT } from "./run_keys.ts";
 
 /** Most points the predicted-vs-actual sample may hold. */
 export const MAX_PREDICTION_SAMPLE = 2000;

@@ -1,8 +1,10 @@
 /**
  * The names under which the pipeline logs a run and the report reads it back:
- * metric keys, tag keys, param keys and the report artifact's path. The
+ * metric keys, tag keys, param keys and the report data artifact's path. The
  * pipeline's writers (train, evaluate, tracking) and the report generator both
- * import these constants so that they cannot drift apart.
+ * import these constants so that they cannot drift apart. The contract lives
+ * beside the stages, not in `report/`, so the stages that measure and log
+ * (evaluate, track) import nothing of the report.
  *
  * @module
  */
@@ -38,7 +40,7 @@ export const CI_HIGH_SUFFIX = "_ci_high";
  *
  * @example
  * ```ts
- * import { ciLowKey } from "./keys.ts";
+ * import { ciLowKey } from "./run_keys.ts";
  * if (ciLowKey("rmse") !== "rmse_ci_low") throw new Error("unexpected key");
  * ```
  */
@@ -95,6 +97,3 @@ export const SWEEP_PARAM_ALIASES = {
 
 /** Artifact path (relative to the run's artifact root) of the run's {@linkcode RunReportData}. */
 export const REPORT_DATA_ARTIFACT = "report_data.json";
-
-/** Artifact path of the run's report page, as logged by the report stage. */
-export const REPORT_PAGE_ARTIFACT = "report.html";
