@@ -81,7 +81,7 @@ async function buildData(n: number): Promise<{ dir: string; users: number; movie
   return { dir, users, movies };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -95,7 +95,7 @@ async function procMiB(pid: number): Promise<{ rss: number; peak: number }> {
 }
 
 async function serve(dir: string, workers: number): Promise<ServerRun> {
-  const port = await freePort();
+  const port = freePort();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [

@@ -66,3 +66,15 @@ Deno.test("a table that does not match its schema is refused, naming the file an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the catalog's names agree with the constants the DAG and the run contract use", async () => {
+  const { TIMINGS_FILE } = await import("../dag/hash.ts");
+  const { REPORT_DATA_ARTIFACT } = await import("../stages/run_keys.ts");
+  const { VALIDATION_FILE } = await import("../stages/train.ts");
+  const { fileName, metricsTimingsFile, modelTimingsFile, reportDataFile, validationFile } =
+    await import("./mod.ts");
+  assert.equal(fileName(modelTimingsFile), TIMINGS_FILE);
+  assert.equal(fileName(metricsTimingsFile), TIMINGS_FILE);
+  assert.equal(fileName(reportDataFile), REPORT_DATA_ARTIFACT);
+  assert.equal(fileName(validationFile), VALIDATION_FILE);
+});

@@ -150,3 +150,25 @@ export function polarsType(type: ColumnType): pl.DataType {
       return pl.List(pl.Utf8);
   }
 }
+
+/**
+ * Where `ds` lives in the project at `root` (`<root>/data/...`), for code
+ * that reads the pipeline's outputs after the DAG (tracking, notebooks).
+ */
+export function atRoot(
+  ds: FileDataset | FolderDataset,
+  root: string,
+  placeholders: Readonly<Record<string, string>> = {},
+): string {
+  if (!("folder" in ds)) return join(root, ds.path);
+  return pathIn(ds, join(root, ds.folder.path), placeholders);
+}
+
+/**
+ * The last segment of a file dataset's name (`manifest.json` of
+ * `<model>/manifest.json`), for code that already holds the folder it is in
+ * (one model's or one fold's).
+ */
+export function fileName(ds: FileDataset): string {
+  return ds.file.split("/").filter((s) => s !== "").at(-1)!;
+}

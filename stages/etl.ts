@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
 import { writeTextAtomic } from "../dag/atomic.ts";
@@ -17,6 +17,18 @@ import { fetchToFile, verifySha256 } from "./etl/download.ts";
 import { type MovieLensFrames, openZip, readMovieLensZip } from "./etl/movielens.ts";
 import { resolveSource, type Source } from "./etl/source.ts";
 import { generateSynthetic, syntheticSchema } from "./etl/synthetic.ts";
+import {
+  linksTable,
+  moviesTable,
+  pathIn,
+  predefinedBaseTable,
+  predefinedTestTable,
+  processedFolder,
+  ratingsTable,
+  summaryFile,
+  tagsTable,
+  writeTable,
+} from "../data_catalog/mod.ts";
 
 /** sha256 of GroupLens releases we have verified (used when `etl.sha256` is not set). */
 export const KNOWN_SHA256: Readonly<Record<string, string>> = {
@@ -168,18 +180,13 @@ async function obtainZip(
   return { bytes, label: rawPath };
 }
 
-async function writeParquet(df: pl.DataFrame, path: string): Promise<void> {
-  df.writeParquet(path, { compression: "zstd" });
-  await Deno.stat(path);
-}
-
 /** The ETL stage descriptor. */
 export const etlStage = defineStage({
   name: "etl",
   description:
     "Download/extract MovieLens (or generate synthetic data) -> typed Parquet in data/processed",
   deps: [],
-  outs: ["data/processed"],
+  outs: [processedFolder.path],
   params: etlParams,
   code: import.meta.url,
   async extraKey(params, root) {
@@ -218,22 +225,22 @@ export const etlStage = defineStage({
         formatCount(frames.movies.height)
       } movies (${frames.variant} variant)`,
     );
-    const out = ctx.outputs["data/processed"]!;
+    const out = ctx.outputs[processedFolder.path]!;
     await Deno.mkdir(out, { recursive: true });
-    await writeParquet(frames.ratings, join(out, "ratings.parquet"));
-    await writeParquet(frames.movies, join(out, "movies.parquet"));
-    if (frames.tags) await writeParquet(frames.tags, join(out, "tags.parquet"));
-    if (frames.links) await writeParquet(frames.links, join(out, "links.parquet"));
+    writeTable(ratingsTable, out, frames.ratings);
+    writeTable(moviesTable, out, frames.movies);
+    if (frames.tags) writeTable(tagsTable, out, frames.tags);
+    if (frames.links) writeTable(linksTable, out, frames.links);
     if (Object.keys(frames.splits).length > 0) {
-      await Deno.mkdir(join(out, "splits"));
+      await Deno.mkdir(dirname(pathIn(predefinedBaseTable, out, { name: "x" })));
       for (const [name, { base, test }] of Object.entries(frames.splits)) {
-        await writeParquet(base, join(out, "splits", `${name}.base.parquet`));
-        await writeParquet(test, join(out, "splits", `${name}.test.parquet`));
+        writeTable(predefinedBaseTable, out, base, { name });
+        writeTable(predefinedTestTable, out, test, { name });
       }
     }
     const summary = summarize(frames, { dataset: source.name, sha256: zipSha });
     for (const w of summary.warnings) progress.warn(w);
-    await Deno.writeTextFile(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+    await Deno.writeTextFile(pathIn(summaryFile, out), JSON.stringify(summary, null, 2) + "\n");
     return {
       summary: `${formatCount(summary.counts.ratings)} ratings, ${
         formatCount(summary.counts.users)

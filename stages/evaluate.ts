@@ -52,6 +52,24 @@ import { pathExists } from "../dag/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
 import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
+import {
+  fileName,
+  metricsFile,
+  metricsFolder,
+  metricsSummaryFile,
+  modelBlobFile,
+  modelManifestFile,
+  modelsFolder,
+  moviesTable,
+  pathIn,
+  processedFolder,
+  ratingsTable,
+  readTable,
+  reportDataFile,
+  splitFolder,
+  testTable,
+  trainTable,
+} from "../data_catalog/mod.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -541,13 +559,15 @@ export async function readModelFolder(
 ): Promise<{ model: Recommender; manifest: ModelManifest }> {
   let manifest: ModelManifest;
   try {
-    manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+    manifest = JSON.parse(await Deno.readTextFile(join(dir, fileName(modelManifestFile))));
   } catch (e) {
     throw new Error(
-      `Cannot read model ${dir}/manifest.json: ${(e as Error).message}; re-run the train stage`,
+      `Cannot read model ${join(dir, fileName(modelManifestFile))}: ${
+        (e as Error).message
+      }; re-run the train stage`,
     );
   }
-  const data = await Deno.readFile(join(dir, "model.bin"));
+  const data = await Deno.readFile(join(dir, fileName(modelBlobFile)));
   return { model: loadModel({ manifest, data }), manifest };
 }
 
@@ -575,20 +595,20 @@ export const evaluateStage = defineStage({
   name: "evaluate",
   description:
     "RMSE, MAE, explained variance, ranking metrics per model and fold; comparison table",
-  deps: ["data/models", "data/interim/split", "data/processed"],
-  outs: ["data/metrics"],
+  deps: [modelsFolder.path, splitFolder.path, processedFolder.path],
+  outs: [metricsFolder.path],
   params: evaluateParams,
   code: import.meta.url,
   async run(ctx) {
-    const modelsDir = ctx.inputs["data/models"]!;
-    const splitDir = ctx.inputs["data/interim/split"]!;
-    const processed = ctx.inputs["data/processed"]!;
-    const out = ctx.outputs["data/metrics"]!;
+    const modelsDir = ctx.inputs[modelsFolder.path]!;
+    const splitDir = ctx.inputs[splitFolder.path]!;
+    const processed = ctx.inputs[processedFolder.path]!;
+    const out = ctx.outputs[metricsFolder.path]!;
     const params = ctx.params;
 
     const folds = (await splitFoldDirs(splitDir)).map((d) => ({
-      train: ratingsFromFrame(pl.readParquet(join(d, "train.parquet")), `${d}/train.parquet`),
-      test: ratingsFromFrame(pl.readParquet(join(d, "test.parquet")), `${d}/test.parquet`),
+      train: ratingsFromFrame(readTable(trainTable, d), pathIn(trainTable, d)),
+      test: ratingsFromFrame(readTable(testTable, d), pathIn(testTable, d)),
     }));
 
     let names = await trainedModelNames(modelsDir);
@@ -615,7 +635,7 @@ export const evaluateStage = defineStage({
       let floor: number | undefined;
       for (let i = 1; i <= folds.length; i++) {
         const dir = modelFoldDir(join(modelsDir, name), i);
-        if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
+        if (i > 1 && !(await pathExists(join(dir, fileName(modelManifestFile))))) {
           perFold.push(null);
           fitSeconds.push(null);
           continue;
@@ -651,8 +671,8 @@ export const evaluateStage = defineStage({
       });
     }
 
-    const movies = pl.readParquet(join(processed, "movies.parquet"));
-    const ratings = ratingsFromFrame(pl.readParquet(join(processed, "ratings.parquet")));
+    const movies = readTable(moviesTable, processed);
+    const ratings = ratingsFromFrame(readTable(ratingsTable, processed));
     const total = models.reduce((s, m) => s + m.folds.filter(Boolean).length, 0);
     let done = 0;
     const output = evaluateModels({ models, folds, movies, ratings }, params, {
@@ -673,11 +693,11 @@ export const evaluateStage = defineStage({
 
     await Deno.mkdir(out, { recursive: true });
     for (const m of output.perModel) {
-      await writeTextAtomic(join(out, m.name, "metrics.json"), _json(m.metrics));
-      await writeTextAtomic(join(out, m.name, "report_data.json"), _json(m.report));
+      await writeTextAtomic(pathIn(metricsFile, out, { model: m.name }), _json(m.metrics));
+      await writeTextAtomic(pathIn(reportDataFile, out, { model: m.name }), _json(m.report));
       await writeTextAtomic(join(out, m.name, TIMINGS_FILE), _json(m.timings));
     }
-    await writeTextAtomic(join(out, "summary.json"), _json(output.summary));
+    await writeTextAtomic(pathIn(metricsSummaryFile, out), _json(output.summary));
 
     // No champion is picked here: the select stage does that on the holdout, never on this
     // test set. The stage's headline is the lowest test RMSE, for the log only.

@@ -39,6 +39,8 @@ function data(): { ratings: Ratings; movies: pl.DataFrame } {
     movies: pl.DataFrame({
       movieId: pl.Series("movieId", Array.from({ length: 30 }, (_, i) => i + 1), pl.Int32),
       title: titles,
+      year: pl.Series("year", Array.from({ length: 30 }, () => 1995), pl.Int32),
+      genres: pl.Series("genres", Array.from({ length: 30 }, () => ["Comedy"])),
     }),
   };
 }

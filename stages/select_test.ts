@@ -89,6 +89,8 @@ Deno.test("the champions are chosen without reading the test set: a poisoned tes
     pl.DataFrame({
       movieId: pl.Series("movieId", Array.from({ length: 40 }, (_, i) => i + 1), pl.Int32),
       title: Array.from({ length: 40 }, (_, i) => `Movie ${i + 1} (2000)`),
+      year: pl.Series("year", Array.from({ length: 40 }, () => 2000), pl.Int32),
+      genres: pl.Series("genres", Array.from({ length: 40 }, () => ["Drama"])),
     }).writeParquet(join(processed, "movies.parquet"));
     ratingsToFrame(train).writeParquet(join(split, "train.parquet"));
     const writeTest = (t: Ratings) => ratingsToFrame(t).writeParquet(join(split, "test.parquet"));

@@ -17,7 +17,6 @@ import { join } from "node:path";
 import { userInfo } from "node:os";
 import { defineStage } from "../dag/stage.ts";
 import { flattenParams } from "../dag/params.ts";
-import { TIMINGS_FILE } from "../dag/hash.ts";
 import type { StageOutcome } from "../dag/stage.ts";
 import type {
   ArtifactInput,
@@ -32,6 +31,19 @@ import { modelConfig, type TrainParams } from "./train.ts";
 import { servingBundleArtifact } from "./serving_bundle.ts";
 import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
 import { type TrackingParams, trackingParams } from "./tracking_params.ts";
+import {
+  atRoot,
+  championsFile,
+  metricsFile,
+  metricsFolder,
+  metricsSummaryFile,
+  metricsTimingsFile,
+  modelsFolder,
+  processedFolder,
+  reportDataFile,
+  selectionFolder,
+  summaryFile,
+} from "../data_catalog/mod.ts";
 
 export { type TrackingParams, trackingParams };
 
@@ -146,7 +158,7 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
   if (user) tags["mlflow.user"] = user;
   const summary = await readJson<
     { dataset?: string; sha256?: string | null; counts?: { ratings?: number } }
-  >(join(info.root, "data/processed/summary.json"));
+  >(atRoot(summaryFile, info.root));
   if (summary?.dataset) tags[TAG_KEYS.datasetName] = summary.dataset;
   if (summary?.sha256) tags[TAG_KEYS.datasetHash] = summary.sha256;
   if (typeof summary?.counts?.ratings === "number") {
@@ -375,7 +387,7 @@ export async function trackPipelineRun(
   const tags = await commonTags(info);
   const duration = (info.endTime - info.startTime) / 1000;
   const summary = info.ok
-    ? await readJson<{ models: { model: string }[] }>(join(info.root, "data/metrics/summary.json"))
+    ? await readJson<{ models: { model: string }[] }>(atRoot(metricsSummaryFile, info.root))
     : undefined;
   if (!info.ok || !summary) {
     const failed = info.outcomes.find((o) => o.status === "failed");
@@ -398,26 +410,26 @@ export async function trackPipelineRun(
   }
   const records: RunRecord[] = [];
   const champions = await readJson<Champions>(
-    join(info.root, "data/selection/champions.json"),
+    atRoot(championsFile, info.root),
   );
   const tmp = await Deno.makeTempDir({ prefix: "movierec-track-" });
   try {
     for (const { model } of summary.models) {
-      const metricsPath = join(info.root, "data/metrics", model, "metrics.json");
+      const metricsPath = atRoot(metricsFile, info.root, { model });
       const file = await readJson<MetricsFile>(metricsPath);
       if (!file) continue;
       const timings = await readJson<TimingsFile>(
-        join(info.root, "data/metrics", model, TIMINGS_FILE),
+        atRoot(metricsTimingsFile, info.root, { model }),
       );
       const metrics = modelMetrics(file, duration, info.endTime, timings);
-      const modelDir = join(info.root, "data/models", model);
+      const modelDir = join(atRoot(modelsFolder, info.root), model);
       const artifacts: ArtifactInput[] = [
         { localPath: modelDir, artifactPath: "model" },
         { localPath: metricsPath, artifactPath: "metrics.json" },
       ];
       const runTmp = await Deno.makeTempDir({ dir: tmp });
       const reportData = await withStageTimings(
-        join(info.root, "data/metrics", model, REPORT_DATA_ARTIFACT),
+        atRoot(reportDataFile, info.root, { model }),
         info.outcomes,
         runTmp,
       );
@@ -466,7 +478,7 @@ export const trackStage = defineStage({
   section: "tracking",
   description:
     "Record one run per evaluated model (params, metrics, tags, artifacts) in runs/ and MLflow",
-  deps: ["data/processed", "data/models", "data/selection", "data/metrics"],
+  deps: [processedFolder.path, modelsFolder.path, selectionFolder.path, metricsFolder.path],
   outs: ["runs"],
   params: trackingParams,
   code: import.meta.url,

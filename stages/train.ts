@@ -17,7 +17,6 @@
  * @module
  */
 import { join } from "node:path";
-import pl from "nodejs-polars";
 import { z } from "zod";
 import { writeFileAtomic, writeTextAtomic } from "../dag/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
@@ -40,6 +39,19 @@ import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
 import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
 import { pathExists } from "../dag/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
+import {
+  featuresFolder,
+  fileName,
+  modelBlobFile,
+  modelManifestFile,
+  modelsFolder,
+  movieGenresTable,
+  pathIn,
+  readTable,
+  splitFolder,
+  trainTable,
+  validationFile,
+} from "../data_catalog/mod.ts";
 
 /**
  * The folder of fold `fold` (1-based) of a trained model: the model folder
@@ -58,7 +70,7 @@ export async function trainedModelNames(modelsDir: string): Promise<string[]> {
   for await (const e of Deno.readDir(modelsDir)) {
     if (
       e.isDirectory && !e.name.startsWith(".") &&
-      await pathExists(join(modelsDir, e.name, "manifest.json"))
+      await pathExists(pathIn(modelManifestFile, modelsDir, { model: e.name }))
     ) {
       names.push(e.name);
     }
@@ -67,7 +79,7 @@ export async function trainedModelNames(modelsDir: string): Promise<string[]> {
 }
 
 /** The holdout measurement in a model folder ({@linkcode ValidationReport}). */
-export const VALIDATION_FILE = "validation.json";
+export const VALIDATION_FILE: string = fileName(validationFile);
 
 /**
  * A model folder's {@linkcode VALIDATION_FILE}: undefined when it has none
@@ -377,9 +389,9 @@ async function writeModel(
   trained: { artifact: ModelArtifact; timings: ModelTimings; validation: ValidationReport | null },
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, "model.bin"), trained.artifact.data);
+  await writeFileAtomic(join(dir, fileName(modelBlobFile)), trained.artifact.data);
   await writeTextAtomic(
-    join(dir, "manifest.json"),
+    join(dir, fileName(modelManifestFile)),
     JSON.stringify(trained.artifact.manifest, null, 2) + "\n",
   );
   await writeTextAtomic(join(dir, TIMINGS_FILE), JSON.stringify(trained.timings, null, 2) + "\n");
@@ -426,9 +438,8 @@ function reporter(
  * models that read content. Undefined when the genre table is missing.
  */
 export async function readMovieContent(dir: string): Promise<MovieContent | undefined> {
-  const genresPath = join(dir, "movie_genres.parquet");
-  if (!(await pathExists(genresPath))) return undefined;
-  const g = pl.readParquet(genresPath);
+  if (!(await pathExists(pathIn(movieGenresTable, dir)))) return undefined;
+  const g = readTable(movieGenresTable, dir);
   const ids = g.getColumn("movieId").toArray() as number[];
   // The year from each movie's title, rated or not (a new movie has no rating to carry it).
   const year = new Map<number, number>();
@@ -455,28 +466,26 @@ export async function readMovieContent(dir: string): Promise<MovieContent | unde
 export const trainStage = defineStage({
   name: "train",
   description: "Fit every model in train.models on each fold's training ratings -> data/models",
-  deps: ["data/interim/split", "data/features"],
-  outs: ["data/models"],
+  deps: [splitFolder.path, featuresFolder.path],
+  outs: [modelsFolder.path],
   params: trainParams,
   code: import.meta.url,
   // A Spark model's PySpark job is code too, but not a TypeScript import.
   extraKey: (params) => sparkModelsKey(params.models),
   async run(ctx) {
     const { params, progress } = ctx;
-    const dirs = await splitFoldDirs(ctx.inputs["data/interim/split"]!);
-    const out = ctx.outputs["data/models"]!;
+    const dirs = await splitFoldDirs(ctx.inputs[splitFolder.path]!);
+    const out = ctx.outputs[modelsFolder.path]!;
     const lines: string[] = [];
     const content = params.models.some((n) =>
         acceptsContent(createModel(n, modelConfig(params, n)))
       )
-      ? await readMovieContent(ctx.inputs["data/features"]!)
+      ? await readMovieContent(ctx.inputs[featuresFolder.path]!)
       : undefined;
     for (const [index, dir] of dirs.entries()) {
       const fold = index + 1;
-      const train = ratingsFromFrame(
-        pl.readParquet(join(dir, "train.parquet")),
-        `${dir}/train.parquet`,
-      );
+      const trainPath = pathIn(trainTable, dir);
+      const train = ratingsFromFrame(readTable(trainTable, dir), trainPath);
       for (const name of params.models) {
         ctx.signal.throwIfAborted();
         const trained = await trainModel(name, train, params, {
@@ -487,7 +496,7 @@ export const trainStage = defineStage({
             holdout: params.validationFraction > 0,
           }),
           ...(content ? { content } : {}),
-          trainPath: join(dir, "train.parquet"),
+          trainPath,
           signal: ctx.signal,
           onLog: (line) => progress.info(`${name}: ${line}`),
           onTasks: (done, total, fit) =>
