@@ -25,10 +25,10 @@ import {
 } from "./dag/mod.ts";
 import { STAGES } from "./stages/mod.ts";
 import { type EvaluationSummary, type FitTimes, formatComparisonTable } from "./stages/evaluate.ts";
-import { TIMINGS_FILE } from "./dag/hash.ts";
 import { createSweepProgress } from "./dag/progress.ts";
 import { formatTable } from "./dag/text_table.ts";
 import { newRunId, redactUri } from "./tracking/mod.ts";
+import { atRoot, metricsSummaryFile, metricsTimingsFile } from "./data_catalog/mod.ts";
 
 const HELP = `Usage: deno task pipeline [options]
 
@@ -78,7 +78,7 @@ export function expandSweeps(sweeps: readonly string[]): string[][] {
 
 async function readSummary(root: string): Promise<EvaluationSummary | undefined> {
   try {
-    return JSON.parse(await Deno.readTextFile(resolve(root, "data/metrics/summary.json")));
+    return JSON.parse(await Deno.readTextFile(atRoot(metricsSummaryFile, root)));
   } catch {
     return undefined;
   }
@@ -92,7 +92,7 @@ async function readFitTimes(
   const out: Record<string, FitTimes> = {};
   for (const { model } of summary.models) {
     try {
-      const path = resolve(root, "data/metrics", model, TIMINGS_FILE);
+      const path = atRoot(metricsTimingsFile, root, { model });
       out[model] = JSON.parse(await Deno.readTextFile(path)).fitSeconds;
     } catch {
       // no timings: the table shows "-"

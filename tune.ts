@@ -12,9 +12,7 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pl from "nodejs-polars";
 import { parseDocument } from "yaml";
 import { writeTextAtomic } from "./dag/atomic.ts";
 import { pathExists } from "./dag/path_exists.ts";
@@ -30,6 +28,7 @@ import {
 import { modelConfig, readMovieContent, trainParams } from "./stages/train.ts";
 import { ratingsFromFrame } from "./stages/ratings_frame.ts";
 import { openRunStore, type RunStore, withRun } from "./tracking/mod.ts";
+import { featuresFolder, pathIn, readTable, splitFolder, trainTable } from "./data_catalog/mod.ts";
 
 const USAGE = `Usage: deno task tune --model NAME --trials N [options]
 
@@ -89,15 +88,15 @@ export async function runTune(options: RunTuneOptions): Promise<TuneResult> {
   const paramsPath = options.paramsPath ?? "params.yaml";
   const params = await readParamsFile(paramsPath);
   const train = trainParams.parse(params.train ?? {});
-  const splitDir = options.splitDir ?? "data/interim/split";
-  const trainPath = join(splitDir, "train.parquet");
+  const splitDir = options.splitDir ?? splitFolder.path;
+  const trainPath = pathIn(trainTable, splitDir);
   if (!(await pathExists(trainPath))) {
     throw new Error(
       `Cannot tune: ${trainPath} does not exist; run \`deno task pipeline\` (or \`--only split\`) first`,
     );
   }
-  const ratings = ratingsFromFrame(pl.readParquet(trainPath), trainPath);
-  const content = await readMovieContent(options.featuresDir ?? "data/features");
+  const ratings = ratingsFromFrame(readTable(trainTable, splitDir), trainPath);
+  const content = await readMovieContent(options.featuresDir ?? featuresFolder.path);
   const probe = createModel(model, modelConfig(train, model));
   const ranking = (probe as { task?: unknown }).task === "ranking";
   const metric: TuneMetric = options.metric ?? (ranking ? "ndcg" : "rmse");

@@ -46,6 +46,7 @@ import { fileURLToPath } from "node:url";
 import { buildDataDir, writeModelDir, ZIP_PATH } from "../api/_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
 import { writeTextAtomic } from "../dag/atomic.ts";
+import { championsFile, inDataDir, modelsFolder, selectionFolder } from "../data_catalog/mod.ts";
 
 interface WrkResult {
   requests: number;
@@ -231,7 +232,7 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=Fals
 
 async function _champions(dataDir: string): Promise<{ rating: string; ranking: string | null }> {
   try {
-    const c = JSON.parse(await Deno.readTextFile(join(dataDir, "selection", "champions.json")));
+    const c = JSON.parse(await Deno.readTextFile(inDataDir(championsFile, dataDir)));
     if (typeof c.rating?.model === "string") {
       const ranking = typeof c.ranking?.model === "string" && c.ranking.model !== c.rating.model
         ? c.ranking.model as string
@@ -295,10 +296,10 @@ if (import.meta.main) {
     const f = await buildDataDir({ model: "biased-mf", config: {} });
     const ials = createModel("ials", {});
     ials.fit(f.train);
-    await writeModelDir(join(f.dataDir, "models", "ials"), await ials.save());
-    await Deno.mkdir(join(f.dataDir, "selection"), { recursive: true });
+    await writeModelDir(join(inDataDir(modelsFolder, f.dataDir), "ials"), await ials.save());
+    await Deno.mkdir(inDataDir(selectionFolder, f.dataDir), { recursive: true });
     await Deno.writeTextFile(
-      join(f.dataDir, "selection", "champions.json"),
+      inDataDir(championsFile, f.dataDir),
       JSON.stringify({
         rating: { model: "biased-mf", minRatings: 50 },
         ranking: { model: "ials", minRatings: 0 },

@@ -178,7 +178,14 @@ if (import.meta.main) {
     const machine = `${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${
       Math.round(totalmem() / 2 ** 30)
     } GiB; Deno ${Deno.version.deno}`;
-    const result = { measuredAt: new Date().toISOString(), machine, ratings: n, users, movies, runs };
+    const result = {
+      measuredAt: new Date().toISOString(),
+      machine,
+      ratings: n,
+      users,
+      movies,
+      runs,
+    };
     const md = [
       "# API at scale (`deno task bench:api-scale`)",
       "",

@@ -21,6 +21,10 @@ import { fileURLToPath } from "node:url";
 import { writeTextAtomic } from "../dag/atomic.ts";
 import { reportFromStore } from "../stages/report/cli.ts";
 import { openRunStore } from "../tracking/mod.ts";
+import {
+  atRoot,
+  ratingsTable,
+} from "../data_catalog/mod.ts";
 
 const NOTEBOOKS_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(NOTEBOOKS_DIR);
@@ -60,13 +64,13 @@ async function _run(cmd: string, args: string[], cwd: string): Promise<number> {
 
 /** Runs the pipeline when `data/processed/ratings.parquet` is missing. */
 async function _ensurePipelineOutput(): Promise<void> {
-  if (existsSync(join(REPO, "data", "processed", "ratings.parquet"))) return;
+  if (existsSync(atRoot(ratingsTable, REPO))) return;
   const local = resolve(REPO, "..", "shared", "data", "ml-latest-small.zip");
   const dataset = Deno.env.get("NOTEBOOK_DATASET") ?? (existsSync(local) ? local : undefined);
   const args = ["task", "pipeline", ...(dataset ? ["--dataset", dataset] : [])];
   _log(`data/processed is missing: running deno ${args.join(" ")}`);
   const code = await _run(Deno.execPath(), args, REPO);
-  if (code !== 0 || !existsSync(join(REPO, "data", "processed", "ratings.parquet"))) {
+  if (code !== 0 || !existsSync(atRoot(ratingsTable, REPO))) {
     throw new Error(
       `Cannot run the notebooks: the pipeline failed (exit ${code}) and data/processed/ratings.parquet ` +
         "is missing; run `deno task pipeline` and fix its error, or set NOTEBOOK_DATASET",
