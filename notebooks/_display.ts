@@ -10,10 +10,7 @@
  */
 import type * as Plot from "@observablehq/plot";
 import type { TopLevelSpec } from "vega-lite";
-import { renderPlot } from "../stages/report/_plot_chart.ts";
-import { renderVegaLite } from "../stages/report/_vega_chart.ts";
-import { VEGA_CONFIG } from "../stages/report/_chart_style.ts";
-import { escapeHtml } from "../stages/report/_html.ts";
+import { escapeHtml, renderPlot, renderVegaLite, VEGA_CONFIG } from "../stages/report/mod.ts";
 
 /** A value the Deno kernel displays with the given MIME bundle. */
 export interface Displayable {

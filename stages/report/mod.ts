@@ -36,6 +36,11 @@ export {
 } from "./index_page.ts";
 export { INDEX_DATA_FILES, type IndexData, indexData, type IndexRun } from "./index_data.ts";
 export { modelColor, modelColors, PALETTE } from "./model_palette.ts";
+// The chart renderers and styles the pages use, for notebooks that draw the same charts.
+export { renderPlot } from "./_plot_chart.ts";
+export { renderVegaLite } from "./_vega_chart.ts";
+export { BEST_COLOR, VEGA_CONFIG } from "./_chart_style.ts";
+export { escapeHtml } from "./_html.ts";
 export { renderRunPage, type RunPageOptions } from "./run_page.ts";
 export {
   type ComparePageOptions,
