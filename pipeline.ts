@@ -26,7 +26,7 @@ import {
 import { STAGES } from "./stages/mod.ts";
 import { type EvaluationSummary, type FitTimes, formatComparisonTable } from "./stages/evaluate.ts";
 import { createSweepProgress } from "./dag/progress.ts";
-import { formatTable } from "./dag/text_table.ts";
+import { formatTable } from "./lib/text_table.ts";
 import { newRunId, redactUri } from "./tracking/mod.ts";
 import { atRoot, metricsSummaryFile, metricsTimingsFile } from "./data_catalog/mod.ts";
 

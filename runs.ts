@@ -23,7 +23,7 @@ import { openRunStore } from "./tracking/open.ts";
 import { Redactor } from "./tracking/redactor.ts";
 import type { RunStore } from "./tracking/run_store.ts";
 import { SyncingRunStore } from "./tracking/syncing_store.ts";
-import { type Align, formatTable } from "./dag/text_table.ts";
+import { type Align, formatTable } from "./lib/text_table.ts";
 import { latestMetric, type RunRecord } from "./tracking/types.ts";
 
 const HELP = `Usage: deno task runs <command> [options]

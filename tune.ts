@@ -14,8 +14,8 @@
  */
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { writeTextAtomic } from "./dag/atomic.ts";
-import { pathExists } from "./dag/path_exists.ts";
+import { writeTextAtomic } from "./lib/atomic.ts";
+import { pathExists } from "./lib/path_exists.ts";
 import { readParamsFile } from "./dag/params.ts";
 import { createModel, modelConfigSchema, modelNameSchema } from "./recommender/model_registry.ts";
 import { searchSpace } from "./recommender/search_space.ts";

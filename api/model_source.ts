@@ -48,7 +48,7 @@ import { popularFromMovieStats } from "../stages/popular_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
 import { Catalog } from "./catalog.ts";
 import { LoadedModel, type ModelTask } from "./loaded_model.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import {
   type ArtifactReader,
   checkSeenMatchesModel,

@@ -45,7 +45,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildDataDir, writeModelDir, ZIP_PATH } from "../api/_test_fixture.ts";
 import { createModel } from "../recommender/model_registry.ts";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { championsFile, inDataDir, modelsFolder, selectionFolder } from "../data_catalog/mod.ts";
 
 interface WrkResult {

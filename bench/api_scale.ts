@@ -25,7 +25,7 @@ import { buildFeatures, featuresParams } from "../stages/features.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { createModel } from "../recommender/model_registry.ts";
 import { writeChampions, writeModelDir } from "../api/_test_fixture.ts";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 
 const MAIN = fileURLToPath(new URL("../api/main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));

@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import os from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { hashPath } from "../dag/hash.ts";
 import { StatCache } from "../dag/stat_cache.ts";
 import { generateSynthetic } from "../stages/etl/synthetic.ts";

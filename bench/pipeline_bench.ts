@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { join } from "node:path";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

@@ -23,7 +23,7 @@
  */
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../lib/atomic.ts";
 import { hashFile, sha256 } from "./hash.ts";
 
 /** One module of a {@linkcode ModuleGraph} (the fields of `deno info --json` used here). */

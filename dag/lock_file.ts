@@ -11,7 +11,7 @@
  * @module
  */
 import { z } from "zod";
-import { writeTextAtomic } from "./atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 
 const stageEntry = z.object({
   /**

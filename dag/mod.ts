@@ -12,5 +12,5 @@ export * from "./progress.ts";
 export * from "./process_lock.ts";
 export { hashFile, hashJson, hashPath, sha256 } from "./hash.ts";
 export { CodeHasher, codeInputs, hashCode, hashCodeFiles } from "./code_hash.ts";
-export { replacePath, writeFileAtomic, writeTextAtomic } from "./atomic.ts";
+export { replacePath, writeFileAtomic, writeTextAtomic } from "../lib/atomic.ts";
 export { type LockEntry, type LockFile, readLock } from "./lock_file.ts";

@@ -12,8 +12,8 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { replacePath, tempPathFor } from "./atomic.ts";
-import { formatTable } from "./text_table.ts";
+import { replacePath, tempPathFor } from "../lib/atomic.ts";
+import { formatTable } from "../lib/text_table.ts";
 import { buildGraph, descendants, type Graph, GraphError } from "./graph.ts";
 import { hashJson } from "./hash.ts";
 import { changedCodeFiles, CodeHasher } from "./code_hash.ts";
@@ -32,7 +32,7 @@ import { StatCache } from "./stat_cache.ts";
 import { createProgress, formatSeconds, type Progress, stderrLine } from "./progress.ts";
 import type { Stage, StageOutcome, StageResult } from "./stage.ts";
 import type { WorkerMessage, WorkerRequest } from "./_stage_worker.ts";
-import { pathExists } from "./path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {

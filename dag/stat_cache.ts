@@ -21,7 +21,7 @@
  */
 import { dirname } from "node:path";
 import { hashFile, hashPath } from "./hash.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../lib/atomic.ts";
 
 /**
  * How much older than its hashing a file's mtime must be for a stored entry

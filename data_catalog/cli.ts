@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../dag/atomic.ts";
+import { writeFileAtomic } from "../lib/atomic.ts";
 import { renderDataReadme } from "./readme.ts";
 
 const README = fileURLToPath(new URL("../data/README.md", import.meta.url));

@@ -18,7 +18,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { reportFromStore } from "../stages/report/cli.ts";
 import { openRunStore } from "../tracking/mod.ts";
 import {

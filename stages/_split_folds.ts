@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 
 /** Folder of fold `fold` (1-based) of a split with several folds: `folds/<fold>/`. */
 export function splitFoldDir(splitDir: string, fold: number): string {

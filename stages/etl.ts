@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { hashFile, sha256 } from "../dag/hash.ts";
 import type { Progress } from "../dag/progress.ts";
 import { formatCount } from "../dag/progress.ts";

@@ -25,10 +25,10 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
-import { type Align, formatTable } from "../dag/text_table.ts";
+import { type Align, formatTable } from "../lib/text_table.ts";
 import {
   combineFolds,
   evaluateModel,
@@ -48,7 +48,7 @@ import {
 } from "./run_report_data.ts";
 import { ciHighKey, ciLowKey } from "./run_keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
 import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 import { splitFoldDirs } from "./_split_folds.ts";

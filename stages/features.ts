@@ -47,7 +47,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import { defineStage } from "../dag/stage.ts";
 import { formatCount } from "../dag/progress.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import { priorWeight, weightedRating } from "../recommender/popular_list.ts";
 import {
   featuresFolder,

@@ -18,9 +18,9 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { defineStage } from "../dag/stage.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import type { ValidationReport } from "../recommender/validation.ts";
 import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 import { championsFile, modelsFolder, pathIn, selectionFolder } from "../data_catalog/mod.ts";

@@ -31,7 +31,7 @@ import {
   type ServingBundle,
 } from "../recommender/serving_bundle.ts";
 import type { ArtifactInput } from "../tracking/mod.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import {
   foldTrainTable,

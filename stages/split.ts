@@ -24,7 +24,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { z } from "zod";
-import { writeTextAtomic } from "../dag/atomic.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
 import { formatCount } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
 import { selectRows } from "../recommender/ratings.ts";

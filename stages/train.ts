@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic, writeTextAtomic } from "../dag/atomic.ts";
+import { writeFileAtomic, writeTextAtomic } from "../lib/atomic.ts";
 import { formatSeconds } from "../dag/progress.ts";
 import type { Progress } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
@@ -37,7 +37,7 @@ import { ratingsFromFrame } from "./ratings_frame.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
 import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
-import { pathExists } from "../dag/path_exists.ts";
+import { pathExists } from "../lib/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 import {
   featuresFolder,

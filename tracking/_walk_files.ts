@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { isTempName } from "../dag/atomic.ts";
+import { isTempName } from "../lib/atomic.ts";
 
 /**
  * Files under `dir`, recursively, sorted by name; temp files of atomic writes
- * in progress are left out (those of `dag/atomic.ts`, and the `*.tmp` names
+ * in progress are left out (those of `lib/atomic.ts`, and the `*.tmp` names
  * earlier versions of the run store left behind).
  */
 export async function* walkFiles(dir: string): AsyncGenerator<string> {

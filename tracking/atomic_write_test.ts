@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tempPathFor, writeFileAtomic } from "../dag/atomic.ts";
+import { tempPathFor, writeFileAtomic } from "../lib/atomic.ts";
 import { walkFiles } from "./_walk_files.ts";
 import { decodeRunJson } from "./_run_json.ts";
 

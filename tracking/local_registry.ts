@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../dag/atomic.ts";
+import { writeFileAtomic } from "../lib/atomic.ts";
 import {
   encodeRegisteredModel,
   type RegisteredModelFile,

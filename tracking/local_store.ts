@@ -15,7 +15,7 @@
  */
 import { join, relative, resolve, sep as SEPARATOR } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
-import { linkFileAtomic, writeFileAtomic } from "../dag/atomic.ts";
+import { linkFileAtomic, writeFileAtomic } from "../lib/atomic.ts";
 import { newRunId } from "./run_id.ts";
 import { decodeRunJson, encodeRunJson } from "./_run_json.ts";
 import { LocalModelRegistry } from "./local_registry.ts";

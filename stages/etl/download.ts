@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../../dag/atomic.ts";
+import { writeFileAtomic } from "../../lib/atomic.ts";
 import { sha256 } from "../../dag/hash.ts";
 import { redactUri } from "../../tracking/redactor.ts";
 import type { Progress } from "../../dag/progress.ts";

@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { writeReports } from "./write_reports.ts";
-import { writeFileAtomic } from "../../dag/atomic.ts";
+import { writeFileAtomic } from "../../lib/atomic.ts";
 import { makeReportData, makeRun, makeRuns, NASTY_TITLE } from "./_test_fixtures.ts";
 import { modelColor } from "./model_palette.ts";
 import { modelHasParam } from "./_run_view.ts";

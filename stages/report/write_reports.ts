@@ -25,7 +25,7 @@ import { renderRunPage } from "./run_page.ts";
 import { renderComparePage } from "./compare_page.ts";
 import { pageKey, readPageKey, sha256Hex } from "./_page_key.ts";
 import { stableJson } from "./_stable_json.ts";
-import { writeFileAtomic } from "../../dag/atomic.ts";
+import { writeFileAtomic } from "../../lib/atomic.ts";
 
 /**
  * A run's report data, read lazily: a cheap fingerprint that changes whenever
