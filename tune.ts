@@ -1,7 +1,7 @@
 /**
  * `deno task tune --model NAME --trials N [--write]`: random search over a
- * model's zod-declared ranges (`recommender/search_space.ts`) with the median
- * stopping rule for bad trials (`recommender/tuner.ts`), on a validation
+ * model's zod-declared ranges (`recommender/tuning/search_space.ts`) with the median
+ * stopping rule for bad trials (`recommender/tuning/tuner.ts`), on a validation
  * split carved from the pipeline's TRAINING ratings
  * (`data/interim/split/train.parquet`; the test set is never read). Every
  * trial is a tracked run in the project's run store (MLflow when
@@ -17,14 +17,14 @@ import { parseDocument } from "yaml";
 import { writeTextAtomic } from "./lib/atomic.ts";
 import { pathExists } from "./lib/path_exists.ts";
 import { readParamsFile } from "./dag/params.ts";
-import { createModel, modelConfigSchema, modelNameSchema } from "./recommender/model_registry.ts";
-import { searchSpace } from "./recommender/search_space.ts";
+import { createModel, modelConfigSchema, modelNameSchema } from "./recommender/models/model_registry.ts";
+import { searchSpace } from "./recommender/tuning/search_space.ts";
 import {
   type TrialResult,
   type TuneMetric,
   tuneModel,
   type TuneResult,
-} from "./recommender/tuner.ts";
+} from "./recommender/tuning/tuner.ts";
 import { modelConfig, readMovieContent, trainParams } from "./stages/train.ts";
 import { ratingsFromFrame } from "./stages/ratings_frame.ts";
 import { openRunStore, type RunStore, withRun } from "./tracking/mod.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runTune, writeBestParams } from "./tune.ts";
-import { ratingsFromColumns } from "./recommender/ratings.ts";
-import { Prng } from "./recommender/prng.ts";
+import { ratingsFromColumns } from "./recommender/core/ratings.ts";
+import { Prng } from "./recommender/core/prng.ts";
 import { ratingsToFrame } from "./stages/ratings_frame.ts";
 import { LocalRunStore } from "./tracking/mod.ts";
 

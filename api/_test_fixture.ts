@@ -12,10 +12,10 @@ import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
 import { readMovieLensZip } from "../stages/etl/movielens.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
-import type { Ratings } from "../recommender/ratings.ts";
-import { selectRows } from "../recommender/ratings.ts";
-import { createModel, type RegisteredModel } from "../recommender/model_registry.ts";
-import type { ModelArtifact } from "../recommender/model.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
+import { createModel, type RegisteredModel } from "../recommender/models/model_registry.ts";
+import type { ModelArtifact } from "../recommender/core/model.ts";
 
 /** Path of the shared MovieLens zip. */
 export const ZIP_PATH = fileURLToPath(

@@ -32,8 +32,8 @@ import { recommendJson } from "./recommend_json.ts";
 import { similarJson } from "./similar_json.ts";
 import { foldInJson } from "./fold_in_json.ts";
 import type { LoadedModel } from "./loaded_model.ts";
-import type { ScoredMovie } from "../recommender/model.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import type { ScoredMovie } from "../recommender/core/model.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 
 /** Settings of {@linkcode createApp}. */
 export interface AppOptions {

@@ -6,7 +6,7 @@ import { JsonLogger } from "./json_logger.ts";
 import { loadFromSource, parseModelSource } from "./model_source.ts";
 import { fixture } from "./_test_fixture.ts";
 import type { LoadedModel } from "./loaded_model.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 import { assertDeclared } from "./_response_check.ts";
 
 const quiet = new JsonLogger({ level: "off" });

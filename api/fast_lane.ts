@@ -23,7 +23,7 @@ import { MAX_FOLD_IN_RATINGS, MAX_ID, MAX_K } from "./schemas.ts";
 import { foldInJson } from "./fold_in_json.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { JsonLogger } from "./json_logger.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 
 const _ID = /^[1-9][0-9]{0,9}$/;
 const _SMALL = /^[0-9]{1,7}$/;

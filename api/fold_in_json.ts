@@ -6,7 +6,7 @@
  * @module
  */
 import type { LoadedModel } from "./loaded_model.ts";
-import type { UserRatings } from "../recommender/fold_in.ts";
+import type { UserRatings } from "../recommender/scoring/fold_in.ts";
 import { rankedJson } from "./ranked_json.ts";
 
 /** The body and whether the popularity fallback answered (for the metrics). */

@@ -12,7 +12,7 @@ import { fixture, writeModelDir } from "./_test_fixture.ts";
 import { guard, RawClient } from "./_raw_client.ts";
 import { assertDeclared } from "./_response_check.ts";
 import type { HttpEventDetails, HttpLimits } from "./http_server.ts";
-import { createModel } from "../recommender/model_registry.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
 
 const GUARD_MS = 30_000;
 

@@ -12,24 +12,24 @@
  *
  * @module
  */
-import type { FactorView } from "../recommender/factor_view.ts";
+import type { FactorView } from "../recommender/core/factor_view.ts";
 import type {
   ModelManifest,
   Prediction,
   Recommender,
   ScoredMovie,
   Scorer,
-} from "../recommender/model.ts";
-import type { Ratings } from "../recommender/ratings.ts";
-import { TopK } from "../recommender/top_k.ts";
-import { ItemScorer } from "../recommender/item_scorer.ts";
-import { rankScores } from "../recommender/rank_scores.ts";
-import type { PopularList } from "../recommender/popular_list.ts";
-import { popularFallback } from "../recommender/fallback.ts";
-import { buildCsr, type CsrMatrix } from "../recommender/csr.ts";
-import { foldIn, type UserRatings } from "../recommender/fold_in.ts";
-import { explain, type Explanation } from "../recommender/explain.ts";
-import type { ItemExplanation, RankingRecommender } from "../recommender/ranking_recommender.ts";
+} from "../recommender/core/model.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
+import { TopK } from "../recommender/scoring/top_k.ts";
+import { ItemScorer } from "../recommender/scoring/item_scorer.ts";
+import { rankScores } from "../recommender/scoring/rank_scores.ts";
+import type { PopularList } from "../recommender/scoring/popular_list.ts";
+import { popularFallback } from "../recommender/scoring/fallback.ts";
+import { buildCsr, type CsrMatrix } from "../recommender/core/csr.ts";
+import { foldIn, type UserRatings } from "../recommender/scoring/fold_in.ts";
+import { explain, type Explanation } from "../recommender/scoring/explain.ts";
+import type { ItemExplanation, RankingRecommender } from "../recommender/core/ranking_recommender.ts";
 import type { Catalog } from "./catalog.ts";
 
 /** What a served model was chosen for: `/predict` (rating) or the ranked lists (ranking). */

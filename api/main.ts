@@ -58,7 +58,7 @@ import {
   parseModelSource,
 } from "./model_source.ts";
 import { parseRateSpec } from "./rate_limiter.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 
 /** Settings of {@linkcode startServer}. */
 export interface ServerOptions {

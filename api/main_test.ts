@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readServerOptions, startServer } from "./main.ts";
 import { fixture, writeModelDir } from "./_test_fixture.ts";
-import { createModel } from "../recommender/model_registry.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 

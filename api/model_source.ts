@@ -20,7 +20,7 @@
  * track step needs no data folder. Without one, from the data folder: the
  * catalog `data/processed/movies.parquet`, the popular list
  * `data/features/movie_stats.parquet`, else computed from the training
- * ratings `data/interim/split/train.parquet` with `recommender/popular_list.ts`,
+ * ratings `data/interim/split/train.parquet` with `recommender/scoring/popular_list.ts`,
  * which must be the ratings the model was fit on (its data hash). Everything
  * is validated; any error throws with a message that says what to fix, so a
  * reload can reject it.
@@ -39,10 +39,10 @@ import {
   movieStatsTable,
   trainTable,
 } from "../data_catalog/mod.ts";
-import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/model.ts";
-import type { Ratings } from "../recommender/ratings.ts";
-import { PopularList } from "../recommender/popular_list.ts";
-import { loadModel as registryLoadModel } from "../recommender/model_registry.ts";
+import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/core/model.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
+import { PopularList } from "../recommender/scoring/popular_list.ts";
+import { loadModel as registryLoadModel } from "../recommender/models/model_registry.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { popularFromMovieStats } from "../stages/popular_frame.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
@@ -73,7 +73,7 @@ export type ModelSource =
 
 /** Options of {@linkcode loadFromSource}. */
 export interface LoadOptions {
-  /** Turns an artifact into a model; default `recommender/model_registry.ts`. */
+  /** Turns an artifact into a model; default `recommender/models/model_registry.ts`. */
   readonly loadModel?: (artifact: ModelArtifact) => Recommender | Promise<Recommender>;
   /** Environment for MLflow credentials (`MLFLOW_TRACKING_TOKEN`, ...). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -386,7 +386,7 @@ export async function readPopularity(
   return popularityFromRatings(train);
 }
 
-/** The popular list computed from ratings with `recommender/popular_list.ts` (weighted rating). */
+/** The popular list computed from ratings with `recommender/scoring/popular_list.ts` (weighted rating). */
 export function popularityFromRatings(train: Ratings): PopularList {
   return PopularList.fromRatings(train);
 }

@@ -1,7 +1,7 @@
 /**
  * The pieces a model is served with (catalog, popular list, each user's seen
  * movies), read from the model's own serving bundle (`serving/` beside
- * `model.bin`: `recommender/serving_bundle.ts`) when it has one, so a replica
+ * `model.bin`: `recommender/scoring/serving_bundle.ts`) when it has one, so a replica
  * loading `models:/NAME@ALIAS` needs no `data/` folder. A model without a
  * bundle (a pipeline data folder, an older registry version) is served with
  * the data folder's pieces, after checking that the training ratings there
@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { ModelManifest } from "../recommender/model.ts";
-import { hashRatings, type Ratings } from "../recommender/ratings.ts";
-import { PopularList } from "../recommender/popular_list.ts";
+import type { ModelManifest } from "../recommender/core/model.ts";
+import { hashRatings, type Ratings } from "../recommender/core/ratings.ts";
+import { PopularList } from "../recommender/scoring/popular_list.ts";
 import {
   BUNDLE_DATA_FILES,
   BUNDLE_FILE,
@@ -20,7 +20,7 @@ import {
   parseBundleManifest,
   SERVING_DIR,
   type ServingBundleManifest,
-} from "../recommender/serving_bundle.ts";
+} from "../recommender/scoring/serving_bundle.ts";
 import { Catalog } from "./catalog.ts";
 
 /** Reads one file of a model's artifact folder by its relative path; null when it is absent. */

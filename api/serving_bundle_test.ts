@@ -3,9 +3,9 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadFromSource } from "./model_source.ts";
 import { fixture, writeModelDir } from "./_test_fixture.ts";
-import { createModel } from "../recommender/model_registry.ts";
-import { hashRatings, selectRows } from "../recommender/ratings.ts";
-import { encodeServingBundle } from "../recommender/serving_bundle.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
+import { hashRatings, selectRows } from "../recommender/core/ratings.ts";
+import { encodeServingBundle } from "../recommender/scoring/serving_bundle.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { buildServingBundle, fittedRatings, writeServingBundle } from "../stages/serving_bundle.ts";
 

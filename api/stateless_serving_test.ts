@@ -10,13 +10,13 @@ import { fileURLToPath } from "node:url";
 import { fixture } from "./_test_fixture.ts";
 import { mlflowTestEnv } from "../tracking/_mlflow_test_env.ts";
 import { MlflowClient } from "../tracking/mlflow_client.ts";
-import { createModel } from "../recommender/model_registry.ts";
-import type { ModelArtifact } from "../recommender/model.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
+import type { ModelArtifact } from "../recommender/core/model.ts";
 import {
   BUNDLE_DATA_FILES,
   BUNDLE_FILE,
   type ServingBundle,
-} from "../recommender/serving_bundle.ts";
+} from "../recommender/scoring/serving_bundle.ts";
 import { buildServingBundle } from "../stages/serving_bundle.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import pl from "nodejs-polars";
 import { unzipSync } from "fflate";
-import { type Ratings, ratingsFromColumns } from "../recommender/ratings.ts";
+import { type Ratings, ratingsFromColumns } from "../recommender/core/ratings.ts";
 
 /** The ratings of the zip at `path` and the zip's sha256. */
 export function loadZipRatings(path: string): { ratings: Ratings; sha256: string } {

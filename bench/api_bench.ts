@@ -44,7 +44,7 @@ import { join, resolve } from "node:path";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildDataDir, writeModelDir, ZIP_PATH } from "../api/_test_fixture.ts";
-import { createModel } from "../recommender/model_registry.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
 import { writeTextAtomic } from "../lib/atomic.ts";
 import { championsFile, inDataDir, modelsFolder, selectionFolder } from "../data_catalog/mod.ts";
 

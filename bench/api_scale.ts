@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { generateSynthetic } from "../stages/etl/synthetic.ts";
 import { buildFeatures, featuresParams } from "../stages/features.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
-import { createModel } from "../recommender/model_registry.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
 import { writeChampions, writeModelDir } from "../api/_test_fixture.ts";
 import { writeTextAtomic } from "../lib/atomic.ts";
 

@@ -34,12 +34,12 @@ import {
   ratingsFromColumns,
   ratingsLength,
   selectRows,
-} from "../recommender/ratings.ts";
+} from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { createModel } from "../recommender/model_registry.ts";
-import { evaluateModel } from "../recommender/evaluation.ts";
-import { kernelThreads } from "../recommender/kernel_threads.ts";
-import { _loadMovieLensSmall } from "../recommender/_test_data.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
+import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
+import { kernelThreads } from "../recommender/kernels/kernel_threads.ts";
+import { _loadMovieLensSmall } from "../recommender/core/_test_data.ts";
 import { fitPowerLaw, renderScalePage, type ScalePoint } from "./_scale_chart.ts";
 
 /** Synthetic sizes by label: ratings, with ml-25m's ratings per user and a catalog that grows like MovieLens'. */

@@ -6,7 +6,7 @@
  * params, early stopping and refit for biased-mf), and measures NDCG@10,
  * precision@10 and catalog coverage on the validation ratings for each
  * candidate `minRatings`. The winner maximises NDCG@10 averaged over the three
- * models; `recommender/min_ratings.ts` holds it.
+ * models; `recommender/evaluation/min_ratings.ts` holds it.
  *
  * Run: `deno run -A bench/min_ratings.ts [zip]`. Writes `reports/bench/min_ratings.md`
  * and `reports/bench/min_ratings.json`.
@@ -14,11 +14,11 @@
  * @module
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { selectRows } from "../recommender/ratings.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { loadModel } from "../recommender/model_registry.ts";
-import { evaluateModel } from "../recommender/evaluation.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+import { loadModel } from "../recommender/models/model_registry.ts";
+import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 import { trainModel, trainParams } from "../stages/train.ts";
 import { loadZipRatings } from "./_zip_ratings.ts";
 
@@ -108,7 +108,7 @@ const lines = [
     ]
     : []),
   "",
-  `Chosen: **${best}** (\`DEFAULT_MIN_RATINGS\` in \`recommender/min_ratings.ts\` is ${DEFAULT_MIN_RATINGS}` +
+  `Chosen: **${best}** (\`DEFAULT_MIN_RATINGS\` in \`recommender/evaluation/min_ratings.ts\` is ${DEFAULT_MIN_RATINGS}` +
   `${best === DEFAULT_MIN_RATINGS ? "" : ": update it"}).`,
   "",
 ];

@@ -22,13 +22,13 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { CholeskyDecomposition, inverse, Matrix } from "ml-matrix";
-import { selectRows } from "../recommender/ratings.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { createModel, modelConfigSchema } from "../recommender/model_registry.ts";
-import { evaluateModel } from "../recommender/evaluation.ts";
-import { _spdInverseInPlace } from "../recommender/_spd_inverse.ts";
-import { buildCsr, transposeCsr } from "../recommender/csr.ts";
-import { Vocabulary } from "../recommender/vocabulary.ts";
+import { createModel, modelConfigSchema } from "../recommender/models/model_registry.ts";
+import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
+import { _spdInverseInPlace } from "../recommender/kernels/_spd_inverse.ts";
+import { buildCsr, transposeCsr } from "../recommender/core/csr.ts";
+import { Vocabulary } from "../recommender/core/vocabulary.ts";
 import { loadZipRatings } from "./_zip_ratings.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));
@@ -175,7 +175,7 @@ const md = [
   }...\`), ${all.rating.length} ratings; ` +
   `random 80/20 split, seed 42 (\`randomSplit\`, as the split stage): ${train.rating.length} train, ` +
   `${test.rating.length} test. Relevance = test rating >= 4, top 10, seen movies excluded, ` +
-  "`evaluateModel` (recommender/evaluation.ts). Configs = the schema defaults, chosen on a " +
+  "`evaluateModel` (recommender/evaluation/evaluation.ts). Configs = the schema defaults, chosen on a " +
   "validation split of the training ratings only (reports/bench/ranking_tune.md); the test set " +
   `was used only for this table. Fit seconds: median of ${reps} fits after a warm-up fit.`,
   "",

@@ -2,7 +2,7 @@
  * How the default configs of the ranking models (`ease`, `item-knn`, `ials`,
  * `bpr`, `popular-count`) were chosen: a seeded random search over each
  * model's zod-declared ranges (`.meta({ tune })`, read by
- * `recommender/search_space.ts`), then local perturbations of the best
+ * `recommender/tuning/search_space.ts`), then local perturbations of the best
  * config, every trial scored by NDCG@10 on a validation split carved from
  * the TRAINING ratings only (plus a hand-picked grid, `GRID`, before the
  * perturbations): the seeded 80/20 split's train part (seed 42,
@@ -17,13 +17,13 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { createModel, modelConfigSchema } from "../recommender/model_registry.ts";
-import { selectRows } from "../recommender/ratings.ts";
+import { createModel, modelConfigSchema } from "../recommender/models/model_registry.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { evaluateModel } from "../recommender/evaluation.ts";
-import { sampleConfig, type SearchDimension, searchSpace } from "../recommender/search_space.ts";
-import { Prng } from "../recommender/prng.ts";
-import { _loadMovieLensSmall } from "../recommender/_test_data.ts";
+import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
+import { sampleConfig, type SearchDimension, searchSpace } from "../recommender/tuning/search_space.ts";
+import { Prng } from "../recommender/core/prng.ts";
+import { _loadMovieLensSmall } from "../recommender/core/_test_data.ts";
 
 const argValue = (name: string) => {
   const i = Deno.args.indexOf(name);

@@ -1,5 +1,5 @@
 /**
- * Size and cost of a model's serving bundle (`recommender/serving_bundle.ts`)
+ * Size and cost of a model's serving bundle (`recommender/scoring/serving_bundle.ts`)
  * by data size: ml-latest-small's training ratings (80%) and synthetic sets
  * shaped like MovieLens (`--sizes 1M,5M,25M`, default `1M,5M`). Each size runs
  * in this process, one after the other; writes `reports/bench/serving_bundle.md`.
@@ -14,10 +14,10 @@ import pl from "nodejs-polars";
 import { generateSynthetic, syntheticSchema } from "../stages/etl/synthetic.ts";
 import { readMovieLensZip } from "../stages/etl/movielens.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
-import { hashRatings, type Ratings, selectRows } from "../recommender/ratings.ts";
-import { PopularList } from "../recommender/popular_list.ts";
-import type { ModelManifest } from "../recommender/model.ts";
-import { decodeServingBundle, encodeServingBundle } from "../recommender/serving_bundle.ts";
+import { hashRatings, type Ratings, selectRows } from "../recommender/core/ratings.ts";
+import { PopularList } from "../recommender/scoring/popular_list.ts";
+import type { ModelManifest } from "../recommender/core/model.ts";
+import { decodeServingBundle, encodeServingBundle } from "../recommender/scoring/serving_bundle.ts";
 
 const ZIP = fileURLToPath(new URL("../../shared/data/ml-latest-small.zip", import.meta.url));
 const OUT = fileURLToPath(new URL("../reports/bench/serving_bundle.md", import.meta.url));

@@ -11,14 +11,14 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { type Ratings, selectRows } from "../recommender/ratings.ts";
+import { type Ratings, selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { createModel } from "../recommender/model_registry.ts";
-import { _sgdEpochJs } from "../recommender/biased_mf.ts";
-import { _instantiateWasmSgd } from "../recommender/_wasm_sgd.ts";
-import { Prng } from "../recommender/prng.ts";
-import { Vocabulary } from "../recommender/vocabulary.ts";
-import { _score } from "../recommender/_test_data.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
+import { _sgdEpochJs } from "../recommender/models/biased_mf.ts";
+import { _instantiateWasmSgd } from "../recommender/kernels/_wasm_sgd.ts";
+import { Prng } from "../recommender/core/prng.ts";
+import { Vocabulary } from "../recommender/core/vocabulary.ts";
+import { _score } from "../recommender/core/_test_data.ts";
 import { loadZipRatings } from "./_zip_ratings.ts";
 
 const args = Deno.args.filter((a) => !a.startsWith("--"));

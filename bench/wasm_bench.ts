@@ -28,10 +28,10 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { loadZipRatings } from "./_zip_ratings.ts";
-import { type Ratings, selectRows } from "../recommender/ratings.ts";
+import { type Ratings, selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { Prng } from "../recommender/prng.ts";
-import { Vocabulary } from "../recommender/vocabulary.ts";
+import { Prng } from "../recommender/core/prng.ts";
+import { Vocabulary } from "../recommender/core/vocabulary.ts";
 
 const _here = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 

@@ -242,7 +242,7 @@ export interface CodeHash {
   readonly hash: string;
   /**
    * Hash of each input by name: local files relative to the module's folder
-   * (`train.ts`, `../recommender/als.ts`), packages by id (`npm:zod@4.6.7`),
+   * (`train.ts`, `../recommender/models/als.ts`), packages by id (`npm:zod@4.6.7`),
    * so a changed key can name what changed.
    */
   readonly files: Record<string, string>;

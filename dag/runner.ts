@@ -235,7 +235,7 @@ async function outputsIntact(
 
 /**
  * "code changed" naming the files, from the code hashes the last run recorded
- * (`pipeline.runs.json`): `code changed: stages/train.ts, recommender/als.ts`.
+ * (`pipeline.runs.json`): `code changed: stages/train.ts, recommender/models/als.ts`.
  */
 function namedCodeChange(
   reasons: string[],

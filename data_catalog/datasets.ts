@@ -376,7 +376,7 @@ export const modelManifestFile: OtherFileDataset = {
   folder: modelsFolder,
   file: "<model>/manifest.json",
   doc: "model name, config, shapes, data hash (no timings: they change every run)",
-  definedIn: "recommender/_artifact.ts",
+  definedIn: "recommender/core/_artifact.ts",
 };
 
 /** `<model>/model.bin` in modelsFolder. */
@@ -385,7 +385,7 @@ export const modelBlobFile: OtherFileDataset = {
   folder: modelsFolder,
   file: "<model>/model.bin",
   doc: "the fitted arrays (factors, biases, id vocabularies) of fold 1, served by the API",
-  definedIn: "recommender/_artifact.ts",
+  definedIn: "recommender/core/_artifact.ts",
 };
 
 /** `<model>/validation.json` in modelsFolder. */
@@ -394,7 +394,7 @@ export const validationFile: OtherFileDataset = {
   folder: modelsFolder,
   file: "<model>/validation.json",
   doc: "holdout metrics per support floor and the floor picked",
-  definedIn: "recommender/validation.ts",
+  definedIn: "recommender/evaluation/validation.ts",
 };
 
 /** `<model>/timings.json` in modelsFolder. */

@@ -14,15 +14,15 @@
  */
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { type Ratings, selectRows } from "../recommender/ratings.ts";
+import { type Ratings, selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import type { StandaloneFit } from "../recommender/fit_standalone.ts";
+import type { StandaloneFit } from "../recommender/models/fit_standalone.ts";
 import {
   SparkALS,
   sparkAlsConfigSchema,
   type SparkFactorTable,
   type SparkFitSummary,
-} from "../recommender/spark_als.ts";
+} from "../recommender/models/spark_als.ts";
 import { REPO_ROOT, type SparkRuntime } from "./find_spark.ts";
 import { runSparkJob, type SparkJobEvent } from "./run_spark_job.ts";
 

@@ -4,7 +4,7 @@
  *
  * For every model folder `data/models/<model>/` (fold 1) and its
  * `folds/<i>/` (fold i >= 2), loads the model file, evaluates it on that
- * fold's test set (`recommender/evaluation.ts`) and writes:
+ * fold's test set (`recommender/evaluation/evaluation.ts`) and writes:
  *
  * - `metrics/<model>/metrics.json` ({@linkcode ModelMetricsFile}): mean and 95%
  *   CI over folds of every metric, the per-fold values, and the training
@@ -34,13 +34,13 @@ import {
   evaluateModel,
   type EvaluationResult,
   type FoldSummary,
-} from "../recommender/evaluation.ts";
-import type { ModelManifest, Recommender } from "../recommender/model.ts";
-import { loadModel } from "../recommender/model_registry.ts";
-import { _hasRawScoring } from "../recommender/_raw_scoring.ts";
-import { hashRatings, type Ratings } from "../recommender/ratings.ts";
-import { Prng } from "../recommender/prng.ts";
-import { DEFAULT_MIN_RATINGS } from "../recommender/min_ratings.ts";
+} from "../recommender/evaluation/evaluation.ts";
+import type { ModelManifest, Recommender } from "../recommender/core/model.ts";
+import { loadModel } from "../recommender/models/model_registry.ts";
+import { _hasRawScoring } from "../recommender/scoring/_raw_scoring.ts";
+import { hashRatings, type Ratings } from "../recommender/core/ratings.ts";
+import { Prng } from "../recommender/core/prng.ts";
+import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 import {
   MAX_PREDICTION_SAMPLE,
   type RunReportData,

@@ -9,9 +9,9 @@ import {
   formatComparisonTable,
   type ModelMetricsFile,
 } from "./evaluate.ts";
-import { createModel } from "../recommender/model_registry.ts";
-import type { Recommender } from "../recommender/model.ts";
-import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/ratings.ts";
+import { createModel } from "../recommender/models/model_registry.ts";
+import type { Recommender } from "../recommender/core/model.ts";
+import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/core/ratings.ts";
 import { kFoldSplit } from "../recommender/splits/kfold_split.ts";
 import { parseRunReportData } from "./run_report_data.ts";
 import { createProgress } from "../dag/progress.ts";

@@ -48,7 +48,7 @@ import { z } from "zod";
 import { defineStage } from "../dag/stage.ts";
 import { formatCount } from "../dag/progress.ts";
 import { pathExists } from "../lib/path_exists.ts";
-import { priorWeight, weightedRating } from "../recommender/popular_list.ts";
+import { priorWeight, weightedRating } from "../recommender/scoring/popular_list.ts";
 import {
   featuresFolder,
   movieGenresTable,

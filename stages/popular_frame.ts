@@ -7,7 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { PopularList } from "../recommender/popular_list.ts";
+import { PopularList } from "../recommender/scoring/popular_list.ts";
 
 const NEEDED = ["movieId", "count", "mean", "weighted_rating"] as const;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { type Ratings, ratingsFromColumns } from "../recommender/ratings.ts";
+import { type Ratings, ratingsFromColumns } from "../recommender/core/ratings.ts";
 
 const REQUIRED = ["userId", "movieId", "rating"] as const;
 

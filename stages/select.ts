@@ -21,7 +21,7 @@ import { z } from "zod";
 import { writeTextAtomic } from "../lib/atomic.ts";
 import { defineStage } from "../dag/stage.ts";
 import { pathExists } from "../lib/path_exists.ts";
-import type { ValidationReport } from "../recommender/validation.ts";
+import type { ValidationReport } from "../recommender/evaluation/validation.ts";
 import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
 import { championsFile, modelsFolder, pathIn, selectionFolder } from "../data_catalog/mod.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Writes a model's serving bundle (`recommender/serving_bundle.ts`) from a
+ * Writes a model's serving bundle (`recommender/scoring/serving_bundle.ts`) from a
  * pipeline's data folder, for the track step to log beside the model files
  * (artifact `model/serving/`): the split's training ratings (fold 1's, as the
  * served model), the catalog slice of `processed/movies.parquet`, the popular
@@ -17,10 +17,10 @@
  */
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
-import type { ModelManifest } from "../recommender/model.ts";
-import { hashRatings, type Ratings, selectRows } from "../recommender/ratings.ts";
+import type { ModelManifest } from "../recommender/core/model.ts";
+import { hashRatings, type Ratings, selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
-import { PopularList } from "../recommender/popular_list.ts";
+import { PopularList } from "../recommender/scoring/popular_list.ts";
 import {
   bindServingBundle,
   BUNDLE_DATA_FILES,
@@ -29,7 +29,7 @@ import {
   packServingData,
   SERVING_DIR,
   type ServingBundle,
-} from "../recommender/serving_bundle.ts";
+} from "../recommender/scoring/serving_bundle.ts";
 import type { ArtifactInput } from "../tracking/mod.ts";
 import { pathExists } from "../lib/path_exists.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
@@ -55,7 +55,7 @@ export interface FitProcedure {
 /**
  * Which ratings the train stage fitted a model on and their hash: all of
  * `train`, or (no refit) `train` minus the seeded validation holdout, as
- * `recommender/fit_standalone.ts` carves it.
+ * `recommender/models/fit_standalone.ts` carves it.
  */
 export function fittedRatings(
   train: Ratings,

@@ -27,7 +27,7 @@ import { z } from "zod";
 import { writeTextAtomic } from "../lib/atomic.ts";
 import { formatCount } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
-import { selectRows } from "../recommender/ratings.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
 import type { Split } from "../recommender/splits/fold.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { temporalSplit } from "../recommender/splits/temporal_split.ts";

@@ -29,7 +29,7 @@ import { openRunStore, recordRun, redactUri } from "../tracking/mod.ts";
 import { METRIC_KEYS, REPORT_DATA_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
 import { modelConfig, type TrainParams } from "./train.ts";
 import { servingBundleArtifact } from "./serving_bundle.ts";
-import { modelConfigSchema, type ModelName } from "../recommender/model_registry.ts";
+import { modelConfigSchema, type ModelName } from "../recommender/models/model_registry.ts";
 import { type TrackingParams, trackingParams } from "./tracking_params.ts";
 import {
   atRoot,

@@ -2,7 +2,7 @@
  * Train stage: `data/interim/split` -> `data/models/<model>/` for every model
  * in `train.models`, one model per fold (fold 1 at the top, the others under
  * `folds/<i>/`). Each folder holds `manifest.json` + `model.bin`
- * (`recommender/model.ts`) + `timings.json` ({@linkcode ModelTimings}: how
+ * (`recommender/core/model.ts`) + `timings.json` ({@linkcode ModelTimings}: how
  * long the fit and each epoch took, kept out of the output's content hash,
  * see `dag/hash.ts`); the manifest holds no clock reading, so the same model
  * is the same bytes on every run. Its `extra` records, for iterative models,
@@ -23,20 +23,20 @@ import { formatSeconds } from "../dag/progress.ts";
 import type { Progress } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import type { EpochRecord, FitProgress, ModelArtifact } from "../recommender/model.ts";
+import type { EpochRecord, FitProgress, ModelArtifact } from "../recommender/core/model.ts";
 import {
   createModel,
   modelConfigSchema,
   type ModelName,
   modelNames,
   modelNameSchema,
-} from "../recommender/model_registry.ts";
-import type { Ratings } from "../recommender/ratings.ts";
-import { validateModel, type ValidationReport } from "../recommender/validation.ts";
+} from "../recommender/models/model_registry.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
+import { validateModel, type ValidationReport } from "../recommender/evaluation/validation.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
-import { bestEpoch, fitStandalone } from "../recommender/fit_standalone.ts";
-import { acceptsContent, type MovieContent, movieContent } from "../recommender/movie_content.ts";
+import { bestEpoch, fitStandalone } from "../recommender/models/fit_standalone.ts";
+import { acceptsContent, type MovieContent, movieContent } from "../recommender/core/movie_content.ts";
 import { pathExists } from "../lib/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 import {

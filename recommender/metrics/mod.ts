@@ -3,7 +3,7 @@
  * `label`. Pointwise metrics take paired `actual` / `predicted` columns;
  * ranking metrics take one user's ranked list and that user's relevant set
  * (test ratings at or above a threshold) and are averaged over users by
- * `recommender/evaluation.ts`.
+ * `recommender/evaluation/evaluation.ts`.
  *
  * @module
  */

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Prng } from "../prng.ts";
-import { type Ratings, ratingsFromColumns } from "../ratings.ts";
+import { Prng } from "../core/prng.ts";
+import { type Ratings, ratingsFromColumns } from "../core/ratings.ts";
 
 /** Builds `users` users with varied counts; timestamps fall on a coarse grid so they tie. */
 export function _testRatings(users = 60, seed = 3): Ratings {

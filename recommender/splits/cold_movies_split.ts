@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Prng } from "../prng.ts";
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { Prng } from "../core/prng.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { _checkFraction, _checkSeed } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
 
@@ -28,7 +28,7 @@ export interface ColdMoviesSplitOptions {
  * @example
  * ```ts
  * import { coldMoviesSplit } from "./cold_movies_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({ userId: [1, 2, 1, 2, 3], movieId: [1, 1, 2, 2, 3], rating: [1, 2, 3, 4, 5] });
  * const fold = coldMoviesSplit(r, { testFraction: 0.34, seed: 1 }).folds[0]!;
  * if (fold.coldMovies.length !== 1 || fold.coldTestRows !== fold.test.length) throw new Error();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { coldMoviesSplit } from "./cold_movies_split.ts";
-import { ratingsFromColumns } from "../ratings.ts";
+import { ratingsFromColumns } from "../core/ratings.ts";
 
 const ratings = ratingsFromColumns({
   userId: Array.from({ length: 200 }, (_, e) => 1 + (e % 17)),

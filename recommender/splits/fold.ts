@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Ratings } from "../ratings.ts";
+import type { Ratings } from "../core/ratings.ts";
 
 /** The split kinds the split stage offers. */
 export type SplitKind =
@@ -44,7 +44,7 @@ export interface Split {
  * @example
  * ```ts
  * import { makeFold } from "./fold.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({ userId: [1, 1, 2], movieId: [10, 20, 10], rating: [4, 3, 5] });
  * const fold = makeFold(r, Int32Array.of(0), Int32Array.of(2, 1));
  * if (fold.coldUsers.join() !== "2" || fold.coldMovies.join() !== "20" || fold.coldTestRows !== 2) {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Prng } from "../prng.ts";
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { Prng } from "../core/prng.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { _checkSeed } from "./_check.ts";
 import { makeFold, type Split, type SplitFold } from "./fold.ts";
 
@@ -24,7 +24,7 @@ export interface KFoldSplitOptions {
  * @example
  * ```ts
  * import { kFoldSplit } from "./kfold_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({ userId: [1, 1, 1, 2, 2], movieId: [1, 2, 3, 1, 2], rating: [1, 2, 3, 4, 5] });
  * const { folds } = kFoldSplit(r, { folds: 2, seed: 1 });
  * if (folds[0]!.test.length + folds[1]!.test.length !== 5) throw new Error("not a partition");

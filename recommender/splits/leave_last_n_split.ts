@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Prng } from "../prng.ts";
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { Prng } from "../core/prng.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { _checkSeed } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
 
@@ -28,7 +28,7 @@ export interface LeaveLastNSplitOptions {
  * @example
  * ```ts
  * import { leaveLastNSplit } from "./leave_last_n_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({
  *   userId: [1, 1, 1, 2], movieId: [1, 2, 3, 1], rating: [1, 2, 3, 4], timestamp: [30, 10, 20, 5],
  * });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { makeFold, type Split, type SplitFold } from "./fold.ts";
 
 /** One given train/test pair. */
@@ -21,7 +21,7 @@ export interface RatingsPair {
  * @example
  * ```ts
  * import { predefinedSplit } from "./predefined_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const train = ratingsFromColumns({ userId: [1, 2], movieId: [1, 1], rating: [3, 4] });
  * const test = ratingsFromColumns({ userId: [3], movieId: [1], rating: [5] });
  * const split = predefinedSplit([{ train, test }]);

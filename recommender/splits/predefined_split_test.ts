@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { predefinedSplit } from "./predefined_split.ts";
-import { ratingsFromColumns } from "../ratings.ts";
+import { ratingsFromColumns } from "../core/ratings.ts";
 
 const train1 = ratingsFromColumns({ userId: [1, 1, 2], movieId: [10, 20, 10], rating: [4, 3, 5] });
 const test1 = ratingsFromColumns({ userId: [2, 3], movieId: [20, 30], rating: [2, 1] });

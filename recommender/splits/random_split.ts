@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Prng } from "../prng.ts";
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { Prng } from "../core/prng.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { _checkFraction, _checkSeed, _testCount } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
 
@@ -24,7 +24,7 @@ export interface RandomSplitOptions {
  * @example
  * ```ts
  * import { randomSplit } from "./random_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({ userId: [1, 1, 1, 2, 2], movieId: [1, 2, 3, 1, 2], rating: [1, 2, 3, 4, 5] });
  * const { folds } = randomSplit(r, { testFraction: 0.4, seed: 7 });
  * if (folds[0]!.test.length !== 2 || folds[0]!.train.length !== 3) throw new Error("wrong sizes");

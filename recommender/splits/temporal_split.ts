@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Ratings, ratingsLength } from "../ratings.ts";
+import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { _checkFraction, _testCount } from "./_check.ts";
 import { makeFold, type Split } from "./fold.ts";
 
@@ -30,7 +30,7 @@ export type TemporalSplitOptions =
  * @example
  * ```ts
  * import { temporalSplit } from "./temporal_split.ts";
- * import { ratingsFromColumns } from "../ratings.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
  * const r = ratingsFromColumns({
  *   userId: [1, 1, 2, 2], movieId: [1, 2, 1, 2], rating: [1, 2, 3, 4], timestamp: [40, 10, 30, 20],
  * });

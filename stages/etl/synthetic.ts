@@ -27,7 +27,7 @@
  */
 import pl from "nodejs-polars";
 import { z } from "zod";
-import { Prng } from "../../recommender/prng.ts";
+import { Prng } from "../../recommender/core/prng.ts";
 
 /** Size and shape of the synthetic data set. */
 export const syntheticSchema = z.object({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { _loadMovieLensSmall } from "../../recommender/_test_data.ts";
-import { Prng } from "../../recommender/prng.ts";
+import { _loadMovieLensSmall } from "../../recommender/core/_test_data.ts";
+import { Prng } from "../../recommender/core/prng.ts";
 import { generateSynthetic } from "./synthetic.ts";
 import {
   _countsById,

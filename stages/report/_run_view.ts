@@ -15,7 +15,7 @@ import {
 } from "../run_keys.ts";
 import { METRIC_DEFS } from "./_metric_defs.ts";
 import { safeUrl } from "./_html.ts";
-import { modelConfigSchema, modelNames } from "../../recommender/model_registry.ts";
+import { modelConfigSchema, modelNames } from "../../recommender/models/model_registry.ts";
 
 /** What the report shows as the model of a run that trained none (a failed pipeline). */
 export const NO_MODEL = "—";

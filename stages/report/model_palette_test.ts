@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { modelColor, modelColors } from "./model_palette.ts";
-import { modelNames } from "../../recommender/model_registry.ts";
+import { modelNames } from "../../recommender/models/model_registry.ts";
 
 Deno.test("modelColor() gives every model of the registry its own colour", () => {
   const colors = modelNames.map(modelColor);

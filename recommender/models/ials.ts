@@ -1,0 +1,503 @@
+/**
+ * `ials`: implicit-feedback ALS (Hu, Koren and Volinsky 2008). Every
+ * (user, movie) pair is a target: 1 for a positive, 0 otherwise, weighted by
+ * a confidence `c = 1 + alpha * w` on positives (`w` = 1 with `confidence:
+ * "binary"`, the rating with `"rating"`) and 1 elsewhere. The loss
+ *
+ *   sum_ui c_ui (p_ui - x_u . y_i)^2 + sum_u lambda_u |x_u|^2 + sum_i lambda_i |y_i|^2
+ *
+ * uses the frequency-scaled regularization of Rendle et al. 2021
+ * ("Revisiting the Performance of iALS on Item Recommendation Benchmarks"):
+ * `lambda_u = regularization * (sum_i c_ui)^exponent`, the row's total
+ * confidence (`nItems + alpha * sum w`), which is their `(|I_u| + alpha0 |I|)^nu`
+ * in Hu's units. Each half-step solves every row against the fixed other
+ * side with the Gramian trick, `A_u = Y^T Y + Y^T (C_u - I) Y + lambda_u I`,
+ * so a row costs O(k^2 + n_u k) per conjugate-gradient step (`solver: "cg"`,
+ * warm-started, `cgSteps` steps) or an exact Cholesky solve (`"cholesky"`).
+ * The loss is recorded per iteration in `history` (it decreases: every CG
+ * step from the warm start lowers each row's quadratic).
+ *
+ * A user given by ratings is folded in with one exact solve of their `A_u`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { EpochRecord, FitOptions, ModelArtifact, ScoredMovie } from "../core/model.ts";
+import type {
+  ExplainItemOptions,
+  ItemContribution,
+  ItemExplanation,
+} from "../core/ranking_recommender.ts";
+import { _parseConfig } from "../core/_config.ts";
+import {
+  type _NamedArray,
+  _positiveThresholdField,
+  type _RankingData,
+  _RankingModel,
+  type _RowPositives,
+  _topByAbs,
+} from "./_ranking_model.ts";
+import { _ArtifactReader } from "../core/_artifact.ts";
+import { type CsrMatrix, transposeCsr } from "../core/csr.ts";
+import { Prng } from "../core/prng.ts";
+import { _RankingFactors } from "./_ranking_factors.ts";
+import { _choleskyInPlace, _choleskySolveInPlace } from "../kernels/_cholesky.ts";
+import { _IalsKernel } from "../kernels/_wasm_ials.ts";
+
+/**
+ * Config of {@linkcode IALS}. 64 factors and 15 iterations are the issue's
+ * budget; alpha, confidence, regularization and positiveThreshold were chosen
+ * by NDCG@10 on a validation split of the training ratings
+ * (`bench/ranking_tune.ts` and a grid around its best, `reports/bench/ranking_tune.md`).
+ */
+export const ialsConfigSchema = z.object({
+  /** Number of latent factors. */
+  factors: z.number().int().positive().max(1024).default(64).meta({
+    tune: { values: [32, 64, 128] },
+  }),
+  /** Alternating sweeps (movies then users). */
+  iterations: z.number().int().positive().max(1000).default(15),
+  /** Confidence slope: a positive weighs `1 + alpha * w`. */
+  alpha: z.number().nonnegative().max(1e5).default(0.5).meta({
+    tune: { min: 0.1, max: 50, log: true },
+  }),
+  /** `w` of a positive: 1 (`binary`) or its rating (`rating`). */
+  confidence: z.enum(["binary", "rating"]).default("rating").meta({
+    tune: { values: ["binary", "rating"] },
+  }),
+  /** Regularization per unit of a row's total confidence (see the module doc). */
+  regularization: z.number().nonnegative().max(1e4).default(0.01).meta({
+    tune: { min: 1e-3, max: 0.1, log: true },
+  }),
+  /** Exponent nu of the frequency scaling (0: the same lambda for every row). */
+  regularizationExponent: z.number().min(0).max(2).default(1).meta({
+    tune: { min: 0, max: 1 },
+  }),
+  /** Ratings at or above this count as positives (validation: 3). */
+  positiveThreshold: _positiveThresholdField.default(3),
+  /** Row solver: warm-started conjugate gradient or exact Cholesky. */
+  solver: z.enum(["cg", "cholesky"]).default("cg"),
+  /** Conjugate-gradient steps per row and half-step. */
+  cgSteps: z.number().int().positive().max(100).default(3),
+  /** CG products in the WebAssembly SIMD kernel (`wasm`, JS when unsupported) or JS. */
+  kernel: z.enum(["wasm", "js"]).default("wasm"),
+  /** Standard deviation of the initial factors, divided by sqrt(factors). */
+  initStd: z.number().nonnegative().max(10).default(0.1),
+  /** Seed of the initialization. */
+  seed: z.number().int().default(42),
+}).strict();
+
+/** Parsed config of {@linkcode IALS}. */
+export type IalsConfig = z.output<typeof ialsConfigSchema>;
+
+/**
+ * The `ials` model (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { IALS } from "./ials.ts";
+ * import { ratingsFromColumns } from "../core/ratings.ts";
+ * const m = new IALS({ factors: 4, iterations: 10, regularization: 0.01 });
+ * m.fit(ratingsFromColumns({
+ *   userId: [1, 1, 2, 2, 3, 3, 4], movieId: [10, 20, 10, 20, 30, 40, 30],
+ *   rating: [5, 5, 4, 4, 5, 5, 4],
+ * }));
+ * const r = m.recommendForRatings({ movieIds: [10], ratings: [5] }, 1);
+ * if (r.items[0]!.movieId !== 20) throw new Error("a fan of 10 should get 20");
+ * ```
+ */
+export class IALS extends _RankingModel<IalsConfig> {
+  readonly name = "ials";
+  #userFactors: Float32Array = new Float32Array(0);
+  #itemFactors: Float32Array = new Float32Array(0);
+  /** `Y^T Y` of the final item factors (fold-in). */
+  #gram: Float64Array = new Float64Array(0);
+  #factors: _RankingFactors | null = null;
+
+  constructor(config: z.input<typeof ialsConfigSchema> = {}) {
+    super(_parseConfig(ialsConfigSchema, config, "ials"));
+  }
+
+  /** The confidence `c - 1 = alpha * w` of each positive entry of a CSR. */
+  #extra(values: Float32Array): Float32Array {
+    const { alpha, confidence } = this.config;
+    return Float32Array.from(values, (r) => alpha * (confidence === "binary" ? 1 : r));
+  }
+
+  /** `lambda_row` of every row of a CSR of confidences minus one. */
+  #lambdas(m: CsrMatrix, extra: Float32Array): Float64Array {
+    const { regularization: reg, regularizationExponent: nu } = this.config;
+    const out = new Float64Array(m.nRows);
+    for (let r = 0; r < m.nRows; r++) {
+      let s = m.nCols;
+      for (let p = m.indptr[r]!; p < m.indptr[r + 1]!; p++) s += extra[p]!;
+      out[r] = reg * (nu === 0 ? 1 : Math.pow(s, nu));
+    }
+    return out;
+  }
+
+  protected _fitModel(data: _RankingData, options: FitOptions): void {
+    const c = this.config;
+    const k = c.factors, nU = data.nUsers, nI = data.nItems;
+    const byUser = data.pos;
+    const byItem = transposeCsr(byUser);
+    const extraU = this.#extra(byUser.values), extraI = this.#extra(byItem.values);
+    const lamU = this.#lambdas(byUser, extraU), lamI = this.#lambdas(byItem, extraI);
+    const X = new Float32Array(nU * k), Y = new Float32Array(nI * k);
+    const rng = new Prng(c.seed);
+    const std = c.initStd / Math.sqrt(k);
+    for (let j = 0; j < X.length; j++) X[j] = rng.gaussian() * std;
+    for (let j = 0; j < Y.length; j++) Y[j] = rng.gaussian() * std;
+    const ws = _workspace(k);
+    const history: EpochRecord[] = [];
+    const G = new Float64Array(k * k);
+    const kernel = c.kernel === "wasm" && c.solver === "cg"
+      ? _IalsKernel.create(k, Math.max(nU, nI), [
+        { indices: byItem.indices, extra: extraI },
+        { indices: byUser.indices, extra: extraU },
+      ])
+      : null;
+    for (let it = 0; it < c.iterations; it++) {
+      const te = performance.now();
+      _gram(X, nU, k, G);
+      kernel?.load(X, nU, G);
+      _solveSide(byItem, extraI, lamI, { X: Y, Y: X, G, k, ws, config: c, kernel, side: 0 });
+      _gram(Y, nI, k, G);
+      kernel?.load(Y, nI, G);
+      _solveSide(byUser, extraU, lamU, { X, Y, G, k, ws, config: c, kernel, side: 1 });
+      const loss = _loss({ byUser, extraU, lamU, lamI, X, Y, G, k });
+      history.push({
+        epoch: it + 1,
+        trainLoss: loss / Math.max(1, byUser.indices.length),
+        seconds: (performance.now() - te) / 1000,
+      });
+      options.onProgress?.({
+        model: this.name,
+        epoch: it + 1,
+        epochs: c.iterations,
+        message: `iteration ${it + 1}/${c.iterations}: loss ${
+          history.at(-1)!.trainLoss.toFixed(5)
+        }`,
+      });
+    }
+    this.history = history;
+    this._extra = { kernel: kernel ? "wasm" : "js" };
+    this.#userFactors = X;
+    this.#itemFactors = Y;
+    this.#gram = G;
+    this.#factors = null;
+  }
+
+  /** The factors as the shared scorer ranks with them (built once per fit or load). */
+  get #scorer(): _RankingFactors {
+    return this.#factors ??= new _RankingFactors({
+      users: this._users,
+      items: this._items,
+      k: this.config.factors,
+      userFactors: this.#userFactors,
+      itemFactors: this.#itemFactors,
+      regularization: this.config.regularization,
+    });
+  }
+
+  protected _scoreUser(u: number, out: Float32Array): void {
+    const k = this.config.factors;
+    this.#scorer.scores(this.#userFactors, u * k, out);
+  }
+
+  /** The exact normal equations `A_u` (Cholesky factor) and solution of a row of positives. */
+  #foldIn(row: _RowPositives): { L: Float64Array; x: Float64Array } {
+    const k = this.config.factors, Y = this.#itemFactors;
+    const extra = this.#extra(row.ratings);
+    const { regularization: reg, regularizationExponent: nu } = this.config;
+    let total = this._data.nItems;
+    for (const e of extra) total += e;
+    const lambda = reg * (nu === 0 ? 1 : Math.pow(total, nu));
+    const A = Float64Array.from(this.#gram);
+    const b = new Float64Array(k);
+    for (let x = 0; x < row.items.length; x++) {
+      const o = row.items[x]! * k, e = extra[x]!;
+      for (let a = 0; a < k; a++) {
+        const ya = Y[o + a]!;
+        b[a]! += (1 + e) * ya;
+        const ea = e * ya, ra = a * k;
+        for (let q = 0; q <= a; q++) A[ra + q]! += ea * Y[o + q]!;
+      }
+    }
+    for (let a = 0; a < k; a++) A[a * k + a]! += lambda;
+    _choleskyInPlace(A, k);
+    _choleskySolveInPlace(A, b, k);
+    return { L: A, x: b };
+  }
+
+  protected _scorePositives(row: _RowPositives, out: Float32Array): void {
+    const { x } = this.#foldIn(row);
+    this.#scorer.scores(Float32Array.from(x), 0, out);
+  }
+
+  /** The most similar movies by the cosine of item factors. */
+  similar(movieId: number, k: number): ScoredMovie[] | null {
+    return this.#scorer.similar(movieId, k);
+  }
+
+  /**
+   * The rated movies behind a training user's score of a movie (Hu, Koren
+   * and Volinsky 2008, section 5): the folded-in factors are
+   * `x = W sum_j c_j y_j` with `W = A_u^-1`, so the score splits into one
+   * weight per positive, `(y_i^T W y_j) c_j`; they sum to the fold-in's score,
+   * close to the trained one. Null for an unknown user or movie.
+   */
+  explain(
+    userId: number,
+    movieId: number,
+    options: ExplainItemOptions = {},
+  ): ItemExplanation | null {
+    const u = this._users.indexOf(userId), i = this._items.indexOf(movieId);
+    if (u < 0 || i < 0) return null;
+    const row = this._userPositives(u);
+    const k = this.config.factors, Y = this.#itemFactors;
+    const { L } = this.#foldIn(row);
+    const z = new Float64Array(k);
+    for (let f = 0; f < k; f++) z[f] = Y[i * k + f]!;
+    _choleskySolveInPlace(L, z, k);
+    const extra = this.#extra(row.ratings);
+    const w = new Float64Array(row.items.length);
+    let score = 0;
+    for (let x = 0; x < row.items.length; x++) {
+      const o = row.items[x]! * k;
+      let s = 0;
+      for (let f = 0; f < k; f++) s += z[f]! * Y[o + f]!;
+      w[x] = s * (1 + extra[x]!);
+      score += w[x]!;
+    }
+    const contributions: ItemContribution[] = Array.from(_topByAbs(w, options.k ?? 5), (x) => ({
+      movieId: this._items.idAt(row.items[x]!),
+      rating: row.ratings[x]!,
+      weight: w[x]!,
+    }));
+    return { userId, movieId, score, contributions };
+  }
+
+  protected _modelArrays(): _NamedArray[] {
+    const k = this.config.factors;
+    return [
+      { name: "userFactors", array: this.#userFactors, shape: [this._data.nUsers, k] },
+      { name: "itemFactors", array: this.#itemFactors, shape: [this._data.nItems, k] },
+    ];
+  }
+
+  protected _restoreModel(r: _ArtifactReader, data: _RankingData): void {
+    const k = this.config.factors;
+    this.#userFactors = r.float32("userFactors", data.nUsers * k);
+    this.#itemFactors = r.float32("itemFactors", data.nItems * k);
+    this.#gram = new Float64Array(k * k);
+    _gram(this.#itemFactors, data.nItems, k, this.#gram);
+    this.#factors = null;
+  }
+
+  /** Loads a saved `ials` model, validating the file. */
+  static load(artifact: ModelArtifact): IALS {
+    const r = new _ArtifactReader(artifact, "ials");
+    return new IALS(r.manifest.config as z.input<typeof ialsConfigSchema>)._restore(r);
+  }
+}
+
+interface _Workspace {
+  readonly x: Float64Array;
+  readonly r: Float64Array;
+  readonly p: Float64Array;
+  readonly ap: Float64Array;
+  readonly A: Float64Array;
+}
+
+function _workspace(k: number): _Workspace {
+  return {
+    x: new Float64Array(k),
+    r: new Float64Array(k),
+    p: new Float64Array(k),
+    ap: new Float64Array(k),
+    A: new Float64Array(k * k),
+  };
+}
+
+/** `G = M^T M` (full symmetric) of an `n x k` row-major factor matrix. */
+export function _gram(M: Float32Array, n: number, k: number, G: Float64Array): void {
+  G.fill(0);
+  for (let i = 0; i < n; i++) {
+    const o = i * k;
+    for (let a = 0; a < k; a++) {
+      const ma = M[o + a]!;
+      if (ma === 0) continue;
+      const ra = a * k;
+      for (let b = a; b < k; b++) G[ra + b]! += ma * M[o + b]!;
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a]!;
+}
+
+/** `out = (G + lambda I) v + sum_j e_j (y_j . v) y_j` over one row's positives. */
+function _applyA(
+  v: Float64Array,
+  out: Float64Array,
+  s: { G: Float64Array; lambda: number; Y: Float32Array; k: number },
+  row: { indices: Int32Array; extra: Float32Array; start: number; end: number },
+): void {
+  const { G, lambda, Y, k } = s;
+  for (let a = 0; a < k; a++) {
+    const ra = a * k;
+    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    let b = 0;
+    for (; b + 4 <= k; b += 4) {
+      t0 += G[ra + b]! * v[b]!;
+      t1 += G[ra + b + 1]! * v[b + 1]!;
+      t2 += G[ra + b + 2]! * v[b + 2]!;
+      t3 += G[ra + b + 3]! * v[b + 3]!;
+    }
+    for (; b < k; b++) t0 += G[ra + b]! * v[b]!;
+    out[a] = t0 + t1 + t2 + t3 + lambda * v[a]!;
+  }
+  const { indices, extra } = row;
+  for (let p = row.start; p < row.end; p++) {
+    const o = indices[p]! * k;
+    let d = 0;
+    for (let f = 0; f < k; f++) d += Y[o + f]! * v[f]!;
+    d *= extra[p]!;
+    for (let f = 0; f < k; f++) out[f]! += d * Y[o + f]!;
+  }
+}
+
+/** Solves every row of one side against the fixed other side (see the module doc). */
+function _solveSide(
+  M: CsrMatrix,
+  extra: Float32Array,
+  lambdas: Float64Array,
+  s: {
+    X: Float32Array;
+    Y: Float32Array;
+    G: Float64Array;
+    k: number;
+    ws: _Workspace;
+    config: IalsConfig;
+    kernel: _IalsKernel | null;
+    side: 0 | 1;
+  },
+): void {
+  const { X, Y, G, k, ws, config, kernel, side } = s;
+  const { x, r, p, ap, A } = ws;
+  const { indptr, indices } = M;
+  for (let row = 0; row < M.nRows; row++) {
+    const start = indptr[row]!, end = indptr[row + 1]!;
+    const xo = row * k;
+    if (start === end) {
+      // no positive: the target row is all zeros, and so is the solution
+      X.fill(0, xo, xo + k);
+      continue;
+    }
+    const lambda = lambdas[row]!;
+    if (config.solver === "cholesky") {
+      A.set(G);
+      r.fill(0);
+      for (let q = start; q < end; q++) {
+        const o = indices[q]! * k, e = extra[q]!;
+        for (let a = 0; a < k; a++) {
+          const ya = Y[o + a]!;
+          r[a]! += (1 + e) * ya;
+          const ea = e * ya, ra = a * k;
+          for (let b = 0; b <= a; b++) A[ra + b]! += ea * Y[o + b]!;
+        }
+      }
+      for (let a = 0; a < k; a++) A[a * k + a]! += lambda;
+      _choleskyInPlace(A, k);
+      _choleskySolveInPlace(A, r, k);
+      for (let f = 0; f < k; f++) X[xo + f] = r[f]!;
+      continue;
+    }
+    const sys = { G, lambda, Y, k };
+    const rowRef = { indices, extra, start, end };
+    const apply = (v: Float64Array, out: Float64Array) => {
+      if (kernel) {
+        kernel.v.set(v);
+        kernel.apply(side, start, end, lambda);
+        for (let f = 0; f < k; f++) out[f] = kernel.out[f]!;
+      } else _applyA(v, out, sys, rowRef);
+    };
+    for (let f = 0; f < k; f++) x[f] = X[xo + f]!;
+    // r = b - A x, b = sum_j (1 + e_j) y_j
+    apply(x, ap);
+    if (kernel) {
+      kernel.rowsum(side, start, end);
+      for (let f = 0; f < k; f++) r[f] = kernel.out[f]! - ap[f]!;
+    } else {
+      for (let f = 0; f < k; f++) r[f] = -ap[f]!;
+      for (let q = start; q < end; q++) {
+        const o = indices[q]! * k, c = 1 + extra[q]!;
+        for (let f = 0; f < k; f++) r[f]! += c * Y[o + f]!;
+      }
+    }
+    let rs = 0;
+    for (let f = 0; f < k; f++) {
+      p[f] = r[f]!;
+      rs += r[f]! * r[f]!;
+    }
+    for (let step = 0; step < config.cgSteps && rs > 1e-20; step++) {
+      apply(p, ap);
+      let pap = 0;
+      for (let f = 0; f < k; f++) pap += p[f]! * ap[f]!;
+      if (!(pap > 0)) break;
+      const a = rs / pap;
+      let rsNew = 0;
+      for (let f = 0; f < k; f++) {
+        x[f]! += a * p[f]!;
+        r[f]! -= a * ap[f]!;
+        rsNew += r[f]! * r[f]!;
+      }
+      const beta = rsNew / rs;
+      for (let f = 0; f < k; f++) p[f] = r[f]! + beta * p[f]!;
+      rs = rsNew;
+    }
+    for (let f = 0; f < k; f++) X[xo + f] = x[f]!;
+  }
+}
+
+/** The full objective, with `G = Y^T Y` for the sum over all pairs. */
+function _loss(s: {
+  byUser: CsrMatrix;
+  extraU: Float32Array;
+  lamU: Float64Array;
+  lamI: Float64Array;
+  X: Float32Array;
+  Y: Float32Array;
+  G: Float64Array;
+  k: number;
+}): number {
+  const { byUser, extraU, lamU, lamI, X, Y, G, k } = s;
+  let loss = 0;
+  for (let u = 0; u < byUser.nRows; u++) {
+    const o = u * k;
+    // x^T G x + lambda |x|^2
+    let q = 0, n2 = 0;
+    for (let a = 0; a < k; a++) {
+      const xa = X[o + a]!;
+      n2 += xa * xa;
+      let t = 0;
+      const ra = a * k;
+      for (let b = 0; b < k; b++) t += G[ra + b]! * X[o + b]!;
+      q += xa * t;
+    }
+    loss += q + lamU[u]! * n2;
+    for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
+      const yo = byUser.indices[p]! * k;
+      let d = 0;
+      for (let f = 0; f < k; f++) d += X[o + f]! * Y[yo + f]!;
+      const c = 1 + extraU[p]!;
+      loss += c * (1 - d) * (1 - d) - d * d;
+    }
+  }
+  const nI = lamI.length;
+  for (let i = 0; i < nI; i++) {
+    let n2 = 0;
+    for (let f = i * k; f < (i + 1) * k; f++) n2 += Y[f]! * Y[f]!;
+    loss += lamI[i]! * n2;
+  }
+  return loss;
+}
