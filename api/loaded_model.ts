@@ -29,7 +29,10 @@ import { popularFallback } from "../recommender/scoring/fallback.ts";
 import { buildCsr, type CsrMatrix } from "../recommender/core/csr.ts";
 import { foldIn, type UserRatings } from "../recommender/scoring/fold_in.ts";
 import { explain, type Explanation } from "../recommender/scoring/explain.ts";
-import type { ItemExplanation, RankingRecommender } from "../recommender/core/ranking_recommender.ts";
+import type {
+  ItemExplanation,
+  RankingRecommender,
+} from "../recommender/core/ranking_recommender.ts";
 import type { Catalog } from "./catalog.ts";
 
 /** What a served model was chosen for: `/predict` (rating) or the ranked lists (ranking). */
@@ -177,6 +180,44 @@ function _seenTable(
   return buildCsr(rows.subarray(0, kept), cols.subarray(0, kept), values.subarray(0, kept), shape);
 }
 
+/**
+ * The seen table of `train` over a view's users and items, shared by every
+ * model loaded from the same ratings with the same vocabularies (the rating
+ * and the ranking champion of one pipeline usually are): at 25M ratings each
+ * table is 200 MB. Entries go with the ratings (a WeakMap).
+ */
+const _seenTables = new WeakMap<
+  Ratings,
+  Array<{ userIds: Int32Array; itemIds: Int32Array; table: CsrMatrix }>
+>();
+
+function _sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function _sharedSeenTable(
+  train: Ratings,
+  ids: { userIds: Int32Array; itemIds: Int32Array },
+  userRow: Int32Array | Map<number, number>,
+  itemRow: Int32Array | Map<number, number>,
+): CsrMatrix {
+  const tables = _seenTables.get(train) ?? [];
+  const hit = tables.find((t) =>
+    _sameIds(t.userIds, ids.userIds) && _sameIds(t.itemIds, ids.itemIds)
+  );
+  if (hit) return hit.table;
+  const table = _seenTable(train, userRow, itemRow, {
+    nRows: ids.userIds.length,
+    nCols: ids.itemIds.length,
+  });
+  tables.push({ ...ids, table });
+  _seenTables.set(train, tables);
+  return table;
+}
+
 /** The model's raw (unclipped) all-items scoring, which its own `recommend` ranks on. */
 interface _RawScores {
   rawItemIds(): Int32Array;
@@ -259,7 +300,12 @@ export class LoadedModel {
 
     // Seen items per user row, sorted by item row, with the ratings.
     if (this.view && inputs.train) {
-      const seen = _seenTable(inputs.train, this.#userRow, this.#itemRow, { nRows: nU, nCols: nI });
+      const seen = _sharedSeenTable(
+        inputs.train,
+        { userIds, itemIds },
+        this.#userRow,
+        this.#itemRow,
+      );
       this.#seenPtr = seen.indptr;
       this.#seenItems = seen.indices;
       this.#seenRatings = seen.values;

@@ -361,10 +361,15 @@ export async function readCatalog(path: string, model?: string): Promise<Catalog
   });
 }
 
-/** Reads the training ratings, or null when the file is absent. */
+/**
+ * Reads the training ratings, or null when the file is absent. Serving needs
+ * who rated what and how (seen movies, fold-in, explanations), never when:
+ * the timestamps are not read (at 25M ratings that is 200 MB less to hold).
+ */
 export async function readTrain(path: string): Promise<Ratings | null> {
   if (!(await pathExists(path))) return null;
-  return ratingsFromFrame(pl.readParquet(path), path);
+  const df = pl.readParquet(path, { columns: ["userId", "movieId", "rating"] });
+  return ratingsFromFrame(df, path);
 }
 
 /** The popular list: `movie_stats.parquet` when present, else computed from `train`. */

@@ -69,6 +69,9 @@ export async function readServingBundle(
   };
 }
 
+/** Hashes of the (read-only) served ratings: both champions check the same table. */
+const _hashes = new WeakMap<Ratings, string>();
+
 /**
  * Checks that a data folder's training ratings are the ones `model` was fit
  * on (its `trainDataHash`): equal hashes, or, for a model fitted without its
@@ -88,7 +91,8 @@ export function checkSeenMatchesModel(
 ): void {
   const want = model.trainDataHash;
   if (!want || !train) return;
-  const have = hashRatings(train);
+  let have = _hashes.get(train);
+  if (have === undefined) _hashes.set(train, have = hashRatings(train));
   if (have === want) return;
   const v = options.validation;
   if (v && v.trainRatings + v.holdoutRatings === train.rating.length) return;

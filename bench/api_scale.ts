@@ -13,6 +13,7 @@
  * seconds from spawn to the first `200` of `GET /ready`, and the process's
  * resident memory (VmRSS and its peak VmHWM from `/proc`) after one request
  * to each endpoint. Writes `reports/bench/api_scale.md` and `.json`.
+ * `--keep` keeps the data folder; `--data-dir PATH` serves a kept one again.
  *
  * @module
  */
@@ -78,6 +79,7 @@ async function buildData(n: number): Promise<{ dir: string; users: number; movie
     log(`${name} fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   await writeChampions(dir, "biased-mf", "ials");
+  await Deno.writeTextFile(join(dir, "shape.json"), JSON.stringify({ users, movies, ratings: n }));
   return { dir, users, movies };
 }
 
@@ -157,13 +159,21 @@ async function serve(dir: string, workers: number): Promise<ServerRun> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { ratings: { type: "string", default: "25000000" }, keep: { type: "boolean" } },
+    options: {
+      ratings: { type: "string", default: "25000000" },
+      keep: { type: "boolean" },
+      "data-dir": { type: "string" },
+    },
   });
   const n = Number(values.ratings);
   if (!Number.isInteger(n) || n < 1000) {
     throw new Error(`--ratings must be an integer >= 1000, got "${values.ratings}"`);
   }
-  const { dir, users, movies } = await buildData(n);
+  // --data-dir: a folder kept by an earlier --keep run (same --ratings), not rebuilt.
+  const reuse = values["data-dir"];
+  const { dir, users, movies } = reuse
+    ? { dir: reuse, ...JSON.parse(await Deno.readTextFile(join(reuse, "shape.json"))) }
+    : await buildData(n);
   try {
     const runs: ServerRun[] = [];
     for (const workers of [1, 2]) {
@@ -209,7 +219,7 @@ if (import.meta.main) {
     await writeTextAtomic(join(OUT_DIR, `${name}.md`), md);
     log(`wrote reports/bench/${name}.md`);
   } finally {
-    if (!values.keep) await Deno.remove(dir, { recursive: true });
+    if (!values.keep && !reuse) await Deno.remove(dir, { recursive: true });
     else log(`data folder kept: ${dir}`);
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { type Ratings, ratingsFromColumns } from "../recommender/core/ratings.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
 
 const REQUIRED = ["userId", "movieId", "rating"] as const;
 
@@ -31,13 +31,26 @@ export function ratingsFromFrame(df: pl.DataFrame, what = "ratings"): Ratings {
       } (found: ${df.columns.join(", ")}); re-run the etl stage`,
     );
   }
-  const col = (name: string, dtype: pl.DataType) => df.getColumn(name).cast(dtype).toTypedArray();
-  return ratingsFromColumns({
-    userId: col("userId", pl.Int32),
-    movieId: col("movieId", pl.Int32),
-    rating: col("rating", pl.Float32),
-    ...(df.columns.includes("timestamp") ? { timestamp: col("timestamp", pl.Float64) } : {}),
-  });
+  // One copy per column: Polars' buffer into a fresh typed array of the column's type (a cast
+  // only when the stored type differs). The arrays are new and unshared, so they are the table.
+  const col = <T extends Int32Array | Float32Array | Float64Array>(
+    name: string,
+    dtype: pl.DataType,
+    Ctor: { new (n: number): T; from(a: ArrayLike<number>): T },
+  ): T => {
+    const series = df.getColumn(name);
+    const typed = (series.dtype.equals(dtype) ? series : series.cast(dtype)).toTypedArray();
+    return typed instanceof Ctor ? typed : Ctor.from(typed as ArrayLike<number>);
+  };
+  const userId = col("userId", pl.Int32, Int32Array);
+  return {
+    userId,
+    movieId: col("movieId", pl.Int32, Int32Array),
+    rating: col("rating", pl.Float32, Float32Array),
+    timestamp: df.columns.includes("timestamp")
+      ? col("timestamp", pl.Float64, Float64Array)
+      : new Float64Array(userId.length),
+  };
 }
 
 /** The frame of a {@linkcode Ratings} table, with the `data/processed` column types. */

@@ -56,6 +56,14 @@ export function buildCsr(
     indptr[r + 1]!++;
   }
   for (let r = 0; r < nRows; r++) indptr[r + 1]! += indptr[r]!;
+  // Entries already in (row, column) order (ratings files usually are) are the CSR as they
+  // stand: one sequential check and two copies instead of two random-access scatters.
+  let ordered = true;
+  for (let e = 1; e < nnz && ordered; e++) {
+    const dr = rows[e]! - rows[e - 1]!;
+    ordered = dr > 0 || (dr === 0 && cols[e]! >= cols[e - 1]!);
+  }
+  if (ordered) return { nRows, nCols, indptr, indices: cols.slice(), values: values.slice() };
   // Counting sort by column first, then a stable scatter by row keeps columns ascending.
   const colCount = new Int32Array(nCols + 1);
   for (let e = 0; e < nnz; e++) colCount[cols[e]! + 1]!++;

@@ -137,29 +137,31 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     const t = this.config.positiveThreshold;
     const nU = seen.nRows;
     const indptr = new Int32Array(nU + 1);
-    const idx: number[] = [];
-    const val: number[] = [];
+    // Typed buffers as large as the seen CSR, trimmed at the end (no per-entry array growth).
+    const idx = new Int32Array(seen.indices.length);
+    const val = new Float32Array(seen.indices.length);
+    let n = 0;
     for (let u = 0; u < nU; u++) {
       for (let p = seen.indptr[u]!; p < seen.indptr[u + 1]!; p++) {
         const i = seen.indices[p]!, r = seen.values[p]!;
         // duplicates of a (user, movie) pair are adjacent: keep one, with the highest rating
-        if (idx.length > indptr[u]! && idx[idx.length - 1] === i) {
-          if (r > val[val.length - 1]!) val[val.length - 1] = r;
+        if (n > indptr[u]! && idx[n - 1] === i) {
+          if (r > val[n - 1]!) val[n - 1] = r;
           continue;
         }
         if (r >= t) {
-          idx.push(i);
-          val.push(r);
+          idx[n] = i;
+          val[n++] = r;
         }
       }
-      indptr[u + 1] = idx.length;
+      indptr[u + 1] = n;
     }
     this.#pos = {
       nRows: nU,
       nCols: seen.nCols,
       indptr,
-      indices: Int32Array.from(idx),
-      values: Float32Array.from(val),
+      indices: idx.slice(0, n),
+      values: val.slice(0, n),
     };
     this.#counts = new Int32Array(seen.nCols);
     for (let x = 0; x < seen.indices.length; x++) this.#counts[seen.indices[x]!]!++;
