@@ -4,8 +4,8 @@
  * under 10 s and hold under 2 GiB).
  *
  * Builds a pipeline-shaped data folder in a temp dir from the synthetic
- * generator (`--ratings N`, default 25M, with ml-25m's 154 ratings per user
- * and the bench's catalog growth), trains cheap but full-sized champions
+ * generator (`--ratings N`, default 25M, shaped by `bench/_synthetic_size.ts`
+ * like the other benches), trains cheap but full-sized champions
  * (`biased-mf` with 100 factors and 2 epochs as rating champion, `ials` with
  * 64 factors and 1 iteration as ranking champion: serving cost depends on the
  * shapes, not on how well they fit), then starts the real server
@@ -27,11 +27,11 @@ import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { createModel } from "../recommender/models/model_registry.ts";
 import { writeChampions, writeModelDir } from "../api/_test_fixture.ts";
 import { writeTextAtomic } from "../lib/atomic.ts";
+import { syntheticSize } from "./_synthetic_size.ts";
 
 const MAIN = fileURLToPath(new URL("../api/main.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
 const OUT_DIR = fileURLToPath(new URL("../reports/bench/", import.meta.url));
-const RATINGS_PER_USER = 154;
 
 interface ServerRun {
   workers: number;
@@ -45,17 +45,10 @@ function log(message: string): void {
 }
 
 async function buildData(n: number): Promise<{ dir: string; users: number; movies: number }> {
-  const users = Math.max(1, Math.round(n / RATINGS_PER_USER));
-  const movies = Math.round(3700 * (n / 1e6) ** 0.86);
+  const size = syntheticSize(n);
+  const { users, movies } = size;
   log(`generating ${n.toLocaleString("en-US")} ratings (${users} users, ${movies} movies)`);
-  const { ratings, movies: catalog } = generateSynthetic({
-    users,
-    movies,
-    ratingsPerUser: RATINGS_PER_USER,
-    factors: 8,
-    noise: 0.6,
-    seed: 42,
-  });
+  const { ratings, movies: catalog } = generateSynthetic(size);
   const dir = await Deno.makeTempDir({ prefix: "movierec_api_scale_" });
   for (const sub of ["processed", "features", "interim/split"]) {
     await Deno.mkdir(join(dir, sub), { recursive: true });

@@ -41,6 +41,7 @@ import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
 import { kernelThreads } from "../recommender/kernels/kernel_threads.ts";
 import { _loadMovieLensSmall } from "../recommender/core/_test_data.ts";
 import { fitPowerLaw, renderScalePage, type ScalePoint } from "./_scale_chart.ts";
+import { syntheticSize } from "./_synthetic_size.ts";
 
 /** Synthetic sizes by label: ratings, with ml-25m's ratings per user and a catalog that grows like MovieLens'. */
 const SIZES: Record<string, number> = {
@@ -49,7 +50,6 @@ const SIZES: Record<string, number> = {
   "10M": 1e7,
   "25M": 2.5e7,
 };
-const RATINGS_PER_USER = 154; // ml-25m: 25,000,095 ratings / 162,541 users
 const ALL_MODELS = ["baseline", "svd", "biased-mf", "als", "ials", "item-knn", "ease"];
 const BIG_MODELS = ["baseline", "svd", "biased-mf", "als", "ials"];
 const EVALUATED = ["biased-mf", "als"];
@@ -144,17 +144,10 @@ function timed<T>(
 }
 
 function syntheticRatings(n: number): { ratings: Ratings; seconds: number; movies: number } {
-  const users = Math.max(1, Math.round(n / RATINGS_PER_USER));
-  const movies = Math.round(3700 * (n / 1e6) ** 0.86); // ml-1m 3.7k ... ml-25m 59k movies
+  const size = syntheticSize(n);
+  const movies = size.movies;
   const t0 = performance.now();
-  const { ratings } = generateSynthetic({
-    users,
-    movies,
-    ratingsPerUser: RATINGS_PER_USER,
-    factors: 8,
-    noise: 0.6,
-    seed: 42,
-  });
+  const { ratings } = generateSynthetic(size);
   const seconds = (performance.now() - t0) / 1000;
   return {
     ratings: ratingsFromColumns({

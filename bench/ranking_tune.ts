@@ -21,7 +21,11 @@ import { createModel, modelConfigSchema } from "../recommender/models/model_regi
 import { selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
-import { sampleConfig, type SearchDimension, searchSpace } from "../recommender/tuning/search_space.ts";
+import {
+  sampleConfig,
+  type SearchDimension,
+  searchSpace,
+} from "../recommender/tuning/search_space.ts";
 import { Prng } from "../recommender/core/prng.ts";
 import { _loadMovieLensSmall } from "../recommender/core/_test_data.ts";
 

@@ -11,19 +11,19 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
-import { generateSynthetic, syntheticSchema } from "../stages/etl/synthetic.ts";
+import { generateSynthetic } from "../stages/etl/synthetic.ts";
 import { readMovieLensZip } from "../stages/etl/movielens.ts";
 import { ratingsFromFrame } from "../stages/ratings_frame.ts";
 import { hashRatings, type Ratings, selectRows } from "../recommender/core/ratings.ts";
 import { PopularList } from "../recommender/scoring/popular_list.ts";
 import type { ModelManifest } from "../recommender/core/model.ts";
 import { decodeServingBundle, encodeServingBundle } from "../recommender/scoring/serving_bundle.ts";
+import { syntheticSize } from "./_synthetic_size.ts";
 
 const ZIP = fileURLToPath(new URL("../../shared/data/ml-latest-small.zip", import.meta.url));
 const OUT = fileURLToPath(new URL("../reports/bench/serving_bundle.md", import.meta.url));
 
 /** Ratings per user of the synthetic sets (ml-25m: 25,000,095 ratings / 162,541 users, as `bench/bench.ts`). */
-const RATINGS_PER_USER = 154;
 
 function row(label: string, train: Ratings, movies: pl.DataFrame): string {
   const fitHash = hashRatings(train);
@@ -77,11 +77,7 @@ if (import.meta.main) {
   for (const size of (values.sizes ?? "1M,5M").split(",")) {
     if (!/^\d+M$/.test(size)) throw new Error(`Invalid size "${size}": expected e.g. 1M, 25M`);
     const n = Number(size.slice(0, -1)) * 1e6;
-    const s = generateSynthetic(syntheticSchema.parse({
-      users: Math.round(n / RATINGS_PER_USER),
-      movies: Math.round(3700 * (n / 1e6) ** 0.86), // ml-1m 3.7k ... ml-25m 59k movies
-      ratingsPerUser: RATINGS_PER_USER,
-    }));
+    const s = generateSynthetic(syntheticSize(n));
     rows.push(row(`synthetic ${size}`, ratingsFromFrame(s.ratings), s.movies));
     console.log(rows.at(-1));
   }
