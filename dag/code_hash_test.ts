@@ -93,7 +93,10 @@ Deno.test("CodeHasher: the real train stage's key follows ml-matrix's lock entry
   assert.equal(t0.files[`npm:${id}`], lock.npm[id]!.integrity);
   assert.equal(s1.hash, s0.hash, "split does not");
   assert.equal(s0.files[`npm:${id}`], undefined);
-  assert.ok("../recommender/models/als.ts" in t0.files, "local files are named from the stage's folder");
+  assert.ok(
+    "../recommender/models/als.ts" in t0.files,
+    "local files are named from the stage's folder",
+  );
 });
 
 Deno.test("CodeHasher finds dynamic imports and sees an import added to a kept graph", async () => {

@@ -199,7 +199,10 @@ async function computeKey(
     }
     deps[dep] = h;
   }
-  const extra = stage.extraKey ? hashJson(await stage.extraKey(section as never, root)) : undefined;
+  const hashFile = (path: string) => options.hashes.hashFile(path);
+  const extra = stage.extraKey
+    ? hashJson(await stage.extraKey(section as never, root, { hashFile }))
+    : undefined;
   const key = hashJson({ code, paramsHash, deps, extra });
   return { key, code, codeFiles, params, paramsHash, deps, extra };
 }

@@ -81,8 +81,14 @@ export interface Stage<S extends z.ZodType = z.ZodType> {
   /**
    * Extra content that belongs in the cache key but is not a dep (e.g. the
    * hash of a local source zip named in params). Returns a string to hash.
+   * `hashFile` is the runner's: it reuses a file's hash while its size, mtime
+   * and inode are unchanged (the stat cache), so a cached no-op reads no data.
    */
-  readonly extraKey?: (params: z.output<S>, root: string) => Promise<string>;
+  readonly extraKey?: (
+    params: z.output<S>,
+    root: string,
+    tools: { readonly hashFile: (path: string) => Promise<string> },
+  ) => Promise<string>;
   /** Does the work. */
   run(ctx: StageContext<z.output<S>>): Promise<StageResult | void>;
 }

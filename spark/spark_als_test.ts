@@ -23,6 +23,7 @@ import { fitSparkAls, SPARK_ALS_SCRIPT } from "./fit_spark_als.ts";
 import { sparkModelsKey } from "./spark_models.ts";
 import { runSparkJob } from "./run_spark_job.ts";
 import { trainParams, trainStage } from "../stages/train.ts";
+import { hashFile } from "../dag/hash.ts";
 
 /** The runtime, or null (with a notice) when the Spark tests are skipped. */
 function sparkRuntime(): SparkRuntime | null {
@@ -209,7 +210,7 @@ Deno.test("the train stage's cache key holds the PySpark job's hash only when a 
   const sha = createHash("sha256").update(script).digest("hex");
   assert.equal(await sparkModelsKey(["als", "spark-als"]), `spark/als_train.py:${sha}`);
   assert.equal(
-    await trainStage.extraKey!(trainParams.parse({ models: ["spark-als"] }), "."),
+    await trainStage.extraKey!(trainParams.parse({ models: ["spark-als"] }), ".", { hashFile }),
     `spark/als_train.py:${sha}`,
   );
 });

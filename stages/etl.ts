@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import { z } from "zod";
 import { writeTextAtomic } from "../lib/atomic.ts";
-import { hashFile, sha256 } from "../dag/hash.ts";
+import { sha256 } from "../dag/hash.ts";
 import type { Progress } from "../dag/progress.ts";
 import { formatCount } from "../dag/progress.ts";
 import { defineStage } from "../dag/stage.ts";
@@ -189,11 +189,11 @@ export const etlStage = defineStage({
   outs: [processedFolder.path],
   params: etlParams,
   code: import.meta.url,
-  async extraKey(params, root) {
+  async extraKey(params, root, tools) {
     const source = resolveSource(params.dataset, root);
     if (source.kind === "file") {
       try {
-        return `file:${await hashFile(source.path)}`;
+        return `file:${await tools.hashFile(source.path)}`;
       } catch {
         return "file:missing";
       }

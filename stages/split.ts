@@ -303,7 +303,7 @@ export const splitStage = defineStage({
   params: splitParams,
   code: import.meta.url,
   /** Predefined files outside data/ are part of the cache key through their content. */
-  async extraKey(params, root) {
+  async extraKey(params, root, tools) {
     const p = params.predefined;
     if (
       params.kind !== "predefined" || p === undefined || typeof p === "string" || Array.isArray(p)
@@ -313,7 +313,7 @@ export const splitStage = defineStage({
     const h = createHash("sha256");
     for (const path of [p.train, p.test]) {
       try {
-        h.update(await Deno.readFile(resolve(root, path)));
+        h.update(await tools.hashFile(resolve(root, path)));
       } catch {
         h.update(`missing:${path}`);
       }

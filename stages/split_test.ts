@@ -13,6 +13,7 @@ import { createProgress } from "../dag/progress.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 import { validateParams } from "../dag/params.ts";
 import type { Stage } from "../dag/stage.ts";
+import { hashFile } from "../dag/hash.ts";
 
 /** 30 users x up to 12 movies with distinct timestamps. */
 function ratingsFrame(): pl.DataFrame {
@@ -233,6 +234,7 @@ Deno.test("splitStage.run() writes folds and manifest from Parquet files", async
     const key = await splitStage.extraKey!(
       splitParams.parse({ kind: "predefined", predefined: { train: "my.base", test: "my.test" } }),
       root,
+      { hashFile },
     );
     assert.match(key, /^[0-9a-f]{64}$/);
   } finally {

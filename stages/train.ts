@@ -36,7 +36,11 @@ import { validateModel, type ValidationReport } from "../recommender/evaluation/
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 import { bestEpoch, fitStandalone } from "../recommender/models/fit_standalone.ts";
-import { acceptsContent, type MovieContent, movieContent } from "../recommender/core/movie_content.ts";
+import {
+  acceptsContent,
+  type MovieContent,
+  movieContent,
+} from "../recommender/core/movie_content.ts";
 import { pathExists } from "../lib/path_exists.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 import {
