@@ -53,6 +53,9 @@ Deno.test("attachRunPages() gives only this invocation's ended runs their page a
 
     // Run again (e.g. a re-run of the stage): the runs that have their page keep it.
     assert.equal(await attachRunPages(store, options), 0);
+    // The snapshot does not make the page it was taken from out of date.
+    const again = await reportFromStore(store, { outDir, notebooksDir: join(dir, "none") });
+    assert.deepEqual(again.runs, { written: 0, upToDate: 4 });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
