@@ -3,7 +3,8 @@
  * HTTP server on 127.0.0.1, in a fresh project folder, exactly as a user runs
  * it (`deno task pipeline`). Then: a second run is all cached; the runs are in
  * the local store and, when a real MLflow server is configured, in MLflow
- * (read back through MLflow's own REST API); the report opens in a real
+ * (read back through MLflow's own REST API), each with its report page
+ * `report.html`; the report opens in a real
  * browser (stages/report/browser_test.ts pointed at this run's report).
  */
 import assert from "node:assert/strict";
@@ -60,7 +61,7 @@ Deno.test({
         assert.match(first.stdout, new RegExp(`^${stage}\\s+ran\\s`, "m"));
       }
       assert.match(first.stdout, /^track\s+ran .*10 run\(s\) recorded/m);
-      assert.match(first.stdout, /^report\s+ran/m);
+      assert.match(first.stdout, /^report\s+ran .*10 page\(s\) attached to their runs/m);
       const summary = JSON.parse(
         await Deno.readTextFile(join(project, "data/metrics/summary.json")),
       );
@@ -119,10 +120,33 @@ Deno.test({
         stdout: "piped",
       }).output();
       const runs = JSON.parse(new TextDecoder().decode(list.stdout)) as {
+        runId: string;
+        experiment: string;
         tags: Record<string, string>;
         metrics: Record<string, unknown>;
+        artifacts: string[];
       }[];
       assert.equal(runs.length, 20);
+      // Each run carries its report page, attached by the report stage of its own invocation.
+      for (const run of runs) {
+        assert.ok(run.artifacts.includes("report.html"), `run ${run.runId} has report.html`);
+      }
+      const latest = runs.find((r) =>
+        r.tags["pipeline.invocation"] === runs[0]!.tags["pipeline.invocation"]
+      )!;
+      assert.equal(
+        await Deno.readTextFile(
+          join(
+            project,
+            "runs",
+            encodeURIComponent(latest.experiment),
+            latest.runId,
+            "artifacts/report.html",
+          ),
+        ),
+        await Deno.readTextFile(join(project, "reports/runs", `${latest.runId}.html`)),
+        "the snapshot is the run's page as the report wrote it",
+      );
       const cachedRun = runs.find((r) =>
         r.tags["pipeline.cached_stages"] === "etl,features,split,train,select,evaluate"
       );
@@ -151,6 +175,21 @@ Deno.test({
           `metrics/get-history?run_id=${runId}&metric_key=validation_loss`,
         );
         assert.ok(history.metrics.length >= 5, "per-epoch validation loss");
+        // Every model run has its report page among its artifacts, beside the model.
+        for (const run of search.runs as { info: { run_id: string } }[]) {
+          const top = await mlflowApi(uri, `artifacts/list?run_id=${run.info.run_id}`);
+          assert.ok(
+            top.files.some((f: { path: string }) => f.path === "report.html"),
+            `MLflow run ${run.info.run_id} has report.html`,
+          );
+        }
+        const page = await fetch(
+          `${uri}/api/2.0/mlflow-artifacts/artifacts/${
+            mf.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, "")
+          }/report.html`,
+        );
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /^<!doctype html>/i);
         const artifacts = await mlflowApi(uri, `artifacts/list?run_id=${runId}&path=model`);
         const files = artifacts.files.map((f: { path: string }) => f.path).sort();
         assert.deepEqual(files, [

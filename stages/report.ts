@@ -3,21 +3,75 @@
  * `reports/`. Rewrites the HTML experiment report from the run store: the
  * index, a page per run and the compare pages, rendering only the pages whose
  * content changed (`report/write_reports.ts`). The same as `deno task report`,
- * for the experiment in `tracking.experiment`.
+ * for the experiment in `tracking.experiment`. Then it attaches the page of
+ * each run this invocation recorded to that run as the artifact `report.html`
+ * (so MLflow shows the page beside the model); a page it cannot attach is a
+ * warning.
  *
  * @module
  */
 import { join, relative } from "node:path";
 import { defineStage } from "../dag/stage.ts";
-import { openRunStore } from "../tracking/mod.ts";
+import { openRunStore, type RunStore } from "../tracking/mod.ts";
 import { reportFromStore } from "./report/cli.ts";
+import { runPagePath } from "./report/page_paths.ts";
+import { REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
 import { trackingParams } from "./tracking_params.ts";
+
+/** Options of {@linkcode attachRunPages}. */
+export interface AttachRunPagesOptions {
+  /** The report folder the pages were written to. */
+  readonly outDir: string;
+  /** The pages the report wrote or kept (`WriteReportsResult.runPages`). */
+  readonly runPages: readonly string[];
+  /** Only runs tagged with this pipeline invocation get their page. */
+  readonly invocationId: string;
+  /** Where a page that cannot be attached is reported. */
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Attaches each run page of the runs that `invocationId` recorded (tag
+ * `pipeline.invocation`) to its run as {@linkcode REPORT_PAGE_ARTIFACT}; a run
+ * that already has one keeps it. Never throws for a run it cannot attach to:
+ * it warns and goes on. Returns how many runs got their page.
+ */
+export async function attachRunPages(
+  store: RunStore,
+  options: AttachRunPagesOptions,
+): Promise<number> {
+  const pages = new Set(options.runPages);
+  const runs = (await store.listRuns({ experiment: store.experiment })).filter((r) =>
+    r.tags[TAG_KEYS.invocation] === options.invocationId &&
+    !r.artifacts.includes(REPORT_PAGE_ARTIFACT)
+  );
+  let attached = 0;
+  for (const run of runs.reverse()) {
+    const page = join(options.outDir, runPagePath(run.runId));
+    if (!pages.has(page)) continue;
+    try {
+      await store.logArtifacts(run.runId, [{
+        localPath: page,
+        artifactPath: REPORT_PAGE_ARTIFACT,
+      }]);
+      attached++;
+    } catch (error) {
+      options.warn(
+        `run ${run.runId}: report page not attached as ${REPORT_PAGE_ARTIFACT}: ` +
+          (error as Error).message,
+      );
+    }
+  }
+  return attached;
+}
 
 /** The `report` stage. */
 export const reportStage = defineStage({
   name: "report",
   section: "tracking",
-  description: "Rewrite the HTML report (index, a page per run, compare pages) from the run store",
+  description:
+    "Rewrite the HTML report (index, a page per run, compare pages) from the run store, and " +
+    "attach this invocation's run pages to their runs",
   deps: ["runs"],
   outs: ["reports"],
   params: trackingParams,
@@ -37,6 +91,15 @@ export const reportStage = defineStage({
       notebooksDir: join(outDir, "notebooks"),
     });
     for (const w of report.warnings) ctx.progress.warn(w);
-    return { summary: `${relative(ctx.root, report.index)} (${report.summary})` };
+    const attached = await attachRunPages(store, {
+      outDir,
+      runPages: report.runPages,
+      invocationId: ctx.runId,
+      warn: (m) => ctx.progress.warn(m),
+    });
+    return {
+      summary: `${relative(ctx.root, report.index)} (${report.summary}); ${attached} page(s) ` +
+        `attached to their runs as ${REPORT_PAGE_ARTIFACT}`,
+    };
   },
 });

@@ -1,6 +1,6 @@
 /**
  * The names under which the pipeline logs a run and the report reads it back:
- * metric keys, tag keys, param keys and the report data artifact's path. The
+ * metric keys, tag keys, param keys and the report artifacts' paths. The
  * pipeline's writers (train, evaluate, tracking) and the report generator both
  * import these constants so that they cannot drift apart. The contract lives
  * beside the stages, not in `report/`, so the stages that measure and log
@@ -63,6 +63,8 @@ export const TAG_KEYS = {
   gitCommit: "git.commit",
   /** Stages whose result was reused from the cache: comma-separated stage names. */
   cachedStages: "pipeline.cached_stages",
+  /** Id of the pipeline invocation that recorded the run (the report attaches its pages). */
+  invocation: "pipeline.invocation",
   /** Link to the run in MLflow, when the run was synced there (also `RunRecord.mlflowUrl`). */
   mlflowUrl: "mlflow.url",
 } as const;
@@ -97,3 +99,6 @@ export const SWEEP_PARAM_ALIASES = {
 
 /** Artifact path (relative to the run's artifact root) of the run's {@linkcode RunReportData}. */
 export const REPORT_DATA_ARTIFACT = "report_data.json";
+
+/** Artifact path of the run's report page snapshot, attached by the report stage. */
+export const REPORT_PAGE_ARTIFACT = "report.html";

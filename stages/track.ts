@@ -7,7 +7,8 @@
  * Deno version) and artifacts (model files, metrics.json, report_data.json).
  * A failed pipeline is recorded as one FAILED run. Runs go to the local run
  * store under `runs/`, and to MLflow when `MLFLOW_TRACKING_URI` is set. It
- * only logs: the report stage renders the pages.
+ * only logs: the report stage renders the pages and attaches each run's page
+ * to it as `report.html`.
  *
  * @module
  */
@@ -125,7 +126,7 @@ export function taskAliases(
 /** Tags every run of one invocation shares. */
 async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>> {
   const tags: Record<string, string> = {
-    "pipeline.invocation": info.invocationId,
+    [TAG_KEYS.invocation]: info.invocationId,
     "deno.version": Deno.version.deno,
     [TAG_KEYS.cachedStages]: info.outcomes.filter((o) =>
       o.status === "cached" || o.status === "restored"

@@ -15,7 +15,7 @@
  */
 import { join, relative, resolve, sep as SEPARATOR } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
-import { linkFileAtomic, writeFileAtomic } from "../lib/atomic.ts";
+import { copyFileAtomic, linkFileAtomic, writeFileAtomic } from "../lib/atomic.ts";
 import { newRunId } from "./run_id.ts";
 import { decodeRunJson, encodeRunJson } from "./_run_json.ts";
 import { LocalModelRegistry } from "./local_registry.ts";
@@ -155,6 +155,29 @@ export class LocalRunStore implements RunStore {
   }
 
   /**
+   * Copies files or folders into the artifacts of an ended run, each file
+   * written atomically, then records them in its `run.json`. Copies, not hard
+   * links: the snapshot stays as it was when its source is rewritten later.
+   */
+  async logArtifacts(runId: string, artifacts: readonly ArtifactInput[]): Promise<void> {
+    const run = await this.getRun(runId);
+    if (run.status === "RUNNING") {
+      throw new Error(
+        `Cannot attach artifacts to run ${runId}: it is still RUNNING; log them through its ` +
+          `ActiveRun, or end it first`,
+      );
+    }
+    const base = this.artifactsDir(run);
+    const placed: string[] = [];
+    for (const artifact of artifacts) {
+      placed.push(...await placeArtifact(artifact, base, copyFileAtomic));
+    }
+    // Re-read: the record may have changed while the files were copied (e.g. a sync marked it).
+    const now = await this.getRun(runId);
+    await this.write({ ...now, artifacts: [...new Set([...now.artifacts, ...placed])].sort() });
+  }
+
+  /**
    * Changes fields of a stored run (the syncing store records `synced`,
    * `mlflowRunId`, ... with it). Returns the new record.
    */
@@ -235,24 +258,8 @@ class LocalActiveRun implements ActiveRun {
   }
 
   async logArtifact(artifact: ArtifactInput): Promise<void> {
-    const dest = safeArtifactPath(artifact.artifactPath);
     const base = this.#store.artifactsDir(this.#draft);
-    const copied: string[] = [];
-    const info = await Deno.stat(artifact.localPath).catch(() => {
-      throw new Error(`Cannot log artifact: ${artifact.localPath} does not exist`);
-    });
-    if (info.isDirectory) {
-      for await (const file of walkFiles(artifact.localPath)) {
-        const rel = relative(artifact.localPath, file).split(SEPARATOR).join("/");
-        const to = dest ? `${dest}/${rel}` : rel;
-        await linkFileAtomic(file, join(base, to));
-        copied.push(to);
-      }
-    } else {
-      if (!dest) throw new Error("Cannot log artifact: a file needs an artifactPath with its name");
-      await linkFileAtomic(artifact.localPath, join(base, dest));
-      copied.push(dest);
-    }
+    const copied = await placeArtifact(artifact, base, linkFileAtomic);
     this.#draft.artifacts = [...new Set([...this.#draft.artifacts, ...copied])].sort();
     await this.save();
   }
@@ -305,6 +312,35 @@ class LocalActiveRun implements ActiveRun {
 export function experimentFolder(experiment: string): string {
   if (!experiment) throw new Error("Invalid experiment name: it must not be empty");
   return encodeURIComponent(experiment).replace(/^\./, "%2E");
+}
+
+/**
+ * Puts a file, or every file of a folder, under `base` at the artifact's path
+ * with `place` (each file atomically); returns the artifact paths written.
+ */
+async function placeArtifact(
+  artifact: ArtifactInput,
+  base: string,
+  place: (from: string, to: string) => Promise<void>,
+): Promise<string[]> {
+  const dest = safeArtifactPath(artifact.artifactPath);
+  const info = await Deno.stat(artifact.localPath).catch(() => {
+    throw new Error(`Cannot log artifact: ${artifact.localPath} does not exist`);
+  });
+  const placed: string[] = [];
+  if (info.isDirectory) {
+    for await (const file of walkFiles(artifact.localPath)) {
+      const rel = relative(artifact.localPath, file).split(SEPARATOR).join("/");
+      const to = dest ? `${dest}/${rel}` : rel;
+      await place(file, join(base, to));
+      placed.push(to);
+    }
+  } else {
+    if (!dest) throw new Error("Cannot log artifact: a file needs an artifactPath with its name");
+    await place(artifact.localPath, join(base, dest));
+    placed.push(dest);
+  }
+  return placed;
 }
 
 /** A relative artifact path with `/` separators; rejects `..` and absolute paths. */

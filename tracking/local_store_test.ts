@@ -72,6 +72,49 @@ Deno.test("LocalRunStore round trip: recordRun() writes what getRun() and listRu
     );
     assert.deepEqual((await store.listRuns()).map((r) => r.runId), [written.runId]);
     assert.deepEqual(await store.listRuns({ experiment: "other" }), []);
+
+    // The ended run gets a file attached later (the report stage's page snapshot).
+    const page = join(dir, "page.html");
+    await Deno.writeTextFile(page, "<html>run page</html>");
+    await store.logArtifacts(written.runId, [{ localPath: page, artifactPath: "report.html" }]);
+    const [listed] = await store.listRuns();
+    assert.deepEqual(listed?.artifacts, [
+      "metrics.json",
+      "model/manifest.json",
+      "model/parts/data.bin",
+      "report.html",
+    ]);
+    assert.deepEqual(await store.getRun(written.runId), {
+      ...written,
+      artifacts: listed?.artifacts,
+    });
+    // A copy: rewriting the source in place leaves the snapshot as it was attached.
+    await Deno.writeTextFile(page, "<html>changed</html>");
+    assert.equal(
+      await Deno.readTextFile(join(runDir, "artifacts", "report.html")),
+      "<html>run page</html>",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("LocalRunStore.logArtifacts() refuses a run still RUNNING and an unknown run", async () => {
+  const dir = await tempDir();
+  try {
+    const store = new LocalRunStore(join(dir, "runs"));
+    const page = join(dir, "page.html");
+    await Deno.writeTextFile(page, "<html></html>");
+    const run = await store.startRun({ runName: "open" });
+    await assert.rejects(
+      store.logArtifacts(run.runId, [{ localPath: page, artifactPath: "report.html" }]),
+      /Cannot attach artifacts to run [0-9a-f]{32}: it is still RUNNING/,
+    );
+    assert.deepEqual((await store.getRun(run.runId)).artifacts, []);
+    await assert.rejects(
+      store.logArtifacts("f".repeat(32), [{ localPath: page, artifactPath: "report.html" }]),
+      /Unknown run/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -9,7 +9,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { walkFiles } from "./_walk_files.ts";
 import { isBetter } from "./local_registry.ts";
 import {
@@ -101,7 +101,7 @@ export interface PushResult {
   readonly mlflowRunId: string;
   readonly mlflowUrl: string;
   readonly model?: RunModel;
-  /** True when the run was already complete in MLflow and nothing was sent. */
+  /** True when the run was already complete in MLflow (artifacts too) and nothing was sent. */
   readonly alreadyThere: boolean;
 }
 
@@ -192,9 +192,31 @@ export class MlflowRunStore implements RunStore {
   }
 
   /**
+   * Uploads files to an ended run through the artifact proxy, as
+   * {@linkcode ActiveRun.logArtifact} does: the proxy takes files for a
+   * FINISHED or FAILED run (it does not look at the run's status).
+   */
+  async logArtifacts(runId: string, artifacts: readonly ArtifactInput[]): Promise<void> {
+    const run = await this.client.getRun(runId);
+    if (run.info.status === "RUNNING" || run.info.status === "SCHEDULED") {
+      throw new Error(
+        `Cannot attach artifacts to run ${runId}: it is still ${run.info.status}; log them ` +
+          `through its ActiveRun, or end it first`,
+      );
+    }
+    for (const artifact of artifacts) {
+      for (const [file, to] of await artifactFiles(artifact)) {
+        await this.client.uploadArtifact(run.info.artifact_uri, to, await Deno.readFile(file));
+      }
+    }
+  }
+
+  /**
    * Copies a finished local run (record + its artifacts folder) into MLflow.
    * Idempotent: a complete earlier push (found by the tag
-   * `tracking.local_run_id`) is reused; a partial one is deleted and redone.
+   * `tracking.local_run_id`) is reused, after uploading the artifacts the
+   * local run gained since (see {@linkcode RunStore.logArtifacts}); a partial
+   * one is deleted and redone.
    */
   async pushRun(record: RunRecord, artifactsDir: string): Promise<PushResult> {
     if (record.status === "RUNNING") {
@@ -208,11 +230,21 @@ export class MlflowRunStore implements RunStore {
     for (const run of earlier) {
       if (run.info.status === record.status) {
         const mlflowRunId = run.info.run_id;
+        // Files attached to the local run after it was pushed (logArtifacts) go up now.
+        const there = new Set(await this.client.listArtifactsRecursive(mlflowRunId));
+        const missing = record.artifacts.filter((path) => !there.has(path));
+        for (const path of missing) {
+          await this.client.uploadArtifact(
+            run.info.artifact_uri,
+            path,
+            await Deno.readFile(join(artifactsDir, ...path.split("/"))),
+          );
+        }
         return {
           mlflowRunId,
           mlflowUrl: this.client.runUrl(exp.experiment_id, mlflowRunId),
           ...(record.model ? { model: record.model } : {}),
-          alreadyThere: true,
+          alreadyThere: missing.length === 0,
         };
       }
       await this.client.deleteRun(run.info.run_id);
@@ -364,23 +396,7 @@ class MlflowActiveRun implements ActiveRun {
   }
 
   async logArtifact(artifact: ArtifactInput): Promise<void> {
-    const dest = artifact.artifactPath.split(/[\\/]+/).filter((p) => p && p !== ".").join("/");
-    if (dest.split("/").includes("..")) {
-      throw new Error(`Invalid artifact path "${artifact.artifactPath}": use a path without ".."`);
-    }
-    const info = await Deno.stat(artifact.localPath).catch(() => {
-      throw new Error(`Cannot log artifact: ${artifact.localPath} does not exist`);
-    });
-    const files: [string, string][] = [];
-    if (info.isDirectory) {
-      for await (const file of walkFiles(artifact.localPath)) {
-        const rel = relative(artifact.localPath, file).split(sep).join("/");
-        files.push([file, dest ? `${dest}/${rel}` : rel]);
-      }
-    } else {
-      if (!dest) throw new Error("Cannot log artifact: a file needs an artifactPath with its name");
-      files.push([artifact.localPath, dest]);
-    }
+    const files = await artifactFiles(artifact);
     for (const [file, to] of files) {
       await this.#store.client.uploadArtifact(
         this.#run.info.artifact_uri,
@@ -490,6 +506,31 @@ class MlflowActiveRun implements ActiveRun {
     this.#draft.endTime = end;
     return structuredClone(this.#draft) as RunRecord;
   }
+}
+
+/**
+ * The files an artifact stands for, as `[local file, artifact path]` pairs: the
+ * file itself, or every file of a folder under the artifact's path.
+ */
+async function artifactFiles(artifact: ArtifactInput): Promise<[string, string][]> {
+  const dest = artifact.artifactPath.split(/[\\/]+/).filter((p) => p && p !== ".").join("/");
+  if (dest.split("/").includes("..")) {
+    throw new Error(`Invalid artifact path "${artifact.artifactPath}": use a path without ".."`);
+  }
+  const info = await Deno.stat(artifact.localPath).catch(() => {
+    throw new Error(`Cannot log artifact: ${artifact.localPath} does not exist`);
+  });
+  const files: [string, string][] = [];
+  if (info.isDirectory) {
+    for await (const file of walkFiles(artifact.localPath)) {
+      const rel = relative(artifact.localPath, file).split(sep).join("/");
+      files.push([file, dest ? `${dest}/${rel}` : rel]);
+    }
+  } else {
+    if (!dest) throw new Error("Cannot log artifact: a file needs an artifactPath with its name");
+    files.push([artifact.localPath, dest]);
+  }
+  return files;
 }
 
 /** MLflow's key/value tag list as a record. */

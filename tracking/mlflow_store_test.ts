@@ -100,7 +100,48 @@ Deno.test({
       const listed = await store.listRuns({ experiment });
       assert.deepEqual(listed.map((r) => r.runId), [record.runId]);
       assert.equal(listed[0]?.metrics.rmse?.[0]?.value, 0.88);
+
+      // The artifact proxy takes a file for the run after it has FINISHED (the report page).
+      const page = join(dir, "page.html");
+      await Deno.writeTextFile(page, "<html>run page</html>");
+      await store.logArtifacts(record.runId, [{ localPath: page, artifactPath: "report.html" }]);
+      assert.deepEqual(await c.listArtifactsRecursive(record.runId), [
+        "model/data.bin",
+        "model/manifest.json",
+        "report.html",
+      ]);
+      const proxied = found[0]!.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, "");
+      const res = await fetch(
+        `${c.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${proxied}/report.html`,
+      );
+      assert.equal(await res.text(), "<html>run page</html>");
+      const ended = await c.getRun(record.runId);
+      assert.equal(ended.info.status, "FINISHED");
+      assert.equal(ended.info.end_time, found[0]?.info.end_time);
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "MlflowRunStore.logArtifacts() refuses a run still RUNNING and uploads nothing",
+  ignore: env.ignore,
+  fn: async () => {
+    const c = client();
+    const store = new MlflowRunStore(c, { experiment: `test-attach-${unique()}` });
+    const dir = await modelFolder();
+    const run = await store.startRun({ runName: "open" });
+    try {
+      await assert.rejects(
+        store.logArtifacts(run.runId, [
+          { localPath: join(dir, "model", "manifest.json"), artifactPath: "report.html" },
+        ]),
+        /Cannot attach artifacts to run [0-9a-f]{32}: it is still RUNNING/,
+      );
+      assert.deepEqual(await c.listArtifactsRecursive(run.runId), []);
+    } finally {
+      await run.end("FINISHED");
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -184,6 +225,18 @@ Deno.test({
     assert.equal(run.info.status, "FAILED");
     assert.ok(run.info.end_time);
     assert.equal(run.data.tags?.find((t) => t.key === "error")?.value, "Train stage crashed");
+    // A FAILED run takes a late file too (the report page of a failed pipeline).
+    const dir = await Deno.makeTempDir({ prefix: "mlflow_failed_" });
+    try {
+      await Deno.writeTextFile(join(dir, "page.html"), "<html>failed</html>");
+      await store.logArtifacts(runId, [
+        { localPath: join(dir, "page.html"), artifactPath: "report.html" },
+      ]);
+      assert.deepEqual(await c.listArtifactsRecursive(runId), ["report.html"]);
+      assert.equal((await c.getRun(runId)).info.status, "FAILED");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 

@@ -3,7 +3,8 @@
  * (files under `runs/`), {@linkcode MlflowRunStore} (an MLflow tracking server
  * through its REST API) and {@linkcode SyncingRunStore} (local first, then
  * MLflow). Writers use the streaming form (`startRun` -> `ActiveRun` -> `end`)
- * or the one-shot `recordRun()`; readers use `listRuns` / `getRun`.
+ * or the one-shot `recordRun()`, and `logArtifacts` to add files to a run that
+ * has ended; readers use `listRuns` / `getRun`.
  *
  * @module
  */
@@ -98,6 +99,13 @@ export interface RunStore {
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
   /** One run with its full metric history and artifact list; throws if unknown. */
   getRun(runId: string): Promise<RunRecord>;
+  /**
+   * Adds files or folders to the artifacts of a run that has ended (e.g. the
+   * report stage's page snapshot `report.html`), replacing files already at
+   * those paths. Throws for an unknown run or one still RUNNING (log through
+   * its {@linkcode ActiveRun} instead).
+   */
+  logArtifacts(runId: string, artifacts: readonly ArtifactInput[]): Promise<void>;
 }
 
 export type { RunModel };

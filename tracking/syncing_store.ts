@@ -3,7 +3,9 @@
  * happens (so nothing is lost), and pushed to MLflow when it ends. If MLflow
  * is down or refuses the run, the local run is marked `synced: false` with the
  * reason, a warning is printed, and {@linkcode SyncingRunStore.syncRuns}
- * (`deno task runs sync`) pushes it later.
+ * (`deno task runs sync`) pushes it later. Files attached to an ended run
+ * (`logArtifacts`) follow the same way: uploaded when the run is in MLflow,
+ * else carried by the next sync.
  *
  * Why push at the end rather than stream: a push is one idempotent unit
  * (found again by the tag `tracking.local_run_id`), so a server that dies
@@ -83,6 +85,34 @@ export class SyncingRunStore implements RunStore {
   /** A run from the local store. */
   getRun(runId: string): Promise<RunRecord> {
     return this.local.getRun(runId);
+  }
+
+  /**
+   * Adds files to an ended run: to the local run first, then to its MLflow run
+   * when it was pushed. A run not pushed yet gets them with its other
+   * artifacts on {@linkcode syncRuns}. Never throws for an MLflow fault: it
+   * warns and marks the run `synced: false`, so `deno task runs sync` uploads
+   * what MLflow is missing.
+   */
+  async logArtifacts(runId: string, artifacts: readonly ArtifactInput[]): Promise<void> {
+    await this.local.logArtifacts(runId, artifacts);
+    const record = await this.local.getRun(runId);
+    if (record.synced !== true || record.mlflowRunId === undefined) return;
+    if (this.#unreachable !== undefined) {
+      await this.local.patchRun(runId, { synced: false, syncError: this.#unreachable });
+      return;
+    }
+    try {
+      await this.mlflow.logArtifacts(record.mlflowRunId, artifacts);
+    } catch (error) {
+      const message = this.#redact(error instanceof Error ? error.message : String(error));
+      if (error instanceof MlflowError && error.status === undefined) this.#unreachable = message;
+      this.#warn(
+        `Warning: new artifacts of run ${runId} were not uploaded to MLflow: ${message}. ` +
+          `They are kept in ${this.local.root}; upload them with \`deno task runs sync\``,
+      );
+      await this.local.patchRun(runId, { synced: false, syncError: message });
+    }
   }
 
   /**

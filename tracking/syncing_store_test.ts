@@ -116,6 +116,17 @@ Deno.test({
       assert.match(local.syncError ?? "", /Cannot reach MLflow.*connection refused/);
       assert.equal(local.model?.champion, true, "the local registry still registers the model");
       assert.ok(warnings.some((w) => /not pushed to MLflow.*deno task runs sync/.test(w)));
+      // A file attached to the unsynced run waits locally and goes with the run on sync.
+      const page = join(dir, "page.html");
+      await Deno.writeTextFile(page, "<html>run page</html>");
+      await down.logArtifacts(local.runId, [{ localPath: page, artifactPath: "report.html" }]);
+      const attached = await down.getRun(local.runId);
+      assert.equal(attached.synced, false);
+      assert.deepEqual(attached.artifacts, [
+        "model/data.bin",
+        "model/manifest.json",
+        "report.html",
+      ]);
 
       const up = openRunStore({
         root,
@@ -144,6 +155,7 @@ Deno.test({
       assert.deepEqual(await c.listArtifactsRecursive(after.mlflowRunId!), [
         "model/data.bin",
         "model/manifest.json",
+        "report.html",
       ]);
       const champion = await c.getModelVersionByAlias(local.model!.registeredName, "champion");
       assert.equal(champion?.run_id, after.mlflowRunId);
@@ -176,6 +188,49 @@ Deno.test({
       const mlflowRun = await c.getRun(run.mlflowRunId!);
       assert.equal(mlflowRun.info.status, "FINISHED");
       assert.equal(mlflowRun.data.params?.[0]?.value, "32");
+
+      // A file attached to the pushed run goes to its MLflow run at once; it stays synced.
+      const page = join(dir, "page.html");
+      await Deno.writeTextFile(page, "<html>run page</html>");
+      await store.logArtifacts(run.runId, [{ localPath: page, artifactPath: "report.html" }]);
+      assert.equal((await store.getRun(run.runId)).synced, true);
+      assert.deepEqual(await c.listArtifactsRecursive(run.mlflowRunId!), [
+        "model/data.bin",
+        "model/manifest.json",
+        "report.html",
+      ]);
+
+      // MLflow down while attaching: kept locally, the run marked unsynced with a warning ...
+      const warnings: string[] = [];
+      const down = openRunStore({
+        root: join(dir, "runs"),
+        env: { MLFLOW_TRACKING_URI: `http://127.0.0.1:${closedPort()}` },
+        experiment,
+        warn: (m) => warnings.push(m),
+        client: fast,
+      });
+      await down.logArtifacts(run.runId, [{ localPath: page, artifactPath: "notes/late.html" }]);
+      const kept = await down.getRun(run.runId);
+      assert.equal(kept.synced, false);
+      assert.match(kept.syncError ?? "", /Cannot reach MLflow/);
+      assert.ok(kept.artifacts.includes("notes/late.html"));
+      assert.ok(warnings.some((w) => /not uploaded to MLflow.*deno task runs sync/.test(w)));
+      // ... and sync uploads what the MLflow run lacks, into the same MLflow run.
+      const summary = await (store as SyncingRunStore).syncRuns();
+      assert.deepEqual(summary.pushed.map((r) => r.mlflowRunId), [run.mlflowRunId]);
+      assert.equal((await store.getRun(run.runId)).synced, true);
+      assert.deepEqual(await c.listArtifactsRecursive(run.mlflowRunId!), [
+        "model/data.bin",
+        "model/manifest.json",
+        "notes/late.html",
+        "report.html",
+      ]);
+      const exp = await c.getExperimentByName(experiment);
+      const copies = await c.searchRuns({
+        experimentIds: [exp!.experiment_id],
+        filter: `tags.\`${LOCAL_RUN_ID_TAG}\` = '${run.runId}'`,
+      });
+      assert.equal(copies.length, 1, "no second MLflow run for the local run");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -26,6 +26,7 @@ import { renderComparePage } from "./compare_page.ts";
 import { pageKey, readPageKey, sha256Hex } from "./_page_key.ts";
 import { stableJson } from "./_stable_json.ts";
 import { writeFileAtomic } from "../../lib/atomic.ts";
+import { REPORT_PAGE_ARTIFACT } from "../run_keys.ts";
 
 /**
  * A run's report data, read lazily: a cheap fingerprint that changes whenever
@@ -123,6 +124,17 @@ function _bestOfModel(runs: readonly RunRecord[]): Map<string, string> {
   return pairs;
 }
 
+/**
+ * The run as a page's key sees it: without its page snapshot (`report.html`,
+ * attached by the report stage after writing the page), so attaching the
+ * snapshot does not make the page it was taken from out of date.
+ */
+function _keyed(run: RunRecord): RunRecord {
+  return run.artifacts.includes(REPORT_PAGE_ARTIFACT)
+    ? { ...run, artifacts: run.artifacts.filter((a) => a !== REPORT_PAGE_ARTIFACT) }
+    : run;
+}
+
 /** Writes `text` unless the file already holds exactly it (data files, the 0.5 MB Vega bundle). */
 async function _writeIfChanged(path: string, text: string): Promise<void> {
   try {
@@ -188,7 +200,7 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     const path = join(outDir, comparePagePath(a, b));
     const runA = byId.get(a)!;
     const runB = byId.get(b)!;
-    const key = await pageKey({ page: "compare", a: runA, b: runB });
+    const key = await pageKey({ page: "compare", a: _keyed(runA), b: _keyed(runB) });
     if ((await readPageKey(path)) === key) {
       counts.compareSkipped++;
     } else {
@@ -265,7 +277,13 @@ export async function writeReports(options: WriteReportsOptions): Promise<WriteR
     const isBest = overallBest?.id === run.runId;
     const path = join(outDir, runPagePath(run.runId));
     runPages.push(path);
-    const key = await pageKey({ page: "run", run, data: fingerprint, compareHref, isBest });
+    const key = await pageKey({
+      page: "run",
+      run: _keyed(run),
+      data: fingerprint,
+      compareHref,
+      isBest,
+    });
     // A page whose data could not be read carries no key, so it is retried (and warned) next time.
     if (!dataFailed && (await readPageKey(path)) === key) {
       counts.runSkipped++;
