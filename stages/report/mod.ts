@@ -18,6 +18,7 @@ export {
   METRIC_KEYS,
   PARAM_KEYS,
   REPORT_DATA_ARTIFACT,
+  REPORT_PAGE_ARTIFACT,
   SWEEP_PARAM_ALIASES,
   TAG_KEYS,
 } from "../run_keys.ts";
