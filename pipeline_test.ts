@@ -296,3 +296,33 @@ Deno.test("a failed download does not leak the dataset URL's secret either", asy
     }
   }
 });
+
+Deno.test("train.refit=false: evaluate accepts the models fit on the fold minus its holdout", async () => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    const run = await pipeline(
+      cwd,
+      "--dataset",
+      "synthetic",
+      "--set",
+      "etl.synthetic.users=60",
+      "--set",
+      "etl.synthetic.movies=80",
+      "--set",
+      "train.models=[baseline,ials]",
+      "--set",
+      "train.refit=false",
+      "--set",
+      "tracking.enabled=false",
+    );
+    // Before the fix evaluate refused them: "trained on other data than fold 1's training set".
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^evaluate\s+ran\s.*2 model\(s\)/m);
+    const summary = JSON.parse(
+      await Deno.readTextFile(join(cwd, "data/metrics/summary.json")),
+    ) as { models: { model: string }[] };
+    assert.deepEqual(summary.models.map((m) => m.model).sort(), ["baseline", "ials"]);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});

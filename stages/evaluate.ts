@@ -50,7 +50,7 @@ import { ciHighKey, ciLowKey } from "./run_keys.ts";
 import { ratingsFromFrame } from "./ratings_frame.ts";
 import { pathExists } from "../lib/path_exists.ts";
 import { TIMINGS_FILE } from "../dag/hash.ts";
-import { modelFoldDir, readValidationReport, trainedModelNames } from "./train.ts";
+import { modelFoldDir, readValidationReport, trainedModelNames, trainParams } from "./train.ts";
 import { splitFoldDirs } from "./_split_folds.ts";
 import {
   fileName,
@@ -70,6 +70,7 @@ import {
   testTable,
   trainTable,
 } from "../data_catalog/mod.ts";
+import { fittedRatings } from "../recommender/models/fit_standalone.ts";
 
 /** Titles whose similar movies the run report shows, when the data has them. */
 export const WELL_KNOWN_TITLES = [
@@ -627,6 +628,7 @@ export const evaluateStage = defineStage({
       throw new Error("Cannot evaluate: data/models holds no model; run the train stage");
     }
 
+    const procedure = trainParams.parse(ctx.allParams.train ?? {});
     const models: ModelUnderTest[] = [];
     for (const name of names) {
       const perFold: Array<Recommender | null> = [];
@@ -647,7 +649,11 @@ export const evaluateStage = defineStage({
           floor = (await readValidationReport(dir))?.minRatings;
         }
         const hash = loaded.manifest.trainDataHash;
-        if (hash && hash !== hashRatings(folds[i - 1]!.train)) {
+        // With train.refit false a model is fit on the fold minus its validation holdout.
+        if (
+          hash && hash !== hashRatings(folds[i - 1]!.train) &&
+          hash !== fittedRatings(folds[i - 1]!.train, procedure).hash
+        ) {
           throw new Error(
             `Cannot evaluate model ${name} (${dir}): it was trained on other data than fold ${i}'s training set (data hash ${
               hash.slice(0, 12)

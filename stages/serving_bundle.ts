@@ -18,8 +18,7 @@
 import { dirname, join } from "node:path";
 import pl from "nodejs-polars";
 import type { ModelManifest } from "../recommender/core/model.ts";
-import { hashRatings, type Ratings, selectRows } from "../recommender/core/ratings.ts";
-import { randomSplit } from "../recommender/splits/random_split.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
 import { PopularList } from "../recommender/scoring/popular_list.ts";
 import {
   bindServingBundle,
@@ -44,32 +43,8 @@ import {
   trainTable,
 } from "../data_catalog/mod.ts";
 import { popularFromMovieStats } from "./popular_frame.ts";
-
-/** How the train stage fitted its models (the `train` params that decide the fitted ratings). */
-export interface FitProcedure {
-  readonly refit: boolean;
-  readonly validationFraction: number;
-  readonly seed: number;
-}
-
-/**
- * Which ratings the train stage fitted a model on and their hash: all of
- * `train`, or (no refit) `train` minus the seeded validation holdout, as
- * `recommender/models/fit_standalone.ts` carves it.
- */
-export function fittedRatings(
-  train: Ratings,
-  procedure: FitProcedure,
-): { on: "train" | "train-minus-holdout"; hash: string } {
-  if (procedure.refit || procedure.validationFraction <= 0) {
-    return { on: "train", hash: hashRatings(train) };
-  }
-  const fold = randomSplit(train, {
-    testFraction: procedure.validationFraction,
-    seed: procedure.seed,
-  }).folds[0]!;
-  return { on: "train-minus-holdout", hash: hashRatings(selectRows(train, fold.train)) };
-}
+import { type FitProcedure, fittedRatings } from "../recommender/models/fit_standalone.ts";
+export { type FitProcedure, fittedRatings };
 
 /** The popular list as the API ranks it: `movie_stats.parquet`'s rated movies, else from `train`. */
 async function _popular(dataDir: string, train: Ratings): Promise<PopularList> {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { EpochRecord, FitProgress, Recommender } from "../core/model.ts";
-import { type Ratings, selectRows } from "../core/ratings.ts";
+import { hashRatings, type Ratings, selectRows } from "../core/ratings.ts";
 import { randomSplit } from "../splits/random_split.ts";
 import { acceptsContent, type MovieContent } from "../core/movie_content.ts";
 
@@ -118,4 +118,30 @@ export function fitStandalone<M extends Recommender>(
   }
   model.fit(train, progress);
   return { model, history: [...model.history] };
+}
+
+/** How the train stage fitted its models (the `train` params that decide the fitted ratings). */
+export interface FitProcedure {
+  readonly refit: boolean;
+  readonly validationFraction: number;
+  readonly seed: number;
+}
+
+/**
+ * Which ratings the train stage fitted a model on and their hash: all of
+ * `train`, or (no refit) `train` minus the seeded validation holdout, as
+ * {@linkcode fitStandalone} carves it: what a model's `trainDataHash` is.
+ */
+export function fittedRatings(
+  train: Ratings,
+  procedure: FitProcedure,
+): { on: "train" | "train-minus-holdout"; hash: string } {
+  if (procedure.refit || procedure.validationFraction <= 0) {
+    return { on: "train", hash: hashRatings(train) };
+  }
+  const fold = randomSplit(train, {
+    testFraction: procedure.validationFraction,
+    seed: procedure.seed,
+  }).folds[0]!;
+  return { on: "train-minus-holdout", hash: hashRatings(selectRows(train, fold.train)) };
 }
