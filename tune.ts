@@ -17,7 +17,11 @@ import { parseDocument } from "yaml";
 import { writeTextAtomic } from "./lib/atomic.ts";
 import { pathExists } from "./lib/path_exists.ts";
 import { readParamsFile } from "./dag/params.ts";
-import { createModel, modelConfigSchema, modelNameSchema } from "./recommender/models/model_registry.ts";
+import {
+  createModel,
+  modelConfigSchema,
+  modelNameSchema,
+} from "./recommender/models/model_registry.ts";
 import { searchSpace } from "./recommender/tuning/search_space.ts";
 import {
   type TrialResult,

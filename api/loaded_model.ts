@@ -291,7 +291,7 @@ export class LoadedModel {
 
     const userIds = this.view?.userIds ?? new Int32Array(0);
     const itemIds = this.view?.itemIds ?? new Int32Array(0);
-    const nU = userIds.length, nI = itemIds.length;
+    const nI = itemIds.length;
     this.#userRow = _denseRows(userIds);
     this.#itemRow = _denseRows(itemIds);
     this.#raw = _rawScoring(inputs.model, this.view);
