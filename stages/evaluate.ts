@@ -34,7 +34,7 @@ import {
   type EvaluationResult,
   type FoldSummary,
 } from "../recommender/evaluation.ts";
-import type { ModelManifest, Recommender } from "../recommender/model.ts";
+import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/model.ts";
 import { loadModel } from "../recommender/model_registry.ts";
 import { _hasRawScoring } from "../recommender/_raw_scoring.ts";
 import { hashRatings, type Ratings } from "../recommender/ratings.ts";
@@ -99,6 +99,8 @@ export interface ModelUnderTest {
   readonly fitSeconds?: ReadonlyArray<number | null>;
   /** The support floor the model chose on its holdout (its `validation.json`), if any. */
   readonly minRatings?: number;
+  /** Reads each fold's model file again, for the evaluation's worker threads (null = not trained). */
+  readonly artifacts?: ReadonlyArray<(() => ModelArtifact) | null>;
 }
 
 /** What {@linkcode evaluateModels} needs. */
@@ -232,6 +234,7 @@ export function evaluateModels(
         alsoWithoutFloor: true,
         histogramBins: params.histogramBins,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(m.artifacts?.[i] ? { artifact: m.artifacts[i]! } : {}),
       });
       options.onFold?.(m.name, i + 1, result);
       results.push({ fold: i + 1, result });
@@ -635,6 +638,7 @@ export const evaluateStage = defineStage({
     const models: ModelUnderTest[] = [];
     for (const name of names) {
       const perFold: Array<Recommender | null> = [];
+      const artifacts: Array<(() => ModelArtifact) | null> = [];
       const fitSeconds: Array<number | null> = [];
       let manifest: ModelManifest | undefined;
       let floor: number | undefined;
@@ -642,6 +646,7 @@ export const evaluateStage = defineStage({
         const dir = i === 1 ? join(modelsDir, name) : join(modelsDir, name, "folds", String(i));
         if (i > 1 && !(await pathExists(join(dir, "manifest.json")))) {
           perFold.push(null);
+          artifacts.push(null);
           fitSeconds.push(null);
           continue;
         }
@@ -660,6 +665,10 @@ export const evaluateStage = defineStage({
           );
         }
         perFold.push(loaded.model);
+        artifacts.push(() => ({
+          manifest: loaded.manifest,
+          data: Deno.readFileSync(join(dir, "model.bin")),
+        }));
       }
       const missing = perFold.filter((m) => m === null).length;
       if (missing > 0) {
@@ -670,6 +679,7 @@ export const evaluateStage = defineStage({
       models.push({
         name,
         folds: perFold,
+        artifacts,
         fitSeconds,
         ...(manifest ? { manifest } : {}),
         ...(floor !== undefined ? { minRatings: floor } : {}),

@@ -1,0 +1,154 @@
+/**
+ * The per-user step of the evaluation's ranking pass, shared by the calling
+ * thread and the evaluation workers (`_evaluation_pool.ts`) so that each user
+ * is ranked and measured by the same code whichever thread runs it: one
+ * ranked list per floor and its five per-user metric values, written into
+ * arrays indexed by the user's position. The caller sums those values in user
+ * order, so the metrics are bit-identical for any number of threads.
+ *
+ * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
+ * user and ranked once per floor from the same buffer (what its `recommend`
+ * does, without scoring twice); any other model, or a user its raw path does
+ * not know, is ranked through `recommend`.
+ *
+ * @module
+ */
+import type { Recommender, ScoredMovie } from "./model.ts";
+import { _hasRawScoring, type _RawScoring } from "./_raw_scoring.ts";
+import { rankScores } from "./rank_scores.ts";
+import { TopK } from "./top_k.ts";
+import { precisionAtK } from "./metrics/precision_at_k.ts";
+import { recallAtK } from "./metrics/recall_at_k.ts";
+import { ndcgAtK } from "./metrics/ndcg_at_k.ts";
+import { averagePrecisionAtK } from "./metrics/map_at_k.ts";
+import { hitAtK } from "./metrics/hit_rate_at_k.ts";
+
+/** Per-user metric values kept per list: precision, recall, NDCG, MAP, hit. */
+export const _VALUES_PER_LIST = 5;
+
+/** The users to rank (the test users known in train, ascending) and their relevant movies. */
+export interface _RankUsers {
+  /** User id per position. */
+  readonly userIds: Int32Array;
+  /** CSR over positions: the relevant test movies of position g are `relMovies[relIndptr[g]..relIndptr[g + 1])`, distinct. */
+  readonly relIndptr: Int32Array;
+  readonly relMovies: Int32Array;
+}
+
+/**
+ * Where the ranked lists go, per floor f and position g: `listLength[f * n + g]`
+ * (-1 when the model has no list for the user), the list in
+ * `lists[(f * n + g) * k ..]`, the metric values in
+ * `values[(f * n + g) * 5 ..]` (written only when the user has a relevant movie).
+ */
+export interface _RankOutput {
+  readonly listLength: Int32Array;
+  readonly lists: Int32Array;
+  readonly values: Float64Array;
+}
+
+/** Ranks one user at a time for one model, k and set of floors. */
+export class _UserRanker {
+  readonly #model: Recommender;
+  readonly #k: number;
+  readonly #floors: readonly number[];
+  readonly #raw: (Recommender & _RawScoring) | null;
+  readonly #ids: Int32Array;
+  readonly #counts: Int32Array;
+  readonly #buf: Float32Array;
+  readonly #top = new TopK();
+  readonly #relevant = new Set<number>();
+
+  constructor(model: Recommender, k: number, floors: readonly number[]) {
+    this.#model = model;
+    this.#k = k;
+    this.#floors = floors;
+    this.#raw = _hasRawScoring(model) ? model : null;
+    this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
+    this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
+    this.#buf = new Float32Array(this.#ids.length);
+  }
+
+  /** True when the model is scored once per user for every floor (its raw path). */
+  get scoresOnce(): boolean {
+    return this.#raw !== null;
+  }
+
+  /** Ranks position `g` of `users` for every floor into `out`. */
+  rank(g: number, users: _RankUsers, out: _RankOutput): void {
+    const u = users.userIds[g]!;
+    const n = users.userIds.length;
+    const k = this.#k, floors = this.#floors;
+    const relevant = this.#relevant;
+    relevant.clear();
+    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
+      relevant.add(users.relMovies[x]!);
+    }
+    const raw = this.#raw;
+    const scored = raw !== null && raw.rawScores(u, this.#buf);
+    for (let f = 0; f < floors.length; f++) {
+      const slot = f * n + g;
+      let items: ScoredMovie[];
+      if (scored) {
+        items = rankScores(this.#buf, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip: raw.seenItems(u),
+          counts: this.#counts,
+          minCount: floors[f]!,
+        });
+      } else {
+        const recs = this.#model.recommend(u, k, { excludeSeen: true, minRatings: floors[f]! });
+        if (!recs.ok) {
+          out.listLength[slot] = -1;
+          continue;
+        }
+        items = recs.items;
+      }
+      const list = out.lists.subarray(slot * k, slot * k + k);
+      const len = _checkedList(this.#model.name, u, items, list);
+      out.listLength[slot] = len;
+      if (relevant.size > 0) {
+        const l = list.subarray(0, len);
+        const v = slot * _VALUES_PER_LIST;
+        out.values[v] = precisionAtK(l, relevant, k);
+        out.values[v + 1] = recallAtK(l, relevant, k);
+        out.values[v + 2] = ndcgAtK(l, relevant, k);
+        out.values[v + 3] = averagePrecisionAtK(l, relevant, k);
+        out.values[v + 4] = hitAtK(l, relevant, k);
+      }
+    }
+  }
+}
+
+/**
+ * Copies a ranked list's movie ids into `list` (k long) and returns its
+ * length, refusing one longer than k or holding a movie twice.
+ */
+function _checkedList(
+  model: string,
+  user: number,
+  items: readonly ScoredMovie[],
+  list: Int32Array,
+): number {
+  if (items.length > list.length) {
+    throw new RangeError(
+      `Cannot evaluate model "${model}": it returned ${items.length} movies for user ${user}, more than k = ${list.length}`,
+    );
+  }
+  for (let j = 0; j < items.length; j++) {
+    const id = items[j]!.movieId;
+    // A movie twice in one list would count its hit twice: never score such a list.
+    for (let q = 0; q < j; q++) {
+      if (list[q] === id) {
+        throw new RangeError(
+          `Cannot evaluate model "${model}": its list for user ${user} holds movie ${id} twice (positions ${
+            q + 1
+          } and ${j + 1})`,
+        );
+      }
+    }
+    list[j] = id;
+  }
+  return items.length;
+}
