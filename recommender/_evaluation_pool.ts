@@ -11,7 +11,7 @@
  *
  * Control array: [0] the next position to claim; then 2 int32 per worker:
  * state (0 starting, 1 ranking, 2 not needed, 3 done, 4 failed to load) and
- * the first position it failed on (-1: none).
+ * the first position of the chunk it failed on (-1: none).
  *
  * @module
  */
@@ -19,7 +19,7 @@ import type { ModelArtifact, Recommender } from "./model.ts";
 import { _RankOutput, _RankUsers, _UserRanker, _VALUES_PER_LIST } from "./_evaluation_ranker.ts";
 
 /** Positions claimed at a time: small enough to balance, big enough that claiming costs nothing. */
-export const _CHUNK = 16;
+export const _CHUNK = 32;
 
 /** Milliseconds a test waits for a worker to start before ranking its share here. */
 const START_TIMEOUT_MS = 60_000;
@@ -142,7 +142,7 @@ export function _rankInParallel(
       const from = Atomics.add(control, 0, _CHUNK);
       if (from >= n) break;
       const to = Math.min(n, from + _CHUNK);
-      for (let g = from; g < to; g++) ranker.rank(g, job.users, job.out);
+      ranker.rankRange(from, to, job.users, job.out);
     }
   } finally {
     // no more claims (after an error here), then wait for the workers that are ranking
@@ -162,9 +162,9 @@ export function _rankInParallel(
   }
   if (failed >= 0) {
     // the same code on this thread raises the same error, with its message
-    ranker.rank(failed, job.users, job.out);
+    ranker.rankRange(failed, Math.min(n, failed + _CHUNK), job.users, job.out);
     throw new Error(
-      `Cannot evaluate model "${model.name}": a worker thread failed to rank user ${
+      `Cannot evaluate model "${model.name}": a worker thread failed to rank the users from ${
         job.users.userIds[failed]
       }; set kernel threads to 1`,
     );

@@ -17,6 +17,8 @@ import type { Recommender, ScoredMovie } from "./model.ts";
 import { _hasRawScoring, type _RawScoring } from "./_raw_scoring.ts";
 import { rankScores } from "./rank_scores.ts";
 import { TopK } from "./top_k.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _BATCH, _BatchScorer } from "./_batch_scorer.ts";
 import { precisionAtK } from "./metrics/precision_at_k.ts";
 import { recallAtK } from "./metrics/recall_at_k.ts";
 import { ndcgAtK } from "./metrics/ndcg_at_k.ts";
@@ -57,7 +59,11 @@ export class _UserRanker {
   readonly #counts: Int32Array;
   readonly #buf: Float32Array;
   readonly #top = new TopK();
+  /** Per floor > 0, the positions with at least that many training ratings, ascending (null: every position). */
+  readonly #candidates: ReadonlyArray<Int32Array | null>;
   readonly #relevant = new Set<number>();
+  readonly #batch: _BatchScorer | null;
+  readonly #bufs: Float32Array[];
 
   constructor(model: Recommender, k: number, floors: readonly number[]) {
     this.#model = model;
@@ -67,6 +73,19 @@ export class _UserRanker {
     this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
+    // a factor model's raw scores are its view's SIMD scores: four users per pass give the same bits
+    const view = model instanceof _FactorModel ? model.factors() : null;
+    this.#batch = view && this.#raw ? _BatchScorer.create(view) : null;
+    if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
+    this.#bufs = this.#batch
+      ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
+      : [];
+    this.#candidates = floors.map((floor) => {
+      if (floor <= 0 || this.#raw === null) return null;
+      const counts = this.#counts, keep: number[] = [];
+      for (let i = 0; i < this.#ids.length; i++) if (counts[i]! >= floor) keep.push(i);
+      return Int32Array.from(keep);
+    });
   }
 
   /** True when the model is scored once per user for every floor (its raw path). */
@@ -74,8 +93,44 @@ export class _UserRanker {
     return this.#raw !== null;
   }
 
+  /** True when four users at a time are scored in one pass over the item factors. */
+  get batched(): boolean {
+    return this.#batch !== null;
+  }
+
+  /** Ranks positions `from` to `to` (exclusive) of `users` for every floor into `out`. */
+  rankRange(from: number, to: number, users: _RankUsers, out: _RankOutput): void {
+    const batch = this.#batch;
+    if (batch === null) {
+      for (let g = from; g < to; g++) this.rank(g, users, out);
+      return;
+    }
+    const rows: number[] = [], at: number[] = [];
+    for (let g = from; g < to; g++) {
+      const r = batch.row(users.userIds[g]!);
+      if (r < 0) this.rank(g, users, out); // not a user of the factors: recommend() answers
+      else {
+        rows.push(r);
+        at.push(g);
+      }
+      if (rows.length === _BATCH || (g === to - 1 && rows.length > 0)) {
+        batch.scores(rows, this.#bufs);
+        for (let b = 0; b < rows.length; b++) this.#rankScored(at[b]!, users, out, this.#bufs[b]!);
+        rows.length = 0;
+        at.length = 0;
+      }
+    }
+  }
+
   /** Ranks position `g` of `users` for every floor into `out`. */
   rank(g: number, users: _RankUsers, out: _RankOutput): void {
+    const raw = this.#raw;
+    const scored = raw !== null && raw.rawScores(users.userIds[g]!, this.#buf);
+    this.#rankScored(g, users, out, scored ? this.#buf : null);
+  }
+
+  /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
+  #rankScored(g: number, users: _RankUsers, out: _RankOutput, scores: Float32Array | null): void {
     const u = users.userIds[g]!;
     const n = users.userIds.length;
     const k = this.#k, floors = this.#floors;
@@ -84,18 +139,22 @@ export class _UserRanker {
     for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
       relevant.add(users.relMovies[x]!);
     }
-    const raw = this.#raw;
-    const scored = raw !== null && raw.rawScores(u, this.#buf);
     for (let f = 0; f < floors.length; f++) {
       const slot = f * n + g;
       let items: ScoredMovie[];
-      if (scored) {
-        items = rankScores(this.#buf, this.#top, {
+      const candidates = this.#candidates[f]!;
+      if (scores !== null && candidates !== null) {
+        items = _rankCandidates(scores, this.#top, {
           k,
           itemIds: this.#ids,
-          skip: raw.seenItems(u),
-          counts: this.#counts,
-          minCount: floors[f]!,
+          candidates,
+          skip: this.#raw!.seenItems(u),
+        });
+      } else if (scores !== null) {
+        items = rankScores(scores, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip: this.#raw!.seenItems(u),
         });
       } else {
         const recs = this.#model.recommend(u, k, { excludeSeen: true, minRatings: floors[f]! });
@@ -119,6 +178,46 @@ export class _UserRanker {
       }
     }
   }
+}
+
+/**
+ * `rankScores(scores, top, { k, itemIds, skip, counts, minCount })` over a
+ * packed candidate list: the positions passing the floor, ascending, so the
+ * positions below it cost nothing (and no branch guesses). It offers the
+ * same positions in the same order to the same heap as `rankScores`, so
+ * it returns the same list.
+ */
+function _rankCandidates(
+  scores: Float32Array,
+  top: TopK,
+  options: {
+    readonly k: number;
+    readonly itemIds: Int32Array;
+    readonly candidates: Int32Array;
+    readonly skip: Int32Array;
+  },
+): ScoredMovie[] {
+  const { itemIds: ids, candidates, skip } = options;
+  top.reset(Math.max(0, Math.min(options.k, ids.length)));
+  const nC = candidates.length, spEnd = skip.length;
+  let sp = 0;
+  let next = spEnd > 0 ? skip[0]! : ids.length; // next seen position
+  for (let c = 0; c < nC; c++) {
+    const i = candidates[c]!;
+    if (i >= next) {
+      let hit = false;
+      for (; sp < spEnd && skip[sp]! <= i; sp++) if (skip[sp] === i) hit = true;
+      next = sp < spEnd ? skip[sp]! : ids.length;
+      if (hit) continue;
+    }
+    const s = scores[i]!;
+    if (!(s > top.threshold)) continue;
+    top.push(i, s);
+  }
+  const { indices, scores: kept } = top.drain();
+  const out: ScoredMovie[] = new Array(indices.length);
+  for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
+  return out;
 }
 
 /**

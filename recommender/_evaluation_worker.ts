@@ -41,16 +41,15 @@ scope.onmessage = (event) => {
     return;
   }
   const n = job.users.userIds.length;
-  let g = -1;
+  let from = -1;
   try {
     for (;;) {
-      const from = Atomics.add(ctl, 0, _CHUNK);
+      from = Atomics.add(ctl, 0, _CHUNK);
       if (from >= n) break;
-      const to = Math.min(n, from + _CHUNK);
-      for (g = from; g < to; g++) ranker.rank(g, job.users, job.out);
+      ranker.rankRange(from, Math.min(n, from + _CHUNK), job.users, job.out);
     }
   } catch {
-    ctl[at + 1] = g;
+    ctl[at + 1] = from;
     Atomics.store(ctl, 0, n);
   }
   Atomics.store(ctl, at, _DONE);

@@ -244,9 +244,9 @@ export function evaluateModel(
     });
   } else {
     const ranker = new _UserRanker(model, k, floors);
-    for (let g = 0; g < nUsers; g++) {
+    for (let g = 0; g < nUsers; g += _CHUNK) {
       options.signal?.throwIfAborted();
-      ranker.rank(g, users, out);
+      ranker.rankRange(g, Math.min(nUsers, g + _CHUNK), users, out);
     }
   }
   const rank = (f: number) => {

@@ -4,6 +4,8 @@ import { createModel, modelNames, type RegisteredModel } from "./model_registry.
 import { type Ratings, selectRows } from "./ratings.ts";
 import { _loadMovieLensSmall, _randomSplit } from "./_test_data.ts";
 import { _UserRanker } from "./_evaluation_ranker.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _BatchScorer } from "./_batch_scorer.ts";
 import { _rankInParallel, _rankOutput, _shareUsers } from "./_evaluation_pool.ts";
 
 const K = 10;
@@ -61,7 +63,11 @@ Deno.test("the evaluation ranks exactly the lists recommend() returns, for every
       if (["svd", "biased-mf", "ials", "ease", "item-knn-baseline"].includes(name)) {
         assert.ok(ranker.scoresOnce, `${name} should be scored once for both floors`);
       }
-      for (let g = 0; g < n; g++) ranker.rank(g, users, out);
+      if (["svd", "biased-mf", "als", "svdpp", "spark-als"].includes(name)) {
+        assert.ok(ranker.batched, `${name} should be scored four users at a time`);
+      }
+      // odd ranges, so batches of 1 to 4 users occur
+      for (let g = 0; g < n; g += 7) ranker.rankRange(g, Math.min(n, g + 7), users, out);
       for (const [f, floor] of [FLOOR, 0].entries()) {
         for (let g = 0; g < n; g++) {
           const u = users.userIds[g]!;
@@ -73,6 +79,37 @@ Deno.test("the evaluation ranks exactly the lists recommend() returns, for every
             got,
             recs.ok ? recs.items.map((x) => x.movieId) : null,
             `user ${u}, floor ${floor}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("_BatchScorer gives the bits of rawScores() for every factor model of the registry", async (t) => {
+  for (const name of modelNames) {
+    const model = _fit(name);
+    if (!(model instanceof _FactorModel)) continue;
+    const view = model.factors();
+    const batch = view ? _BatchScorer.create(view) : null;
+    if (!batch) continue;
+    await t.step(name, () => {
+      const n = batch.size;
+      const outs = Array.from({ length: 16 }, () => new Float32Array(n));
+      const one = new Float32Array(n);
+      const ids = view!.userIds;
+      for (let r = 0; r < ids.length; r += 1 + (r % 16)) {
+        const rows = Array.from({ length: 1 + (r % 16) }, (_, j) => r + j).filter((x) =>
+          x < ids.length
+        );
+        batch.scores(rows, outs);
+        for (const [b, row] of rows.entries()) {
+          assert.equal(batch.row(ids[row]!), row);
+          model.rawScores(ids[row]!, one);
+          assert.deepEqual(
+            new Uint8Array(outs[b]!.buffer, 0, 4 * n),
+            new Uint8Array(one.buffer),
+            `user ${ids[row]}`,
           );
         }
       }
