@@ -165,6 +165,12 @@ Deno.test("evaluateModel() gives bit-identical metrics with 1 and 2 threads", as
       const options = { k: K, minRatings: FLOOR, alsoWithoutFloor: true, artifact };
       const one = evaluateModel(model, train, test, { ...options, threads: 1 });
       const two = evaluateModel(model, train, test, { ...options, threads: 2 });
+      // the stage passes a function that reads the model file only when workers start
+      const read = evaluateModel(model, train, test, {
+        ...options,
+        artifact: () => artifact,
+        threads: 2,
+      });
       const none = evaluateModel(model, train, test, {
         k: K,
         minRatings: FLOOR,
@@ -172,6 +178,7 @@ Deno.test("evaluateModel() gives bit-identical metrics with 1 and 2 threads", as
       });
       assert.ok(Number.isFinite(one.metrics.ndcg_at_10_no_floor));
       assert.deepEqual(two.metrics, one.metrics);
+      assert.deepEqual(read.metrics, one.metrics);
       assert.deepEqual(none.metrics, one.metrics);
       assert.deepEqual(two.counts, one.counts);
     });
