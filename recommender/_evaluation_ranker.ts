@@ -61,6 +61,13 @@ export class _UserRanker {
   readonly #top = new TopK();
   /** Per floor > 0, the positions with at least that many training ratings, ascending (null: every position). */
   readonly #candidates: ReadonlyArray<Int32Array | null>;
+  /**
+   * When the floors are [floor > 0, 0]: the positions below the floor,
+   * ascending. The unfloored top k is then the top k of the floored top k
+   * and these (the top k of a union), so the positions above the floor are
+   * not scanned twice.
+   */
+  readonly #below: Int32Array | null;
   readonly #relevant = new Set<number>();
   readonly #batch: _BatchScorer | null;
   readonly #bufs: Float32Array[];
@@ -86,6 +93,12 @@ export class _UserRanker {
       for (let i = 0; i < this.#ids.length; i++) if (counts[i]! >= floor) keep.push(i);
       return Int32Array.from(keep);
     });
+    this.#below = null;
+    if (floors.length === 2 && this.#candidates[0] && floors[1] === 0) {
+      const counts = this.#counts, floor = floors[0]!, below: number[] = [];
+      for (let i = 0; i < this.#ids.length; i++) if (counts[i]! < floor) below.push(i);
+      this.#below = Int32Array.from(below);
+    }
   }
 
   /** True when the model is scored once per user for every floor (its raw path). */
@@ -129,6 +142,16 @@ export class _UserRanker {
     this.#rankScored(g, users, out, scored ? this.#buf : null);
   }
 
+  /** The positions and scores of a floored list, to seed the unfloored ranking. */
+  #seed(list: readonly ScoredMovie[]): { positions: number[]; scores: number[] } {
+    const positions: number[] = [], scores: number[] = [];
+    for (const x of list) {
+      positions.push(_position(this.#ids, x.movieId));
+      scores.push(x.score);
+    }
+    return { positions, scores };
+  }
+
   /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
   #rankScored(g: number, users: _RankUsers, out: _RankOutput, scores: Float32Array | null): void {
     const u = users.userIds[g]!;
@@ -139,6 +162,7 @@ export class _UserRanker {
     for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
       relevant.add(users.relMovies[x]!);
     }
+    let kept: ScoredMovie[] | null = null; // the floored list, seeding the unfloored one
     for (let f = 0; f < floors.length; f++) {
       const slot = f * n + g;
       let items: ScoredMovie[];
@@ -149,6 +173,15 @@ export class _UserRanker {
           itemIds: this.#ids,
           candidates,
           skip: this.#raw!.seenItems(u),
+        });
+        kept = items;
+      } else if (scores !== null && f === 1 && this.#below !== null && kept !== null) {
+        items = _rankCandidates(scores, this.#top, {
+          k,
+          itemIds: this.#ids,
+          candidates: this.#below,
+          skip: this.#raw!.seenItems(u),
+          seed: this.#seed(kept),
         });
       } else if (scores !== null) {
         items = rankScores(scores, this.#top, {
@@ -195,10 +228,18 @@ function _rankCandidates(
     readonly itemIds: Int32Array;
     readonly candidates: Int32Array;
     readonly skip: Int32Array;
+    /** Pairs already known to be in the running (a floored top k), offered first. */
+    readonly seed?: { readonly positions: readonly number[]; readonly scores: readonly number[] };
   },
 ): ScoredMovie[] {
-  const { itemIds: ids, candidates, skip } = options;
+  const { itemIds: ids, candidates, skip, seed } = options;
   top.reset(Math.max(0, Math.min(options.k, ids.length)));
+  if (seed) {
+    for (let j = 0; j < seed.positions.length; j++) top.push(seed.positions[j]!, seed.scores[j]!);
+  }
+  // After a seed, a later position may tie the bar with a lower index than the
+  // kept pair it ties: let push() decide ties. Without one, positions ascend and a tie never wins.
+  const ties = seed !== undefined;
   const nC = candidates.length, spEnd = skip.length;
   let sp = 0;
   let next = spEnd > 0 ? skip[0]! : ids.length; // next seen position
@@ -211,13 +252,26 @@ function _rankCandidates(
       if (hit) continue;
     }
     const s = scores[i]!;
-    if (!(s > top.threshold)) continue;
+    const bar = top.threshold;
+    // (-Infinity is never ranked, as in rankScores: the bar is only -Infinity below k pairs)
+    if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
     top.push(i, s);
   }
   const { indices, scores: kept } = top.drain();
   const out: ScoredMovie[] = new Array(indices.length);
   for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
   return out;
+}
+
+/** Position of `id` in the ascending `ids` (it is there). */
+function _position(ids: Int32Array, id: number): number {
+  let lo = 0, hi = ids.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

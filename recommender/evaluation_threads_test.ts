@@ -184,3 +184,36 @@ Deno.test("evaluateModel() gives bit-identical metrics with 1 and 2 threads", as
     });
   }
 });
+
+Deno.test("the unfloored list seeded from the floored one breaks ties by position, as rankScores", () => {
+  // 12 movies, all scored 1; the even positions pass a floor of 5
+  const ids = Int32Array.from({ length: 12 }, (_, i) => 100 + i);
+  const counts = Int32Array.from(ids, (_, i) => (i % 2 === 0 ? 10 : 0));
+  const model = {
+    name: "flat",
+    config: {},
+    history: [],
+    fit() {},
+    predict: (userId: number, movieId: number) => ({
+      userId,
+      movieId,
+      rating: 1,
+      scorer: "model" as const,
+    }),
+    recommend: () => ({ ok: false as const, reason: "unknown-user" as const }),
+    similar: () => null,
+    save: () => Promise.reject(new Error("not saved")),
+    rawItemIds: () => ids,
+    rawScores: (_u: number, out: Float32Array) => (out.fill(1), true),
+    seenItems: () => Int32Array.of(4),
+    itemCounts: () => counts,
+  };
+  const users = {
+    userIds: Int32Array.of(1),
+    relIndptr: Int32Array.of(0, 0),
+    relMovies: new Int32Array(0),
+  };
+  const out = _rankOutput(1, 2, 3, false);
+  new _UserRanker(model, 3, [5, 0]).rankRange(0, 1, users, out);
+  assert.deepEqual([...out.lists], [100, 102, 106, 100, 101, 102]);
+});
