@@ -9,7 +9,10 @@
  * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
  * user and ranked once per floor from the same buffer (what its `recommend`
  * does, without scoring twice); any other model, or a user its raw path does
- * not know, is ranked through `recommend`.
+ * not know, is ranked through `recommend`. Factor models are scored sixteen
+ * users per pass (`_batch_scorer.ts`); the floored list is ranked over the
+ * packed positions passing the floor, and the unfloored one from the floored
+ * top k plus the positions below the floor.
  *
  * @module
  */
@@ -49,7 +52,7 @@ export interface _RankOutput {
   readonly values: Float64Array;
 }
 
-/** Ranks one user at a time for one model, k and set of floors. */
+/** Ranks users for one model, k and set of floors (factor models {@linkcode _BATCH} users per scoring pass). */
 export class _UserRanker {
   readonly #model: Recommender;
   readonly #k: number;
@@ -80,7 +83,7 @@ export class _UserRanker {
     this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
-    // a factor model's raw scores are its view's SIMD scores: four users per pass give the same bits
+    // a factor model's raw scores are its view's SIMD scores: the batch scorer gives the same bits
     const view = model instanceof _FactorModel ? model.factors() : null;
     this.#batch = view && this.#raw ? _BatchScorer.create(view) : null;
     if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
@@ -106,7 +109,7 @@ export class _UserRanker {
     return this.#raw !== null;
   }
 
-  /** True when four users at a time are scored in one pass over the item factors. */
+  /** True when up to {@linkcode _BATCH} users are scored per pass over the item factors. */
   get batched(): boolean {
     return this.#batch !== null;
   }

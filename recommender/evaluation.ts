@@ -69,9 +69,11 @@ export interface EvaluationOptions {
 
 /**
  * Below this many ranked users the ranking pass stays on one thread by
- * default: starting workers and loading the model in each costs more than it saves.
+ * default: starting workers and loading the model in each costs about what
+ * it saves (6.5k users x 3.7k movies: 0.34 s on one thread, 0.33 s on two;
+ * 32k x 15k: 5.1 s and 2.9 s; `reports/bench/evaluate.md`).
  */
-export const PARALLEL_MIN_USERS = 2000;
+export const PARALLEL_MIN_USERS = 10_000;
 
 /** Everything {@linkcode evaluateModel} measures on one fold. */
 export interface EvaluationResult {
@@ -132,7 +134,10 @@ export function metricKeys(k: number): string[] {
  * mean). Ranking metrics use `model.recommend(user, k, { excludeSeen: true,
  * minRatings })` for every test user known in train, and average over the users with at
  * least one test rating >= `relevanceThreshold`; coverage counts the distinct
- * movies of all those lists over the catalog.
+ * movies of all those lists over the catalog. A model with raw scores is
+ * scored once per user for both floors and ranked as its `recommend` ranks
+ * (the same lists); with `options.artifact`, worker threads rank users too,
+ * and the metrics are the same bits for any number of threads.
  *
  * @example
  * ```ts ignore
