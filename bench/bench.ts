@@ -6,7 +6,7 @@
  * through the stat cache, every model's fit (and, apart from it, the kernel:
  * the sum of the per-epoch times the model records, i.e. without encoding,
  * CSR building and factor initialisation), evaluate (predictions and
- * all-items ranking for every test user), and on ml-latest-small the cached
+ * all-items ranking for every test user, on `kernelThreads()` threads), and on ml-latest-small the cached
  * no-op of the real pipeline. Median, min and max, throughput and the child's
  * peak RSS are kept.
  *
@@ -349,7 +349,9 @@ async function child(
     if (EVALUATED.includes(name) && last) {
       const model = last;
       const testUsers = new Set(test.userId).size;
-      const ev = timed(() => evaluateModel(model, train, test, { k: 10 }), {
+      // with the model's bytes, evaluate ranks on kernelThreads() threads, as the stage does
+      const artifact = await model.save();
+      const ev = timed(() => evaluateModel(model, train, test, { k: 10, artifact }), {
         reps,
         warmup: Math.min(warmup, 1),
       });

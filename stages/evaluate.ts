@@ -35,7 +35,7 @@ import {
   type EvaluationResult,
   type FoldSummary,
 } from "../recommender/evaluation/evaluation.ts";
-import type { ModelManifest, Recommender } from "../recommender/core/model.ts";
+import type { ModelArtifact, ModelManifest, Recommender } from "../recommender/core/model.ts";
 import { loadModel } from "../recommender/models/model_registry.ts";
 import { _hasRawScoring } from "../recommender/scoring/_raw_scoring.ts";
 import { hashRatings, type Ratings } from "../recommender/core/ratings.ts";
@@ -120,6 +120,8 @@ export interface ModelUnderTest {
   readonly fitSeconds?: ReadonlyArray<number | null>;
   /** The support floor the model chose on its holdout (its `validation.json`), if any. */
   readonly minRatings?: number;
+  /** Reads each fold's model file again, for the evaluation's worker threads (null = not trained). */
+  readonly artifacts?: ReadonlyArray<(() => ModelArtifact) | null>;
 }
 
 /** What {@linkcode evaluateModels} needs. */
@@ -253,6 +255,7 @@ export function evaluateModels(
         alsoWithoutFloor: true,
         histogramBins: params.histogramBins,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(m.artifacts?.[i] ? { artifact: m.artifacts[i]! } : {}),
       });
       options.onFold?.(m.name, i + 1, result);
       results.push({ fold: i + 1, result });
@@ -632,6 +635,7 @@ export const evaluateStage = defineStage({
     const models: ModelUnderTest[] = [];
     for (const name of names) {
       const perFold: Array<Recommender | null> = [];
+      const artifacts: Array<(() => ModelArtifact) | null> = [];
       const fitSeconds: Array<number | null> = [];
       let manifest: ModelManifest | undefined;
       let floor: number | undefined;
@@ -639,6 +643,7 @@ export const evaluateStage = defineStage({
         const dir = modelFoldDir(join(modelsDir, name), i);
         if (i > 1 && !(await pathExists(join(dir, fileName(modelManifestFile))))) {
           perFold.push(null);
+          artifacts.push(null);
           fitSeconds.push(null);
           continue;
         }
@@ -661,6 +666,10 @@ export const evaluateStage = defineStage({
           );
         }
         perFold.push(loaded.model);
+        artifacts.push(() => ({
+          manifest: loaded.manifest,
+          data: Deno.readFileSync(join(dir, "model.bin")),
+        }));
       }
       const missing = perFold.filter((m) => m === null).length;
       if (missing > 0) {
@@ -671,6 +680,7 @@ export const evaluateStage = defineStage({
       models.push({
         name,
         folds: perFold,
+        artifacts,
         fitSeconds,
         ...(manifest ? { manifest } : {}),
         ...(floor !== undefined ? { minRatings: floor } : {}),

@@ -1,0 +1,310 @@
+/**
+ * The per-user step of the evaluation's ranking pass, shared by the calling
+ * thread and the evaluation workers (`_evaluation_pool.ts`) so that each user
+ * is ranked and measured by the same code whichever thread runs it: one
+ * ranked list per floor and its five per-user metric values, written into
+ * arrays indexed by the user's position. The caller sums those values in user
+ * order, so the metrics are bit-identical for any number of threads.
+ *
+ * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
+ * user and ranked once per floor from the same buffer (what its `recommend`
+ * does, without scoring twice); any other model, or a user its raw path does
+ * not know, is ranked through `recommend`. Factor models are scored sixteen
+ * users per pass (`_batch_scorer.ts`); the floored list is ranked over the
+ * packed positions passing the floor, and the unfloored one from the floored
+ * top k plus the positions below the floor.
+ *
+ * @module
+ */
+import type { Recommender, ScoredMovie } from "../core/model.ts";
+import { _hasRawScoring, type _RawScoring } from "../scoring/_raw_scoring.ts";
+import { rankScores } from "../scoring/rank_scores.ts";
+import { TopK } from "../scoring/top_k.ts";
+import { _FactorModel } from "../models/_factor_model.ts";
+import { _BATCH, _BatchScorer } from "../kernels/_batch_scorer.ts";
+import { precisionAtK } from "../metrics/precision_at_k.ts";
+import { recallAtK } from "../metrics/recall_at_k.ts";
+import { ndcgAtK } from "../metrics/ndcg_at_k.ts";
+import { averagePrecisionAtK } from "../metrics/map_at_k.ts";
+import { hitAtK } from "../metrics/hit_rate_at_k.ts";
+
+/** Per-user metric values kept per list: precision, recall, NDCG, MAP, hit. */
+export const _VALUES_PER_LIST = 5;
+
+/** The users to rank (the test users known in train, ascending) and their relevant movies. */
+export interface _RankUsers {
+  /** User id per position. */
+  readonly userIds: Int32Array;
+  /** CSR over positions: the relevant test movies of position g are `relMovies[relIndptr[g]..relIndptr[g + 1])`, distinct. */
+  readonly relIndptr: Int32Array;
+  readonly relMovies: Int32Array;
+}
+
+/**
+ * Where the ranked lists go, per floor f and position g: `listLength[f * n + g]`
+ * (-1 when the model has no list for the user), the list in
+ * `lists[(f * n + g) * k ..]`, the metric values in
+ * `values[(f * n + g) * 5 ..]` (written only when the user has a relevant movie).
+ */
+export interface _RankOutput {
+  readonly listLength: Int32Array;
+  readonly lists: Int32Array;
+  readonly values: Float64Array;
+}
+
+/** Ranks users for one model, k and set of floors (factor models {@linkcode _BATCH} users per scoring pass). */
+export class _UserRanker {
+  readonly #model: Recommender;
+  readonly #k: number;
+  readonly #floors: readonly number[];
+  readonly #raw: (Recommender & _RawScoring) | null;
+  readonly #ids: Int32Array;
+  readonly #counts: Int32Array;
+  readonly #buf: Float32Array;
+  readonly #top = new TopK();
+  /** Per floor > 0, the positions with at least that many training ratings, ascending (null: every position). */
+  readonly #candidates: ReadonlyArray<Int32Array | null>;
+  /**
+   * When the floors are [floor > 0, 0]: the positions below the floor,
+   * ascending. The unfloored top k is then the top k of the floored top k
+   * and these (the top k of a union), so the positions above the floor are
+   * not scanned twice.
+   */
+  readonly #below: Int32Array | null;
+  readonly #relevant = new Set<number>();
+  readonly #batch: _BatchScorer | null;
+  readonly #bufs: Float32Array[];
+
+  constructor(model: Recommender, k: number, floors: readonly number[]) {
+    this.#model = model;
+    this.#k = k;
+    this.#floors = floors;
+    this.#raw = _hasRawScoring(model) ? model : null;
+    this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
+    this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
+    this.#buf = new Float32Array(this.#ids.length);
+    // a factor model's raw scores are its view's SIMD scores: the batch scorer gives the same bits
+    const view = model instanceof _FactorModel ? model.factors() : null;
+    this.#batch = view && this.#raw ? _BatchScorer.create(view) : null;
+    if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
+    this.#bufs = this.#batch
+      ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
+      : [];
+    this.#candidates = floors.map((floor) => {
+      if (floor <= 0 || this.#raw === null) return null;
+      const counts = this.#counts, keep: number[] = [];
+      for (let i = 0; i < this.#ids.length; i++) if (counts[i]! >= floor) keep.push(i);
+      return Int32Array.from(keep);
+    });
+    this.#below = null;
+    if (floors.length === 2 && this.#candidates[0] && floors[1] === 0) {
+      const counts = this.#counts, floor = floors[0]!, below: number[] = [];
+      for (let i = 0; i < this.#ids.length; i++) if (counts[i]! < floor) below.push(i);
+      this.#below = Int32Array.from(below);
+    }
+  }
+
+  /** True when the model is scored once per user for every floor (its raw path). */
+  get scoresOnce(): boolean {
+    return this.#raw !== null;
+  }
+
+  /** True when up to {@linkcode _BATCH} users are scored per pass over the item factors. */
+  get batched(): boolean {
+    return this.#batch !== null;
+  }
+
+  /** Ranks positions `from` to `to` (exclusive) of `users` for every floor into `out`. */
+  rankRange(from: number, to: number, users: _RankUsers, out: _RankOutput): void {
+    const batch = this.#batch;
+    if (batch === null) {
+      for (let g = from; g < to; g++) this.rank(g, users, out);
+      return;
+    }
+    const rows: number[] = [], at: number[] = [];
+    for (let g = from; g < to; g++) {
+      const r = batch.row(users.userIds[g]!);
+      if (r < 0) this.rank(g, users, out); // not a user of the factors: recommend() answers
+      else {
+        rows.push(r);
+        at.push(g);
+      }
+      if (rows.length === _BATCH || (g === to - 1 && rows.length > 0)) {
+        batch.scores(rows, this.#bufs);
+        for (let b = 0; b < rows.length; b++) this.#rankScored(at[b]!, users, out, this.#bufs[b]!);
+        rows.length = 0;
+        at.length = 0;
+      }
+    }
+  }
+
+  /** Ranks position `g` of `users` for every floor into `out`. */
+  rank(g: number, users: _RankUsers, out: _RankOutput): void {
+    const raw = this.#raw;
+    const scored = raw !== null && raw.rawScores(users.userIds[g]!, this.#buf);
+    this.#rankScored(g, users, out, scored ? this.#buf : null);
+  }
+
+  /** The positions and scores of a floored list, to seed the unfloored ranking. */
+  #seed(list: readonly ScoredMovie[]): { positions: number[]; scores: number[] } {
+    const positions: number[] = [], scores: number[] = [];
+    for (const x of list) {
+      positions.push(_position(this.#ids, x.movieId));
+      scores.push(x.score);
+    }
+    return { positions, scores };
+  }
+
+  /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
+  #rankScored(g: number, users: _RankUsers, out: _RankOutput, scores: Float32Array | null): void {
+    const u = users.userIds[g]!;
+    const n = users.userIds.length;
+    const k = this.#k, floors = this.#floors;
+    const relevant = this.#relevant;
+    relevant.clear();
+    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
+      relevant.add(users.relMovies[x]!);
+    }
+    let kept: ScoredMovie[] | null = null; // the floored list, seeding the unfloored one
+    for (let f = 0; f < floors.length; f++) {
+      const slot = f * n + g;
+      let items: ScoredMovie[];
+      const candidates = this.#candidates[f]!;
+      if (scores !== null && candidates !== null) {
+        items = _rankCandidates(scores, this.#top, {
+          k,
+          itemIds: this.#ids,
+          candidates,
+          skip: this.#raw!.seenItems(u),
+        });
+        kept = items;
+      } else if (scores !== null && f === 1 && this.#below !== null && kept !== null) {
+        items = _rankCandidates(scores, this.#top, {
+          k,
+          itemIds: this.#ids,
+          candidates: this.#below,
+          skip: this.#raw!.seenItems(u),
+          seed: this.#seed(kept),
+        });
+      } else if (scores !== null) {
+        items = rankScores(scores, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip: this.#raw!.seenItems(u),
+        });
+      } else {
+        const recs = this.#model.recommend(u, k, { excludeSeen: true, minRatings: floors[f]! });
+        if (!recs.ok) {
+          out.listLength[slot] = -1;
+          continue;
+        }
+        items = recs.items;
+      }
+      const list = out.lists.subarray(slot * k, slot * k + k);
+      const len = _checkedList(this.#model.name, u, items, list);
+      out.listLength[slot] = len;
+      if (relevant.size > 0) {
+        const l = list.subarray(0, len);
+        const v = slot * _VALUES_PER_LIST;
+        out.values[v] = precisionAtK(l, relevant, k);
+        out.values[v + 1] = recallAtK(l, relevant, k);
+        out.values[v + 2] = ndcgAtK(l, relevant, k);
+        out.values[v + 3] = averagePrecisionAtK(l, relevant, k);
+        out.values[v + 4] = hitAtK(l, relevant, k);
+      }
+    }
+  }
+}
+
+/**
+ * `rankScores(scores, top, { k, itemIds, skip, counts, minCount })` over a
+ * packed candidate list: the positions passing the floor, ascending, so the
+ * positions below it cost nothing (and no branch guesses). It offers the
+ * same positions in the same order to the same heap as `rankScores`, so
+ * it returns the same list.
+ */
+function _rankCandidates(
+  scores: Float32Array,
+  top: TopK,
+  options: {
+    readonly k: number;
+    readonly itemIds: Int32Array;
+    readonly candidates: Int32Array;
+    readonly skip: Int32Array;
+    /** Pairs already known to be in the running (a floored top k), offered first. */
+    readonly seed?: { readonly positions: readonly number[]; readonly scores: readonly number[] };
+  },
+): ScoredMovie[] {
+  const { itemIds: ids, candidates, skip, seed } = options;
+  top.reset(Math.max(0, Math.min(options.k, ids.length)));
+  if (seed) {
+    for (let j = 0; j < seed.positions.length; j++) top.push(seed.positions[j]!, seed.scores[j]!);
+  }
+  // After a seed, a later position may tie the bar with a lower index than the
+  // kept pair it ties: let push() decide ties. Without one, positions ascend and a tie never wins.
+  const ties = seed !== undefined;
+  const nC = candidates.length, spEnd = skip.length;
+  let sp = 0;
+  let next = spEnd > 0 ? skip[0]! : ids.length; // next seen position
+  for (let c = 0; c < nC; c++) {
+    const i = candidates[c]!;
+    if (i >= next) {
+      let hit = false;
+      for (; sp < spEnd && skip[sp]! <= i; sp++) if (skip[sp] === i) hit = true;
+      next = sp < spEnd ? skip[sp]! : ids.length;
+      if (hit) continue;
+    }
+    const s = scores[i]!;
+    const bar = top.threshold;
+    // (-Infinity is never ranked, as in rankScores: the bar is only -Infinity below k pairs)
+    if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
+    top.push(i, s);
+  }
+  const { indices, scores: kept } = top.drain();
+  const out: ScoredMovie[] = new Array(indices.length);
+  for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
+  return out;
+}
+
+/** Position of `id` in the ascending `ids` (it is there). */
+function _position(ids: Int32Array, id: number): number {
+  let lo = 0, hi = ids.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Copies a ranked list's movie ids into `list` (k long) and returns its
+ * length, refusing one longer than k or holding a movie twice.
+ */
+function _checkedList(
+  model: string,
+  user: number,
+  items: readonly ScoredMovie[],
+  list: Int32Array,
+): number {
+  if (items.length > list.length) {
+    throw new RangeError(
+      `Cannot evaluate model "${model}": it returned ${items.length} movies for user ${user}, more than k = ${list.length}`,
+    );
+  }
+  for (let j = 0; j < items.length; j++) {
+    const id = items[j]!.movieId;
+    // A movie twice in one list would count its hit twice: never score such a list.
+    for (let q = 0; q < j; q++) {
+      if (list[q] === id) {
+        throw new RangeError(
+          `Cannot evaluate model "${model}": its list for user ${user} holds movie ${id} twice (positions ${
+            q + 1
+          } and ${j + 1})`,
+        );
+      }
+    }
+    list[j] = id;
+  }
+  return items.length;
+}

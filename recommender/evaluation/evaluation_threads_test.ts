@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { evaluateModel } from "./evaluation.ts";
+import { createModel, modelNames, type RegisteredModel } from "../models/model_registry.ts";
+import { type Ratings, selectRows } from "../core/ratings.ts";
+import { _loadMovieLensSmall, _randomSplit } from "../core/_test_data.ts";
+import { _UserRanker } from "./_evaluation_ranker.ts";
+import { _FactorModel } from "../models/_factor_model.ts";
+import { _BatchScorer } from "../kernels/_batch_scorer.ts";
+import { _rankInParallel, _rankOutput, _shareUsers } from "./_evaluation_pool.ts";
+
+const K = 10;
+const FLOOR = 5;
+
+/** ml-latest-small cut to 250 users x movies below id 3000 (so every model fits in seconds). */
+function _smallSplit(): { train: Ratings; test: Ratings } {
+  const all = _loadMovieLensSmall();
+  const keep: number[] = [];
+  for (let e = 0; e < all.rating.length; e++) {
+    if (all.userId[e]! <= 250 && all.movieId[e]! < 3000) keep.push(e);
+  }
+  return _randomSplit(selectRows(all, Int32Array.from(keep)), 0.2, 7);
+}
+
+const split = _smallSplit();
+
+/** Small configs where the defaults take long; every other model fits with its defaults. */
+const CONFIGS: Record<string, unknown> = {
+  "biased-mf": { factors: 16, epochs: 5 },
+  svdpp: { factors: 8, epochs: 3 },
+  timesvdpp: { factors: 8, epochs: 3 },
+  hybrid: { factors: 8, epochs: 5 },
+  als: { factors: 8, iterations: 3 },
+  "spark-als": { factors: 8, iterations: 3 },
+  ials: { factors: 16, iterations: 3 },
+  bpr: { factors: 16, epochs: 5 },
+};
+
+const fitted = new Map<string, RegisteredModel>();
+function _fit(name: string): RegisteredModel {
+  let m = fitted.get(name);
+  if (!m) {
+    m = createModel(name, CONFIGS[name] ?? {});
+    m.fit(split.train);
+    fitted.set(name, m);
+  }
+  return m;
+}
+
+/** Every train user, with no relevant movies (only the lists are compared). */
+function _trainUsers() {
+  const ids = Int32Array.from(new Set(split.train.userId)).sort();
+  return { userIds: ids, relIndptr: new Int32Array(ids.length + 1), relMovies: new Int32Array(0) };
+}
+
+Deno.test("the evaluation ranks exactly the lists recommend() returns, for every model of the registry", async (t) => {
+  const users = _trainUsers();
+  const n = users.userIds.length;
+  for (const name of modelNames) {
+    await t.step(name, () => {
+      const model = _fit(name);
+      const out = _rankOutput(n, 2, K, false);
+      const ranker = new _UserRanker(model, K, [FLOOR, 0]);
+      if (["svd", "biased-mf", "ials", "ease", "item-knn-baseline"].includes(name)) {
+        assert.ok(ranker.scoresOnce, `${name} should be scored once for both floors`);
+      }
+      if (["svd", "biased-mf", "als", "svdpp", "spark-als"].includes(name)) {
+        assert.ok(ranker.batched, `${name} should be scored four users at a time`);
+      }
+      // odd ranges, so batches of 1 to 4 users occur
+      for (let g = 0; g < n; g += 7) ranker.rankRange(g, Math.min(n, g + 7), users, out);
+      for (const [f, floor] of [FLOOR, 0].entries()) {
+        for (let g = 0; g < n; g++) {
+          const u = users.userIds[g]!;
+          const recs = model.recommend(u, K, { excludeSeen: true, minRatings: floor });
+          const slot = f * n + g;
+          const len = out.listLength[slot]!;
+          const got = len < 0 ? null : [...out.lists.subarray(slot * K, slot * K + len)];
+          assert.deepEqual(
+            got,
+            recs.ok ? recs.items.map((x) => x.movieId) : null,
+            `user ${u}, floor ${floor}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("_BatchScorer gives the bits of rawScores() for every factor model of the registry", async (t) => {
+  for (const name of modelNames) {
+    const model = _fit(name);
+    if (!(model instanceof _FactorModel)) continue;
+    const view = model.factors();
+    const batch = view ? _BatchScorer.create(view) : null;
+    if (!batch) continue;
+    await t.step(name, () => {
+      const n = batch.size;
+      const outs = Array.from({ length: 16 }, () => new Float32Array(n));
+      const one = new Float32Array(n);
+      const ids = view!.userIds;
+      for (let r = 0; r < ids.length; r += 1 + (r % 16)) {
+        const rows = Array.from({ length: 1 + (r % 16) }, (_, j) => r + j).filter((x) =>
+          x < ids.length
+        );
+        batch.scores(rows, outs);
+        for (const [b, row] of rows.entries()) {
+          assert.equal(batch.row(ids[row]!), row);
+          model.rawScores(ids[row]!, one);
+          assert.deepEqual(
+            new Uint8Array(outs[b]!.buffer, 0, 4 * n),
+            new Uint8Array(one.buffer),
+            `user ${ids[row]}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("evaluation workers rank every user to the same bits as the calling thread", async (t) => {
+  const { test } = split;
+  const users = _trainUsers();
+  // relevant movies: each user's test movies rated 4 or more
+  const rel: number[][] = Array.from(users.userIds, () => []);
+  const at = new Map(Array.from(users.userIds, (u, g) => [u, g]));
+  for (let e = 0; e < test.rating.length; e++) {
+    const g = at.get(test.userId[e]!);
+    if (g !== undefined && test.rating[e]! >= 4 && !rel[g]!.includes(test.movieId[e]!)) {
+      rel[g]!.push(test.movieId[e]!);
+    }
+  }
+  const relIndptr = new Int32Array(rel.length + 1);
+  rel.forEach((r, g) => (relIndptr[g + 1] = relIndptr[g]! + r.length));
+  const withRel = { ...users, relIndptr, relMovies: Int32Array.from(rel.flat()) };
+  const n = users.userIds.length;
+  for (const name of ["biased-mf", "ials", "ease", "popularity", "item-knn-baseline", "blend"]) {
+    await t.step(name, async () => {
+      const model = _fit(name);
+      const one = _rankOutput(n, 2, K, false);
+      const ranker = new _UserRanker(model, K, [FLOOR, 0]);
+      for (let g = 0; g < n; g++) ranker.rank(g, withRel, one);
+      const two = _rankOutput(n, 2, K, true);
+      // the calling thread waits, so the two workers rank every user
+      _rankInParallel(model, await model.save(), {
+        k: K,
+        floors: [FLOOR, 0],
+        users: _shareUsers(withRel),
+        out: two,
+        threads: 3,
+        callerRanks: false,
+      });
+      assert.deepEqual(two.listLength, one.listLength);
+      assert.deepEqual(two.lists, one.lists);
+      assert.deepEqual(new Uint8Array(two.values.buffer), new Uint8Array(one.values.buffer));
+    });
+  }
+});
+
+Deno.test("evaluateModel() gives bit-identical metrics with 1 and 2 threads", async (t) => {
+  const { train, test } = split;
+  for (const name of ["biased-mf", "ials", "ease", "popularity"]) {
+    await t.step(name, async () => {
+      const model = _fit(name);
+      const artifact = await model.save();
+      const options = { k: K, minRatings: FLOOR, alsoWithoutFloor: true, artifact };
+      const one = evaluateModel(model, train, test, { ...options, threads: 1 });
+      const two = evaluateModel(model, train, test, { ...options, threads: 2 });
+      // the stage passes a function that reads the model file only when workers start
+      const read = evaluateModel(model, train, test, {
+        ...options,
+        artifact: () => artifact,
+        threads: 2,
+      });
+      const none = evaluateModel(model, train, test, {
+        k: K,
+        minRatings: FLOOR,
+        alsoWithoutFloor: true,
+      });
+      assert.ok(Number.isFinite(one.metrics.ndcg_at_10_no_floor));
+      assert.deepEqual(two.metrics, one.metrics);
+      assert.deepEqual(read.metrics, one.metrics);
+      assert.deepEqual(none.metrics, one.metrics);
+      assert.deepEqual(two.counts, one.counts);
+    });
+  }
+});
+
+Deno.test("the unfloored list seeded from the floored one breaks ties by position, as rankScores", () => {
+  // 12 movies, all scored 1; the even positions pass a floor of 5
+  const ids = Int32Array.from({ length: 12 }, (_, i) => 100 + i);
+  const counts = Int32Array.from(ids, (_, i) => (i % 2 === 0 ? 10 : 0));
+  const model = {
+    name: "flat",
+    config: {},
+    history: [],
+    fit() {},
+    predict: (userId: number, movieId: number) => ({
+      userId,
+      movieId,
+      rating: 1,
+      scorer: "model" as const,
+    }),
+    recommend: () => ({ ok: false as const, reason: "unknown-user" as const }),
+    similar: () => null,
+    save: () => Promise.reject(new Error("not saved")),
+    rawItemIds: () => ids,
+    rawScores: (_u: number, out: Float32Array) => (out.fill(1), true),
+    seenItems: () => Int32Array.of(4),
+    itemCounts: () => counts,
+  };
+  const users = {
+    userIds: Int32Array.of(1),
+    relIndptr: Int32Array.of(0, 0),
+    relMovies: new Int32Array(0),
+  };
+  const out = _rankOutput(1, 2, 3, false);
+  new _UserRanker(model, 3, [5, 0]).rankRange(0, 1, users, out);
+  assert.deepEqual([...out.lists], [100, 102, 106, 100, 101, 102]);
+});
