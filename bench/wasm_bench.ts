@@ -1,5 +1,5 @@
 /**
- * Benchmark of the WebAssembly SIMD kernels (`recommender/wasm/*.wat`), for
+ * Benchmark of the WebAssembly SIMD kernels (`recommender/kernels/wasm/*.wat`), for
  * comparing two checkouts of the code, e.g. before and after a kernel change:
  *
  * - load: decoding (or assembling) and compiling all five kernels, the cost

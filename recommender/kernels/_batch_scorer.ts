@@ -11,13 +11,14 @@
  * {@linkcode ItemScorer.scores}), so the scores are the same bits as the
  * model's `rawScores`; a test checks it.
  *
- * The module is a few dozen instructions, emitted here by a private encoder
- * so it does not depend on the shared assembler's shape.
+ * The kernel is `wasm/batch_scores.wat` (compiled by `deno task wasm`, as the
+ * other kernels).
  *
  * @module
  */
 import type { FactorView } from "../core/factor_view.ts";
 import { ItemScorer } from "../scoring/item_scorer.ts";
+import { _kernelBytes, _lazyModule } from "./_wasm_module.ts";
 
 /** Users scored per pass over the item factors (the kernel takes four at a time). */
 export const _BATCH = 16;
@@ -32,126 +33,12 @@ const _QUAD = 4;
  */
 const _BLOCK = 256;
 
-const I32 = 0x7f, V128 = 0x7b;
-
-function _uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function _sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-// params: u, q, bias, out, n, rowBytes, outStride ; locals: i, f, off, uB (3), oB (3) ; acc (8), q0, q1
-const U = 0, Q = 1, BIAS = 2, OUT = 3, N = 4, ROW = 5, STRIDE = 6, I = 7, F = 8, OFF = 9;
-const UB = [U, 10, 11, 12], OB = [OUT, 13, 14, 15];
-const ACC = [16, 17, 18, 19, 20, 21, 22, 23], Q0 = 24, Q1 = 25;
-
-function _body(): number[] {
-  const c: number[] = [];
-  const get = (l: number) => c.push(0x20, ..._uleb(l));
-  const set = (l: number) => c.push(0x21, ..._uleb(l));
-  const i32c = (v: number) => c.push(0x41, ..._sleb(v));
-  const i32add = () => c.push(0x6a);
-  const simd = (op: number, ...rest: number[]) => c.push(0xfd, ..._uleb(op), ...rest);
-  const v128load = (offset: number) => simd(0x00, 4, ..._uleb(offset));
-  const f32add = () => c.push(0x92);
-  // user and output pointers of users 1..3
-  for (let b = 1; b < _QUAD; b++) {
-    get(UB[b - 1]!), get(ROW), i32add(), set(UB[b]!);
-    get(OB[b - 1]!), get(STRIDE), i32add(), set(OB[b]!);
-  }
-  i32c(0), set(I);
-  c.push(0x02, 0x40); // block
-  get(N), c.push(0x45, 0x0d, 0); // n == 0: done
-  c.push(0x03, 0x40); // loop over items
-  for (const a of ACC) c.push(0x43, 0, 0, 0, 0), simd(0x13), set(a); // f32x4.splat(0)
-  i32c(0), set(F);
-  c.push(0x03, 0x40); // loop over factors, 8 floats per step
-  get(Q), get(F), i32add(), v128load(0), set(Q0);
-  get(Q), get(F), i32add(), v128load(16), set(Q1);
-  for (let b = 0; b < _QUAD; b++) {
-    for (const [h, q] of [[0, Q0], [1, Q1]] as const) {
-      const a = ACC[2 * b + h]!;
-      get(a), get(UB[b]!), get(F), i32add(), v128load(16 * h), get(q);
-      simd(0xe6), simd(0xe4), set(a); // a = a + u * q
-    }
-  }
-  get(F), i32c(32), i32add(), set(F);
-  get(F), get(ROW), c.push(0x49, 0x0d, 0); // f < rowBytes: again
-  c.push(0x0b); // end factors
-  get(I), i32c(2), c.push(0x74), set(OFF);
-  for (let b = 0; b < _QUAD; b++) {
-    const a0 = ACC[2 * b]!, a1 = ACC[2 * b + 1]!;
-    get(a0), get(a1), simd(0xe4), set(a0);
-    // out_b[i] = bias[i] + ((a0 + a1) + (a2 + a3))
-    get(OB[b]!), get(OFF), i32add();
-    get(BIAS), get(OFF), i32add(), c.push(0x2a, 2, 0); // f32.load
-    get(a0), simd(0x1f, 0), get(a0), simd(0x1f, 1), f32add();
-    get(a0), simd(0x1f, 2), get(a0), simd(0x1f, 3), f32add();
-    f32add(), f32add(), c.push(0x38, 2, 0); // f32.store
-  }
-  get(Q), get(ROW), i32add(), set(Q);
-  get(I), i32c(1), i32add(), set(I);
-  get(I), get(N), c.push(0x49, 0x0d, 0); // i < n: again
-  c.push(0x0b, 0x0b, 0x0b); // end items, block, function
-  return c;
-}
-
-/** The module's bytes: one function `scores4` over the memory imported as `env.mem`. */
+/** The module's bytes (`wasm/batch_scores.wat`): one function `scores4` over `env.mem`. */
 export function _batchModuleBytes(): Uint8Array<ArrayBuffer> {
-  const name = (s: string) => {
-    const b = [...new TextEncoder().encode(s)];
-    return [..._uleb(b.length), ...b];
-  };
-  const section = (id: number, body: number[]) => [id, ..._uleb(body.length), ...body];
-  const type = [0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
-  const code = [3, 9, I32, 8, V128, 2, V128, ..._body()];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, ...type]),
-    ...section(2, [1, ...name("env"), ...name("mem"), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name("scores4"), 0x00, 0]),
-    ...section(10, [1, ..._uleb(code.length), ...code]),
-  ]);
+  return _kernelBytes("batch_scores");
 }
 
-let _module: WebAssembly.Module | null | undefined;
-
-function _compiled(): WebAssembly.Module | null {
-  if (_module === undefined) {
-    try {
-      _module = new WebAssembly.Module(_batchModuleBytes());
-    } catch {
-      _module = null; // no SIMD
-    }
-  }
-  return _module;
-}
+const _compiled = _lazyModule("batch_scores");
 
 type _Scores4 = (
   u: number,

@@ -43,7 +43,9 @@ export async function compileKernels(
       module.validate();
       out[name] = module.toBinary({ write_debug_names: false }).buffer.slice();
     } catch (e) {
-      throw new Error(`Cannot compile recommender/wasm/${name}.wat: ${(e as Error).message}`);
+      throw new Error(
+        `Cannot compile recommender/kernels/wasm/${name}.wat: ${(e as Error).message}`,
+      );
     } finally {
       module?.destroy();
     }
@@ -81,6 +83,6 @@ if (import.meta.main) {
   Deno.writeTextFileSync(tmp, kernelsModule(binaries));
   Deno.renameSync(tmp, target);
   for (const [name, bytes] of Object.entries(binaries)) {
-    console.log(`recommender/wasm/${name}.wat: ${bytes.length} bytes`);
+    console.log(`recommender/kernels/wasm/${name}.wat: ${bytes.length} bytes`);
   }
 }

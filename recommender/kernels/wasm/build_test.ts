@@ -4,6 +4,7 @@ import { compileKernels, kernelsDir, kernelsModule, readKernelSources } from "./
 Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", async () => {
   const sources = readKernelSources();
   assert.deepEqual(Object.keys(sources), [
+    "batch_scores",
     "ials_apply",
     "ials_rowsum",
     "scores",
@@ -22,6 +23,6 @@ Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", as
 Deno.test("compileKernels() names the .wat file that does not compile", async () => {
   await assert.rejects(
     compileKernels({ bad: "(module (func (i32.add (i32.const 1))))" }),
-    /Cannot compile recommender\/wasm\/bad\.wat: /,
+    /Cannot compile recommender\/kernels\/wasm\/bad\.wat: /,
   );
 });
