@@ -13,7 +13,6 @@
 import { join, relative } from "node:path";
 import { defineStage } from "../dag/stage.ts";
 import { openRunStore, type RunStore } from "../tracking/mod.ts";
-import { reportFromStore } from "./report/cli.ts";
 import { runPagePath } from "./report/page_paths.ts";
 import { REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
 import { trackingParams } from "./tracking_params.ts";
@@ -86,6 +85,9 @@ export const reportStage = defineStage({
       warn: (m) => ctx.progress.warn(m),
     });
     const outDir = ctx.outputs["reports"]!;
+    // The generator (linkedom, Plot, Vega) loads only when there is a report to write: a
+    // run with tracking off, --dry-run and --graph do not pay its ~0.17 s of imports.
+    const { reportFromStore } = await import("./report/cli.ts");
     const report = await reportFromStore(store, {
       outDir,
       notebooksDir: join(outDir, "notebooks"),
