@@ -50,6 +50,12 @@ export interface EvaluationOptions {
    * ranking metrics too, under keys ending in `_no_floor`. Default false.
    */
   readonly alsoWithoutFloor?: boolean;
+  /**
+   * More floors to rank at, from the same scoring pass of each user (holdout
+   * validation tries several): their ranking metrics are in
+   * {@linkcode EvaluationResult.moreFloors}, in this order.
+   */
+  readonly moreFloors?: readonly number[];
   /** Checked between users; aborts a long evaluation. */
   readonly signal?: AbortSignal;
   /**
@@ -105,6 +111,10 @@ export interface EvaluationResult {
   };
   /** Wall-clock seconds of the prediction and ranking passes. */
   readonly seconds: { readonly predict: number; readonly rank: number };
+  /** The ranking metrics at each of {@linkcode EvaluationOptions.moreFloors}. */
+  readonly moreFloors?: ReadonlyArray<
+    { readonly minRatings: number; readonly metrics: Readonly<Record<string, number>> }
+  >;
 }
 
 /** The ranking metric keys at cut-off `k`, in display order. */
@@ -229,7 +239,16 @@ export function evaluateModel(
     trainCounts.set(m, (trainCounts.get(m) ?? 0) + 1);
   }
   const catalogSize = options.catalogSize ?? trainMovies.size;
-  const floors = options.alsoWithoutFloor && minRatings > 0 ? [minRatings, 0] : [minRatings];
+  const more = options.moreFloors ?? [];
+  for (const f of more) {
+    if (!Number.isInteger(f) || f < 0) {
+      throw new RangeError(
+        `Cannot evaluate model "${model.name}": moreFloors must hold whole numbers >= 0, got ${f}`,
+      );
+    }
+  }
+  const withoutFloor = options.alsoWithoutFloor === true && minRatings > 0;
+  const floors = [minRatings, ...(withoutFloor ? [0] : []), ...more];
   const users = _rankingUsers(test, order, trainUsers, threshold);
   const nUsers = users.userIds.length;
   const threads = options.threads ??
@@ -286,7 +305,9 @@ export function evaluateModel(
     return { metrics, rankedUsers: lists.length, relevantUsers };
   };
   const ranked = rank(0);
-  const unfloored = floors.length > 1 ? rank(1) : null;
+  const unfloored = withoutFloor ? rank(1) : null;
+  const first = withoutFloor ? 2 : 1;
+  const moreFloors = more.map((f, x) => ({ minRatings: f, metrics: rank(first + x).metrics }));
   const tRank = performance.now();
   const relevantUsers = ranked.relevantUsers;
 
@@ -323,6 +344,7 @@ export function evaluateModel(
       catalogSize,
     },
     seconds: { predict: (tPredict - t0) / 1000, rank: (tRank - tPredict) / 1000 },
+    ...(more.length > 0 ? { moreFloors } : {}),
   };
 }
 

@@ -76,20 +76,25 @@ export function validateModel(
   let rmse = NaN, mae = NaN;
   const byFloor: Array<{ minRatings: number; metrics: Record<string, number> }> = [];
   let best = -1, bestNdcg = -Infinity;
-  for (const floor of options.minRatings) {
-    const r = evaluateModel(model, train, holdout, {
-      k: options.k,
-      relevanceThreshold: options.relevanceThreshold,
-      minRatings: floor,
-    });
-    rmse = r.metrics.rmse!;
-    mae = r.metrics.mae!;
-    const ranking: Record<string, number> = {};
-    for (const [key, value] of Object.entries(r.metrics)) {
-      if (!["rmse", "mae", "explained_variance", "fcp", "cold_start_rate"].includes(key)) {
-        ranking[key] = value;
-      }
+  // One evaluation: every floor is ranked from the same scoring pass of each user.
+  const [firstFloor, ...otherFloors] = options.minRatings;
+  const r = evaluateModel(model, train, holdout, {
+    k: options.k,
+    relevanceThreshold: options.relevanceThreshold,
+    minRatings: firstFloor!,
+    moreFloors: otherFloors,
+  });
+  rmse = r.metrics.rmse!;
+  mae = r.metrics.mae!;
+  const first: Record<string, number> = {};
+  for (const [key, value] of Object.entries(r.metrics)) {
+    if (!["rmse", "mae", "explained_variance", "fcp", "cold_start_rate"].includes(key)) {
+      first[key] = value;
     }
+  }
+  const measured = [{ minRatings: firstFloor!, metrics: first }, ...(r.moreFloors ?? [])];
+  for (const { minRatings: floor, metrics } of measured) {
+    const ranking = { ...metrics };
     byFloor.push({ minRatings: floor, metrics: ranking });
     const ndcg = ranking[ndcgKey] ?? NaN;
     const lower = best >= 0 && floor < byFloor[best]!.minRatings;
