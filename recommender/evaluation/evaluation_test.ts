@@ -211,3 +211,25 @@ Deno.test("evaluateModel() refuses a list that holds a movie twice (its hit woul
     /Cannot evaluate model "scripted": its list for user 1 holds movie 3 twice \(positions 1 and 3\)/,
   );
 });
+
+Deno.test("evaluateModel() moreFloors: each floor's ranking metrics equal an evaluation at that floor", async () => {
+  const { _loadMovieLensSmall } = await import("../core/_test_data.ts");
+  const { createModel } = await import("../models/model_registry.ts");
+  const all = _loadMovieLensSmall();
+  const fold = randomSplit(all, { testFraction: 0.2, seed: 3 }).folds[0]!;
+  const train = selectRows(all, fold.train), test = selectRows(all, fold.test);
+  for (const name of ["biased-mf", "item-knn"]) {
+    const model = createModel(name, name === "biased-mf" ? { factors: 16, epochs: 5 } : {});
+    model.fit(train);
+    const once = evaluateModel(model, train, test, { minRatings: 0, moreFloors: [10, 50] });
+    assert.deepEqual(once.moreFloors?.map((f) => f.minRatings), [10, 50]);
+    for (const f of once.moreFloors!) {
+      const alone = evaluateModel(model, train, test, { minRatings: f.minRatings });
+      for (const [key, value] of Object.entries(f.metrics)) {
+        assert.ok(Object.is(value, alone.metrics[key]), `${name} floor ${f.minRatings} ${key}`);
+      }
+    }
+    // The floors really differ (else the test could not tell them apart).
+    assert.notEqual(once.moreFloors![1]!.metrics.ndcg_at_10, once.metrics.ndcg_at_10, name);
+  }
+});
