@@ -6,7 +6,9 @@
  *
  * @module
  */
-import type { SyntheticParams } from "../stages/etl/synthetic.ts";
+import { generateSynthetic, type SyntheticParams } from "../stages/etl/synthetic.ts";
+import { ratingsFromFrame } from "../stages/ratings_frame.ts";
+import type { Ratings } from "../recommender/core/ratings.ts";
 
 /** ml-25m: 25,000,095 ratings / 162,541 users. */
 export const RATINGS_PER_USER = 154;
@@ -30,4 +32,13 @@ export function syntheticSize(n: number): SyntheticParams {
     noise: 0.6,
     seed: 42,
   };
+}
+
+/** Generates the synthetic set of about `n` ratings as a ratings table (and the generator's seconds). */
+export function syntheticRatings(n: number): { ratings: Ratings; seconds: number; movies: number } {
+  const size = syntheticSize(n);
+  const t0 = performance.now();
+  const { ratings } = generateSynthetic(size);
+  const seconds = (performance.now() - t0) / 1000;
+  return { ratings: ratingsFromFrame(ratings), seconds, movies: size.movies };
 }

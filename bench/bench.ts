@@ -23,25 +23,18 @@
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { join } from "node:path";
-import pl from "nodejs-polars";
 import { writeTextAtomic } from "../lib/atomic.ts";
 import { hashPath } from "../dag/hash.ts";
 import { StatCache } from "../dag/stat_cache.ts";
-import { generateSynthetic } from "../stages/etl/synthetic.ts";
 import { ratingsToFrame } from "../stages/ratings_frame.ts";
-import {
-  type Ratings,
-  ratingsFromColumns,
-  ratingsLength,
-  selectRows,
-} from "../recommender/core/ratings.ts";
+import { type Ratings, ratingsLength, selectRows } from "../recommender/core/ratings.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { createModel } from "../recommender/models/model_registry.ts";
 import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
 import { kernelThreads } from "../recommender/kernels/kernel_threads.ts";
 import { _loadMovieLensSmall } from "../recommender/core/_test_data.ts";
 import { fitPowerLaw, renderScalePage, type ScalePoint } from "./_scale_chart.ts";
-import { syntheticSize } from "./_synthetic_size.ts";
+import { syntheticRatings } from "./_synthetic_size.ts";
 
 /** Synthetic sizes by label: ratings, with ml-25m's ratings per user and a catalog that grows like MovieLens'. */
 const SIZES: Record<string, number> = {
@@ -141,24 +134,6 @@ function timed<T>(
     options.after?.(v);
   }
   return out;
-}
-
-function syntheticRatings(n: number): { ratings: Ratings; seconds: number; movies: number } {
-  const size = syntheticSize(n);
-  const movies = size.movies;
-  const t0 = performance.now();
-  const { ratings } = generateSynthetic(size);
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    ratings: ratingsFromColumns({
-      userId: ratings.getColumn("userId").toTypedArray() as Int32Array,
-      movieId: ratings.getColumn("movieId").toTypedArray() as Int32Array,
-      rating: ratings.getColumn("rating").toTypedArray() as Float32Array,
-      timestamp: ratings.getColumn("timestamp").cast(pl.Float64).toTypedArray() as Float64Array,
-    }),
-    seconds,
-    movies,
-  };
 }
 
 /**

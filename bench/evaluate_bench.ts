@@ -6,8 +6,10 @@
  * (k = 10, a floor of 50 training ratings and the same metrics again with
  * no floor):
  *
- * - `before`: the frozen copy of the old code (`_evaluation_before.ts`):
- *   `recommend()` per user, the whole pass once per floor, one thread;
+ * - `before` (with `--before DIR`, a checkout of the code before issue 17:
+ *   `git archive 0fffaa9 | tar -x -C /tmp/eval-before`): its
+ *   `recommender/evaluation.ts`, `recommend()` per user, the whole pass once
+ *   per floor, one thread;
  * - `1 thread`: one scoring pass per user for both floors, this thread only;
  * - `N threads`: the same split over worker threads that load the model file.
  *
@@ -17,49 +19,24 @@
  *
  * Writes `reports/bench/evaluate.json`.
  *
- * Run: `deno run -A bench/evaluate_bench.ts [--sizes 1M,5M] [--rounds 3] [--model biased-mf] [--threads 2] [--no-before]`
+ * Run: `deno run -A bench/evaluate_bench.ts [--sizes 1M,5M] [--rounds 3] [--model biased-mf] [--threads 2] [--before DIR]`
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import os from "node:os";
-import { join } from "node:path";
-import pl from "nodejs-polars";
+import { join, resolve } from "node:path";
+import { pathToFileURL as toFileUrl } from "node:url";
 import { writeTextAtomic } from "../lib/atomic.ts";
-import { generateSynthetic } from "../stages/etl/synthetic.ts";
-import { type Ratings, ratingsFromColumns, selectRows } from "../recommender/core/ratings.ts";
+import { selectRows } from "../recommender/core/ratings.ts";
+import { syntheticRatings } from "./_synthetic_size.ts";
 import { randomSplit } from "../recommender/splits/random_split.ts";
 import { createModel } from "../recommender/models/model_registry.ts";
 import { evaluateModel } from "../recommender/evaluation/evaluation.ts";
-import { evaluateModel as evaluateBefore } from "./_evaluation_before.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
 
 const SIZES: Record<string, number> = { "1M": 1e6, "5M": 5e6, "10M": 1e7, "25M": 2.5e7 };
-const RATINGS_PER_USER = 154; // ml-25m: 25,000,095 ratings / 162,541 users
 const OUT = new URL("../reports/bench/evaluate.json", import.meta.url).pathname;
-
-/** Synthetic ratings of `n` rows, shaped like bench.ts's. */
-function syntheticRatings(n: number): { ratings: Ratings; movies: number } {
-  const users = Math.max(1, Math.round(n / RATINGS_PER_USER));
-  const movies = Math.round(3700 * (n / 1e6) ** 0.86);
-  const { ratings } = generateSynthetic({
-    users,
-    movies,
-    ratingsPerUser: RATINGS_PER_USER,
-    factors: 8,
-    noise: 0.6,
-    seed: 42,
-  });
-  return {
-    ratings: ratingsFromColumns({
-      userId: ratings.getColumn("userId").toTypedArray() as Int32Array,
-      movieId: ratings.getColumn("movieId").toTypedArray() as Int32Array,
-      rating: ratings.getColumn("rating").toTypedArray() as Float32Array,
-      timestamp: ratings.getColumn("timestamp").cast(pl.Float64).toTypedArray() as Float64Array,
-    }),
-    movies,
-  };
-}
 
 /** One timed evaluation. */
 interface Timing {
@@ -80,9 +57,16 @@ async function main() {
       rounds: { type: "string", default: "3" },
       model: { type: "string", default: "biased-mf" },
       threads: { type: "string", default: "2" },
-      "no-before": { type: "boolean", default: false },
+      before: { type: "string" },
     },
   });
+  // The code before issue 17, from a checkout of it (the models stay this tree's: the old
+  // evaluateModel only calls predict and recommend on them).
+  const evaluateBefore = values.before
+    ? (await import(toFileUrl(resolve(values.before, "recommender/evaluation.ts")).href) as {
+      evaluateModel: typeof evaluateModel;
+    }).evaluateModel
+    : null;
   const rounds = Number(values.rounds);
   const threads = Number(values.threads);
   let previous: { sizes?: unknown[] } = {};
@@ -106,12 +90,12 @@ async function main() {
     console.error(`[evaluate ${size}] ${values.model} fitted in ${fitSeconds.toFixed(1)} s`);
     const options = { k: 10, minRatings: DEFAULT_MIN_RATINGS, alsoWithoutFloor: true };
     const variants: Array<[string, () => ReturnType<typeof evaluateModel>]> = [
-      ...(values["no-before"]
-        ? []
-        : [["before", () => evaluateBefore(model, train, test, options)] as [
+      ...(evaluateBefore
+        ? [["before", () => evaluateBefore!(model, train, test, options)] as [
           string,
           () => ReturnType<typeof evaluateModel>,
-        ]]),
+        ]]
+        : []),
       ["1 thread", () => evaluateModel(model, train, test, { ...options, artifact, threads: 1 })],
       [
         `${threads} threads`,
