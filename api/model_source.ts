@@ -381,18 +381,11 @@ export async function readPopularity(
   if (await pathExists(path)) return popularFromMovieStats(pl.readParquet(path), path);
   if (!train) {
     throw new Error(
-      `Cannot build the popular list: neither ${
-        inDataDir(movieStatsTable, dataDir)
-      } nor the training ratings ${
+      `Cannot build the popular list: neither ${path} nor the training ratings ${
         inDataDir(trainTable, dataDir)
       } exist: run deno task pipeline or pass --data-dir`,
     );
   }
-  return popularityFromRatings(train);
-}
-
-/** The popular list computed from ratings with `recommender/scoring/popular_list.ts` (weighted rating). */
-export function popularityFromRatings(train: Ratings): PopularList {
   return PopularList.fromRatings(train);
 }
 
