@@ -32,6 +32,7 @@ import { gunzipSync, gzipSync } from "fflate";
 import { z } from "zod";
 import type { ModelManifest } from "../core/model.ts";
 import { hashRatings, type Ratings } from "../core/ratings.ts";
+import type { PopularList } from "./popular_list.ts";
 
 /** Folder of the bundle inside a model's artifact folder. */
 export const SERVING_DIR = "serving";
@@ -98,14 +99,10 @@ export interface CatalogSlice {
 }
 
 /** The popular list as its saved arrays, in rank order (`PopularList.fromArrays`). */
-export interface PopularArrays {
-  readonly movieIds: Int32Array;
-  readonly scores: Float32Array;
-  readonly votes: Int32Array;
-  readonly means: Float32Array;
-  readonly m: number;
-  readonly globalMean: number;
-}
+export type PopularArrays = Pick<
+  PopularList,
+  "movieIds" | "scores" | "votes" | "means" | "m" | "globalMean"
+>;
 
 /** What {@linkcode encodeServingBundle} packs. */
 export interface ServingBundleInput {
