@@ -632,6 +632,15 @@ export const evaluateStage = defineStage({
     }
 
     const procedure = trainParams.parse(ctx.allParams.train ?? {});
+    // Each fold's data hashes, once for all models: of its training ratings, and (only asked
+    // for when train.refit is false) of those minus the validation holdout the models fit on.
+    const foldHashes = folds.map((f) => {
+      let all: string | undefined, fitted: string | undefined;
+      return {
+        all: () => all ??= hashRatings(f.train),
+        fitted: () => fitted ??= fittedRatings(f.train, procedure).hash,
+      };
+    });
     const models: ModelUnderTest[] = [];
     for (const name of names) {
       const perFold: Array<Recommender | null> = [];
@@ -656,8 +665,7 @@ export const evaluateStage = defineStage({
         const hash = loaded.manifest.trainDataHash;
         // With train.refit false a model is fit on the fold minus its validation holdout.
         if (
-          hash && hash !== hashRatings(folds[i - 1]!.train) &&
-          hash !== fittedRatings(folds[i - 1]!.train, procedure).hash
+          hash && hash !== foldHashes[i - 1]!.all() && hash !== foldHashes[i - 1]!.fitted()
         ) {
           throw new Error(
             `Cannot evaluate model ${name} (${dir}): it was trained on other data than fold ${i}'s training set (data hash ${
