@@ -42,6 +42,8 @@ import {
   movieContent,
 } from "../recommender/core/movie_content.ts";
 import { pathExists } from "../lib/path_exists.ts";
+import { kernelThreads } from "../recommender/kernels/kernel_threads.ts";
+import { trainInLanes } from "./_train_pool.ts";
 import { fitSparkAls, isSparkModel, sparkModelsKey } from "../spark/mod.ts";
 import {
   featuresFolder,
@@ -174,6 +176,11 @@ export const trainParams = z.object({
     relevanceThreshold: z.number().default(4),
     /** Support floors tried per model; the one with the best holdout NDCG@k is the model's floor. */
     minRatings: z.array(z.number().int().min(0)).min(1).default([0, 5, 10, 20, 50]),
+    /**
+     * Holdout users measured at most (a seeded sample of them beyond): picking
+     * a model then costs a bounded ranking pass at any size.
+     */
+    maxUsers: z.number().int().min(1).default(20_000),
   }).strict().prefault({}),
   /** Seed of the validation holdout. */
   seed: z.number().int().default(42),
@@ -359,7 +366,10 @@ export async function trainModel(
   const fitSeconds = (performance.now() - started) / 1000;
   const validated = performance.now();
   const validation: ValidationReport | null = holdout
-    ? validateModel(holdout.model, holdout.train, holdout.test, params.selection)
+    ? validateModel(holdout.model, holdout.train, holdout.test, {
+      ...params.selection,
+      seed: params.seed,
+    })
     : null;
   const validationSeconds = (performance.now() - validated) / 1000;
   const saved = await model.save();
@@ -388,7 +398,14 @@ export async function trainModel(
 /** The epoch (1-based) with the lowest validation loss (the rule every model trains by). */
 export { bestEpoch };
 
-async function writeModel(
+/** What the stage keeps of a trained model once its folder is written. */
+export interface TrainedSummary {
+  readonly fitSeconds: number;
+  readonly history: readonly EpochRecord[];
+}
+
+/** Writes a trained model's folder (model file, manifest, timings, holdout report), each file atomically. */
+export async function writeModel(
   dir: string,
   trained: { artifact: ModelArtifact; timings: ModelTimings; validation: ValidationReport | null },
 ): Promise<void> {
@@ -466,6 +483,49 @@ export async function readMovieContent(dir: string): Promise<MovieContent | unde
   });
 }
 
+/**
+ * Training ratings from which a fold's models are fitted on worker threads
+ * (below, starting the threads and loading the code in each costs more
+ * than it saves).
+ */
+export const LANES_MIN_RATINGS = 20_000;
+
+/**
+ * Worker threads for a fold's `models` models fitted on `ratings` ratings:
+ * one per kernel thread ({@linkcode kernelThreads}), at most one per model;
+ * 1 means in this thread, one model after another.
+ */
+export function trainLanes(models: number, ratings: number): number {
+  return ratings < LANES_MIN_RATINGS ? 1 : Math.max(1, Math.min(kernelThreads(), models));
+}
+
+/**
+ * Seconds each model took on this fold in the last run (its fit and holdout
+ * measurement, from `timings.json` in `modelsDir`); Infinity when unknown,
+ * so a model never timed is started first.
+ */
+async function previousCosts(
+  modelsDir: string,
+  names: readonly ModelName[],
+  fold: number,
+): Promise<Map<ModelName, number>> {
+  const cost = new Map<ModelName, number>();
+  for (const name of names) {
+    let seconds = Infinity;
+    try {
+      const t = JSON.parse(
+        await Deno.readTextFile(join(modelFoldDir(join(modelsDir, name), fold), TIMINGS_FILE)),
+      ) as Partial<ModelTimings>;
+      const validation = Number(t.other?.validationSeconds ?? 0);
+      if (typeof t.fitSeconds === "number") seconds = t.fitSeconds + (validation || 0);
+    } catch {
+      // no earlier run (or an unreadable file): unknown
+    }
+    cost.set(name, seconds);
+  }
+  return cost;
+}
+
 /** The `train` stage. */
 export const trainStage = defineStage({
   name: "train",
@@ -480,7 +540,7 @@ export const trainStage = defineStage({
     const { params, progress } = ctx;
     const dirs = await splitFoldDirs(ctx.inputs[splitFolder.path]!);
     const out = ctx.outputs[modelsFolder.path]!;
-    const lines: string[] = [];
+    const fitLines = new Map<ModelName, string>();
     const content = params.models.some((n) =>
         acceptsContent(createModel(n, modelConfig(params, n)))
       )
@@ -490,23 +550,18 @@ export const trainStage = defineStage({
       const fold = index + 1;
       const trainPath = pathIn(trainTable, dir);
       const train = ratingsFromFrame(readTable(trainTable, dir), trainPath);
-      for (const name of params.models) {
-        ctx.signal.throwIfAborted();
-        const trained = await trainModel(name, train, params, {
-          onProgress: reporter(progress, {
+      const report = new Map(
+        params.models.map((name) => [
+          name,
+          reporter(progress, {
             name,
             fold,
             folds: dirs.length,
             holdout: params.validationFraction > 0,
           }),
-          ...(content ? { content } : {}),
-          trainPath,
-          signal: ctx.signal,
-          onLog: (line) => progress.info(`${name}: ${line}`),
-          onTasks: (done, total, fit) =>
-            progress.update(done, total, `Spark tasks (${name} ${fit})`),
-        });
-        await writeModel(modelFoldDir(join(out, name), fold), trained);
+        ]),
+      );
+      const written = (name: ModelName, trained: TrainedSummary) => {
         const last = trained.history.at(-1);
         const loss = last?.validationLoss !== undefined
           ? `, best validation RMSE ${
@@ -518,9 +573,54 @@ export const trainStage = defineStage({
             formatSeconds(trained.fitSeconds)
           } on ${train.rating.length.toLocaleString("en-US")} ratings${loss}`,
         );
-        if (fold === 1) lines.push(`${name} ${formatSeconds(trained.fitSeconds)}`);
+        if (fold === 1) fitLines.set(name, `${name} ${formatSeconds(trained.fitSeconds)}`);
+      };
+      const inProcess = async (name: ModelName) => {
+        ctx.signal.throwIfAborted();
+        const trained = await trainModel(name, train, params, {
+          onProgress: report.get(name)!,
+          ...(content ? { content } : {}),
+          trainPath,
+          signal: ctx.signal,
+          onLog: (line) => progress.info(`${name}: ${line}`),
+          onTasks: (done, total, fit) =>
+            progress.update(done, total, `Spark tasks (${name} ${fit})`),
+        });
+        await writeModel(modelFoldDir(join(out, name), fold), trained);
+        written(name, trained);
+      };
+      // Spark models run in their own process: this thread only waits on them, beside the lanes.
+      const pooled = params.models.filter((name) => !isSparkModel(name));
+      const lanes = trainLanes(pooled.length, train.rating.length);
+      if (lanes > 1) {
+        // Longest first (from the last run's timings), so no lane is left with a long model at the end.
+        const cost = await previousCosts(join(ctx.root, modelsFolder.path), pooled, fold);
+        pooled.sort((a, b) => cost.get(b)! - cost.get(a)!);
       }
+      if (lanes <= 1) {
+        for (const name of params.models) await inProcess(name);
+        continue;
+      }
+      progress.info(`fitting ${pooled.length} models on ${lanes} worker threads`);
+      const spark = params.models.filter(isSparkModel);
+      await Promise.all([
+        trainInLanes({
+          lanes,
+          train,
+          params,
+          ...(content ? { content } : {}),
+          trainPath,
+          jobs: pooled.map((name) => ({ name, dir: modelFoldDir(join(out, name), fold) })),
+          onProgress: (name, p) => report.get(name)!(p),
+          onDone: written,
+          signal: ctx.signal,
+        }),
+        (async () => {
+          for (const name of spark) await inProcess(name);
+        })(),
+      ]);
     }
+    const lines = params.models.flatMap((name) => fitLines.get(name) ?? []);
     await Deno.mkdir(out, { recursive: true });
     return {
       summary: `${params.models.length} models x ${dirs.length} fold(s): ${lines.join(", ")}`,

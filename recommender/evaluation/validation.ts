@@ -10,7 +10,8 @@
  * @module
  */
 import type { Recommender } from "../core/model.ts";
-import type { Ratings } from "../core/ratings.ts";
+import { type Ratings, selectRows } from "../core/ratings.ts";
+import { Prng } from "../core/prng.ts";
 import { evaluateModel } from "./evaluation.ts";
 
 /** Options of {@linkcode validateModel}. */
@@ -21,6 +22,15 @@ export interface ValidationOptions {
   readonly relevanceThreshold: number;
   /** Support floors to try (`minRatings` of `recommend`); the best NDCG@k wins, ties to the lower. */
   readonly minRatings: readonly number[];
+  /**
+   * Users measured at most: a holdout of more users is measured on a seeded
+   * sample of this many (all their holdout ratings), so that choosing a
+   * model costs a bounded ranking pass however big the data (LensKit's
+   * sampled evaluation users). Default: every user.
+   */
+  readonly maxUsers?: number;
+  /** Seed of that sample. */
+  readonly seed?: number;
 }
 
 /** What {@linkcode validateModel} measured on the holdout. */
@@ -38,6 +48,11 @@ export interface ValidationReport {
   readonly byFloor: ReadonlyArray<
     { readonly minRatings: number; readonly metrics: Record<string, number> }
   >;
+  /**
+   * Present when the holdout had more than `maxUsers` users: how many it had,
+   * and how many (a seeded sample) were measured.
+   */
+  readonly sampledUsers?: { readonly of: number; readonly measured: number };
   /** The chosen floor. */
   readonly minRatings: number;
   /** The ranking metrics at the chosen floor. */
@@ -72,6 +87,10 @@ export function validateModel(
       `Cannot validate model "${model.name}": no support floor to try (minRatings is empty)`,
     );
   }
+  const sample = options.maxUsers === undefined
+    ? null
+    : sampleUsers(holdout, options.maxUsers, options.seed ?? 0);
+  if (sample) holdout = sample.holdout;
   const ndcgKey = `ndcg_at_${options.k}`;
   let rmse = NaN, mae = NaN;
   const byFloor: Array<{ minRatings: number; metrics: Record<string, number> }> = [];
@@ -113,7 +132,30 @@ export function validateModel(
     rmse,
     mae,
     byFloor,
+    ...(sample ? { sampledUsers: { of: sample.of, measured: sample.measured } } : {}),
     minRatings: byFloor[best]!.minRatings,
     ranking: byFloor[best]!.metrics,
   };
+}
+
+/**
+ * The holdout ratings of a seeded sample of `maxUsers` of its users; null
+ * when it has no more users than that.
+ */
+export function sampleUsers(
+  holdout: Ratings,
+  maxUsers: number,
+  seed: number,
+): { holdout: Ratings; of: number; measured: number } | null {
+  if (!Number.isInteger(maxUsers) || maxUsers < 1) {
+    throw new RangeError(
+      `Cannot sample holdout users: maxUsers must be a whole number >= 1, got ${maxUsers}`,
+    );
+  }
+  const users = Int32Array.from(new Set(holdout.userId)).sort();
+  if (users.length <= maxUsers) return null;
+  const kept = new Set(new Prng(seed).shuffle(users).subarray(0, maxUsers));
+  const rows: number[] = [];
+  for (let i = 0; i < holdout.userId.length; i++) if (kept.has(holdout.userId[i]!)) rows.push(i);
+  return { holdout: selectRows(holdout, rows), of: users.length, measured: maxUsers };
 }
