@@ -12,12 +12,20 @@
  * not know, is ranked through `recommend`. Factor models are scored sixteen
  * users per pass (`_batch_scorer.ts`); the floored list is ranked over the
  * packed positions passing the floor, and the unfloored one from the floored
- * top k plus the positions below the floor.
+ * top k plus the positions below the floor. A model that scores every user
+ * the same (a popularity list, `sharedRawScores`) is sorted once, and each
+ * user's list is the first k positions of that order past its seen items
+ * and the floor: the same list as selecting over every score, since the
+ * order is the selection's (score descending, lower position first on ties).
  *
  * @module
  */
 import type { Recommender, ScoredMovie } from "../core/model.ts";
-import { _hasRawScoring, type _RawScoring } from "../scoring/_raw_scoring.ts";
+import {
+  _hasRawScoring,
+  type _RawScoring,
+  type _SharedRawScores,
+} from "../scoring/_raw_scoring.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { _FactorModel } from "../models/_factor_model.ts";
@@ -74,6 +82,10 @@ export class _UserRanker {
   readonly #relevant = new Set<number>();
   readonly #batch: _BatchScorer | null;
   readonly #bufs: Float32Array[];
+  /** A model's shared scores and their positions in ranking order (null: per-user scores). */
+  readonly #shared: { readonly of: _SharedRawScores; readonly order: Int32Array } | null;
+  /** Per position, 1 while it is one of the current user's seen items (the shared walk). */
+  readonly #seenMark: Uint8Array;
 
   constructor(model: Recommender, k: number, floors: readonly number[]) {
     this.#model = model;
@@ -81,11 +93,16 @@ export class _UserRanker {
     this.#floors = floors;
     this.#raw = _hasRawScoring(model) ? model : null;
     this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
+    const shared = this.#raw?.sharedRawScores?.() ?? null;
+    this.#shared = shared && shared.scores.length === this.#ids.length
+      ? { of: shared, order: _rankingOrder(shared.scores) }
+      : null;
+    this.#seenMark = new Uint8Array(this.#shared ? this.#ids.length : 0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
     // a factor model's raw scores are its view's SIMD scores: the batch scorer gives the same bits
     const view = model instanceof _FactorModel ? model.factors() : null;
-    this.#batch = view && this.#raw ? _BatchScorer.create(view) : null;
+    this.#batch = view && this.#raw && !this.#shared ? _BatchScorer.create(view) : null;
     if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
     this.#bufs = this.#batch
       ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
@@ -140,6 +157,10 @@ export class _UserRanker {
 
   /** Ranks position `g` of `users` for every floor into `out`. */
   rank(g: number, users: _RankUsers, out: _RankOutput): void {
+    if (this.#shared?.of.knows(users.userIds[g]!)) {
+      this.#rankScored(g, users, out, this.#shared.of.scores, true);
+      return;
+    }
     const raw = this.#raw;
     const scored = raw !== null && raw.rawScores(users.userIds[g]!, this.#buf);
     this.#rankScored(g, users, out, scored ? this.#buf : null);
@@ -155,8 +176,30 @@ export class _UserRanker {
     return { positions, scores };
   }
 
+  /** The first k positions of the shared order that are not in `skip` and have `floor` ratings. */
+  #walkShared(skip: Int32Array, floor: number): ScoredMovie[] {
+    const { of, order } = this.#shared!;
+    const mark = this.#seenMark, counts = this.#counts, ids = this.#ids;
+    for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 1;
+    const k = Math.min(this.#k, ids.length);
+    const items: ScoredMovie[] = [];
+    for (let j = 0; j < order.length && items.length < k; j++) {
+      const i = order[j]!;
+      if (mark[i] === 1 || (floor > 0 && counts[i]! < floor)) continue;
+      items.push({ movieId: ids[i]!, score: of.scores[i]! });
+    }
+    for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 0;
+    return items;
+  }
+
   /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
-  #rankScored(g: number, users: _RankUsers, out: _RankOutput, scores: Float32Array | null): void {
+  #rankScored(
+    g: number,
+    users: _RankUsers,
+    out: _RankOutput,
+    scores: Float32Array | null,
+    shared = false,
+  ): void {
     const u = users.userIds[g]!;
     const n = users.userIds.length;
     const k = this.#k, floors = this.#floors;
@@ -170,7 +213,9 @@ export class _UserRanker {
       const slot = f * n + g;
       let items: ScoredMovie[];
       const candidates = this.#candidates[f]!;
-      if (scores !== null && candidates !== null) {
+      if (shared) {
+        items = this.#walkShared(this.#raw!.seenItems(u), floors[f]!);
+      } else if (scores !== null && candidates !== null) {
         items = _rankCandidates(scores, this.#top, {
           k,
           itemIds: this.#ids,
@@ -214,6 +259,21 @@ export class _UserRanker {
       }
     }
   }
+}
+
+/**
+ * Positions of `scores` in the order a top-k selection ranks them: score
+ * descending, the lower position first on equal scores; NaN and -Infinity
+ * (never ranked) left out.
+ */
+function _rankingOrder(scores: Float32Array): Int32Array {
+  const order: number[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (s === s && s !== -Infinity) order.push(i);
+  }
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return Int32Array.from(order);
 }
 
 /**

@@ -217,3 +217,37 @@ Deno.test("the unfloored list seeded from the floored one breaks ties by positio
   new _UserRanker(model, 3, [5, 0]).rankRange(0, 1, users, out);
   assert.deepEqual([...out.lists], [100, 102, 106, 100, 101, 102]);
 });
+
+Deno.test("models that score every user the same are ranked from one sorted order, and say so truly", async (t) => {
+  for (const name of ["global-mean", "popularity", "popular-count"]) {
+    await t.step(name, () => {
+      const model = _fit(name) as RegisteredModel & {
+        rawScores(u: number, out: Float32Array): boolean;
+        sharedRawScores(): { scores: Float32Array; knows(u: number): boolean } | null;
+      };
+      const shared = model.sharedRawScores();
+      assert.ok(shared, `${name} offers shared scores`);
+      const buf = new Float32Array(shared.scores.length);
+      for (const u of new Set(split.train.userId)) {
+        assert.ok(shared.knows(u));
+        assert.equal(model.rawScores(u, buf), true);
+        assert.deepEqual(buf, shared.scores, `${name}: user ${u} gets the shared scores`);
+      }
+      // The same lists as ranking each user's scores: hide the shared scores and compare.
+      const hidden = new Proxy(model, {
+        get(target, p) {
+          if (p === "sharedRawScores") return undefined;
+          const v = Reflect.get(target, p, target);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      const users = _trainUsers();
+      const n = users.userIds.length;
+      const a = _rankOutput(n, 2, K, false), b = _rankOutput(n, 2, K, false);
+      new _UserRanker(model, K, [FLOOR, 0]).rankRange(0, n, users, a);
+      new _UserRanker(hidden, K, [FLOOR, 0]).rankRange(0, n, users, b);
+      assert.deepEqual(a.listLength, b.listLength);
+      assert.deepEqual(a.lists, b.lists);
+    });
+  }
+});

@@ -391,6 +391,11 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     return u >= 0;
   }
 
+  /** True when `userId` is a user of the training ratings. */
+  protected _knows(userId: number): boolean {
+    return (this.#users?.indexOf(userId) ?? -1) >= 0;
+  }
+
   /** Dense indices, ascending, of the items the user rated in training (empty when unknown). */
   seenItems(userId: number): Int32Array {
     const seen = this.#seen;

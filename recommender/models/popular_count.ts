@@ -26,6 +26,7 @@ import {
   type _RowPositives,
 } from "./_ranking_model.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
+import type { _RawScoring, _SharedRawScores } from "../scoring/_raw_scoring.ts";
 
 /** Config of {@linkcode PopularCount}. */
 export const popularCountConfigSchema = z.object({
@@ -87,6 +88,11 @@ export class PopularCount extends _RankingModel<PopularCountConfig> {
   protected override _unknownUser(k: number, options: RecommendOptions): Recommendations {
     const buf = new Float32Array(this.#scores);
     return { ok: true, items: this._rank(buf, k, options), scorer: "model" };
+  }
+
+  /** Every user gets the rating counts (see {@linkcode _RawScoring.sharedRawScores}). */
+  sharedRawScores(): _SharedRawScores {
+    return { scores: this.#scores, knows: (userId) => this._knows(userId) };
   }
 
   /** No item similarities: an empty list for a known movie, null for an unknown one. */

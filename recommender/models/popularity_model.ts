@@ -23,7 +23,7 @@ import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader, _checkIndices, _packArtifact } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
 import { Vocabulary } from "../core/vocabulary.ts";
-import type { _RawScoring } from "../scoring/_raw_scoring.ts";
+import type { _RawScoring, _SharedRawScores } from "../scoring/_raw_scoring.ts";
 
 /** Config of {@linkcode Popularity} (that of the popular list). */
 export const popularityConfigSchema = popularConfigSchema;
@@ -157,6 +157,12 @@ export class Popularity implements Recommender, _RawScoring {
     }
     out.set(this.#raw);
     return true;
+  }
+
+  /** Every user gets the same weighted ratings (see {@linkcode _RawScoring.sharedRawScores}). */
+  sharedRawScores(): _SharedRawScores {
+    this.#fittedItems();
+    return { scores: this.#raw, knows: () => true };
   }
 
   /** Training ratings per item of {@linkcode rawItemIds} (shared, do not write to it). */

@@ -23,6 +23,22 @@ export interface _RawScoring {
   seenItems(userId: number): Int32Array;
   /** Training ratings per item of `rawItemIds()`, for `minRatings`. */
   itemCounts(): Int32Array;
+  /**
+   * Optional: when the model scores every user it knows the same (a
+   * popularity list), those scores, which `rawScores` writes for each user
+   * `knows` (and returns true for). The evaluation then sorts the items once
+   * and ranks each user by walking that order past its seen items, instead
+   * of scoring and selecting over every item per user. Null: no such scores.
+   */
+  sharedRawScores?(): _SharedRawScores | null;
+}
+
+/** Scores a model gives every user it knows ({@linkcode _RawScoring.sharedRawScores}). */
+export interface _SharedRawScores {
+  /** One score per position of `rawItemIds()`. */
+  readonly scores: Float32Array;
+  /** True when `rawScores(userId)` writes {@linkcode scores} and returns true. */
+  knows(userId: number): boolean;
 }
 
 /** True when the model offers {@linkcode _RawScoring}. */
