@@ -1,34 +1,28 @@
 import assert from "node:assert/strict";
 import { Vocabulary } from "./vocabulary.ts";
-import { buildCsr, transposeCsr } from "./csr.ts";
 
-Deno.test("Vocabulary maps raw ids to dense ascending indices and back", () => {
-  const v = Vocabulary.fromIds(Int32Array.of(193609, 1, 50, 1));
-  assert.deepEqual(Array.from(v.ids), [1, 50, 193609]);
-  assert.deepEqual(Array.from(v.encode([50, 7, 193609])), [1, -1, 2]);
-  assert.equal(v.idAt(2), 193609);
-  assert.throws(() => Vocabulary.fromSortedIds(Int32Array.of(3, 3)), /strictly ascending/);
-});
-
-Deno.test("buildCsr sorts columns per row and transposeCsr inverts it", () => {
-  const m = buildCsr(
-    Int32Array.of(2, 0, 2, 1),
-    Int32Array.of(1, 2, 0, 1),
-    Float32Array.of(1, 2, 3, 4),
-    {
-      nRows: 3,
-      nCols: 3,
-    },
-  );
-  assert.deepEqual(Array.from(m.indptr), [0, 1, 2, 4]);
-  assert.deepEqual(Array.from(m.indices), [2, 1, 0, 1]);
-  assert.deepEqual(Array.from(m.values), [2, 4, 3, 1]);
-  const t = transposeCsr(m);
-  assert.deepEqual(Array.from(t.indptr), [0, 1, 3, 4]);
-  assert.deepEqual(Array.from(t.indices), [2, 1, 2, 0]);
-  assert.deepEqual(Array.from(transposeCsr(t).values), Array.from(m.values));
-  assert.throws(
-    () => buildCsr(Int32Array.of(3), Int32Array.of(0), Float32Array.of(1), { nRows: 3, nCols: 1 }),
-    /outside the 3 x 1 shape/,
-  );
+Deno.test("a vocabulary maps ids the same whether they are small (a table) or sparse (a map)", () => {
+  const cases: number[][] = [
+    [5, 3, 3, 9, 0, 5], // small ids: the table
+    [5, -3, 3, 9, 0, 5], // a negative id: the map
+    [2 ** 30, 7, 7, 2 ** 29 + 1], // sparse ids: the map
+    [1e6, 1, 2], // few ids far apart: the map
+  ];
+  for (const raw of cases) {
+    const v = Vocabulary.fromIds(Int32Array.from(raw));
+    const expected = [...new Set(raw)].sort((a, b) => a - b);
+    assert.deepEqual([...v.ids], expected);
+    for (const [i, id] of expected.entries()) {
+      assert.equal(v.indexOf(id), i);
+      assert.ok(v.has(id));
+    }
+    for (const unknown of [4, -1, 2 ** 31 - 1, 1.5, NaN]) {
+      assert.equal(v.indexOf(unknown), -1, `${unknown} in ${raw}`);
+      assert.equal(v.has(unknown), false);
+    }
+    assert.deepEqual([...v.encode([...raw, 4])], [...raw.map((id) => expected.indexOf(id)), -1]);
+    assert.deepEqual([...Vocabulary.fromSortedIds(v.ids).encode(raw)], [...v.encode(raw)]);
+  }
+  // plain arrays of non-integers take the general path
+  assert.deepEqual([...Vocabulary.fromIds([2.5, 1, 2.5]).ids], [1, 2]);
 });
