@@ -176,20 +176,38 @@ export class _UserRanker {
     return { positions, scores };
   }
 
-  /** The first k positions of the shared order that are not in `skip` and have `floor` ratings. */
-  #walkShared(skip: Int32Array, floor: number): ScoredMovie[] {
+  /**
+   * The top k of user `u`'s shared scores past `skip` and the floor, from the
+   * shared order. With a user shift, rounding can make scores of different
+   * items equal (never reorder them: adding and rounding is monotone), so
+   * the walk goes on while the scores tie the k-th, and the ties go to the
+   * lower position, as in a selection over every score.
+   */
+  #walkShared(u: number, skip: Int32Array, floor: number): ScoredMovie[] {
     const { of, order } = this.#shared!;
+    const scores = of.scores, offset = of.userOffset ? of.userOffset(u) : null;
     const mark = this.#seenMark, counts = this.#counts, ids = this.#ids;
     for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 1;
     const k = Math.min(this.#k, ids.length);
-    const items: ScoredMovie[] = [];
-    for (let j = 0; j < order.length && items.length < k; j++) {
+    const at: number[] = [], got: number[] = [];
+    let bar = NaN; // the k-th score
+    for (let j = 0; j < order.length; j++) {
       const i = order[j]!;
       if (mark[i] === 1 || (floor > 0 && counts[i]! < floor)) continue;
-      items.push({ movieId: ids[i]!, score: of.scores[i]! });
+      const s = offset === null ? scores[i]! : Math.fround(offset + scores[i]!);
+      if (at.length >= k) {
+        if (offset === null || s < bar) break;
+      }
+      at.push(i);
+      got.push(s);
+      if (at.length === k) bar = s;
     }
     for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 0;
-    return items;
+    // Ties from rounding came in score order, not position order: sort (k and its ties, no more).
+    const picked = at.map((_, j) => j);
+    if (offset !== null) picked.sort((a, b) => got[b]! - got[a]! || at[a]! - at[b]!);
+    picked.length = Math.min(picked.length, k);
+    return picked.map((j) => ({ movieId: ids[at[j]!]!, score: got[j]! }));
   }
 
   /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
@@ -214,7 +232,7 @@ export class _UserRanker {
       let items: ScoredMovie[];
       const candidates = this.#candidates[f]!;
       if (shared) {
-        items = this.#walkShared(this.#raw!.seenItems(u), floors[f]!);
+        items = this.#walkShared(u, this.#raw!.seenItems(u), floors[f]!);
       } else if (scores !== null && candidates !== null) {
         items = _rankCandidates(scores, this.#top, {
           k,

@@ -219,11 +219,13 @@ Deno.test("the unfloored list seeded from the floored one breaks ties by positio
 });
 
 Deno.test("models that score every user the same are ranked from one sorted order, and say so truly", async (t) => {
-  for (const name of ["global-mean", "popularity", "popular-count"]) {
+  for (const name of ["global-mean", "baseline", "popularity", "popular-count"]) {
     await t.step(name, () => {
       const model = _fit(name) as RegisteredModel & {
         rawScores(u: number, out: Float32Array): boolean;
-        sharedRawScores(): { scores: Float32Array; knows(u: number): boolean } | null;
+        sharedRawScores():
+          | { scores: Float32Array; knows(u: number): boolean; userOffset?(u: number): number }
+          | null;
       };
       const shared = model.sharedRawScores();
       assert.ok(shared, `${name} offers shared scores`);
@@ -231,7 +233,9 @@ Deno.test("models that score every user the same are ranked from one sorted orde
       for (const u of new Set(split.train.userId)) {
         assert.ok(shared.knows(u));
         assert.equal(model.rawScores(u, buf), true);
-        assert.deepEqual(buf, shared.scores, `${name}: user ${u} gets the shared scores`);
+        const offset = shared.userOffset?.(u) ?? 0;
+        const expected = shared.scores.map((s) => Math.fround(offset + s));
+        assert.deepEqual(buf, expected, `${name}: user ${u} gets the shared scores`);
       }
       // The same lists as ranking each user's scores: hide the shared scores and compare.
       const hidden = new Proxy(model, {
@@ -249,5 +253,53 @@ Deno.test("models that score every user the same are ranked from one sorted orde
       assert.deepEqual(a.listLength, b.listLength);
       assert.deepEqual(a.lists, b.lists);
     });
+  }
+  assert.equal(
+    (_fit("svd") as _FactorModel<Record<string, unknown>>).sharedRawScores(),
+    null,
+    "a factor model's scores are per user",
+  );
+});
+
+Deno.test("a user shift that rounds item scores into ties: the ties go to the lower position", () => {
+  // Distinct float32 scores that collapse into ties once 1e4 is added (float32 spacing there: 1/1024).
+  const scores = Float32Array.from([1, 1.0001, 1.0002, 0.5, 1.0003, 1.0001, 2, 0.5002]);
+  const ids = Int32Array.from(scores, (_, i) => 10 + i);
+  const offsets = new Map([[1, 1e4], [2, 0], [3, -3]]);
+  const fixture = (shared: boolean) => ({
+    name: "shifted",
+    rawItemIds: () => ids,
+    itemCounts: () => new Int32Array(ids.length).fill(9),
+    seenItems: (u: number) => (u === 2 ? Int32Array.of(6) : new Int32Array(0)),
+    rawScores(u: number, out: Float32Array) {
+      for (let i = 0; i < scores.length; i++) out[i] = offsets.get(u)! + scores[i]!;
+      return true;
+    },
+    ...(shared
+      ? {
+        sharedRawScores: () => ({
+          scores,
+          knows: (u: number) => offsets.has(u),
+          userOffset: (u: number) => offsets.get(u)!,
+        }),
+      }
+      : {}),
+    recommend: () => {
+      throw new Error("every user is known");
+    },
+  });
+  const users = {
+    userIds: Int32Array.of(1, 2, 3),
+    relIndptr: new Int32Array(4),
+    relMovies: new Int32Array(0),
+  };
+  for (const k of [1, 3, 5, 8]) {
+    const a = _rankOutput(3, 2, k, false), b = _rankOutput(3, 2, k, false);
+    // deno-lint-ignore no-explicit-any
+    new _UserRanker(fixture(true) as any, k, [0, 5]).rankRange(0, 3, users, a);
+    // deno-lint-ignore no-explicit-any
+    new _UserRanker(fixture(false) as any, k, [0, 5]).rankRange(0, 3, users, b);
+    assert.deepEqual(a.lists, b.lists, `k = ${k}`);
+    assert.deepEqual(a.listLength, b.listLength, `k = ${k}`);
   }
 });

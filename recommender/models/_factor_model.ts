@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { _SharedRawScores } from "../scoring/_raw_scoring.ts";
 import type {
   EpochRecord,
   FitOptions,
@@ -119,6 +120,11 @@ export abstract class _FactorModel<C extends Record<string, unknown>>
   /** Training ratings per item of {@linkcode rawItemIds} (shared, do not write to it). */
   itemCounts(): Int32Array {
     return this._fitted.itemCounts();
+  }
+
+  /** Without factors (global-mean, baseline) every user's scores are the item biases shifted. */
+  sharedRawScores(): _SharedRawScores | null {
+    return this._fitted.sharedRawScores();
   }
 
   /** Read-only factors for fold-in and explanations; null before fit. */

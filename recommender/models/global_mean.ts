@@ -13,7 +13,6 @@ import type {
   RecommendOptions,
 } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import type { _RawScoring, _SharedRawScores } from "../scoring/_raw_scoring.ts";
 import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
@@ -69,15 +68,6 @@ export class GlobalMean extends _FactorModel<Record<string, never>> {
   override recommend(userId: number, k: number, options?: RecommendOptions): Recommendations {
     const r = super.recommend(userId, k, options);
     return r.ok ? { ...r, scorer: "global-mean" } : r;
-  }
-
-  /** Every known user gets the same scores: the mean (see {@linkcode _RawScoring.sharedRawScores}). */
-  sharedRawScores(): _SharedRawScores | null {
-    const f = this._fitted;
-    if (f.p.users.size === 0) return null;
-    const scores = new Float32Array(f.p.items.size);
-    f.rawScores(f.p.users.ids[0]!, scores);
-    return { scores, knows: (userId) => f.p.users.indexOf(userId) >= 0 };
   }
 
   /** Loads a saved `global-mean` model, validating the file. */

@@ -17,6 +17,7 @@ import { Vocabulary } from "../core/vocabulary.ts";
 import { _ArtifactReader, _checkIndices, type _StoredArray } from "../core/_artifact.ts";
 import type { Ratings } from "../core/ratings.ts";
 import { buildCsr } from "../core/csr.ts";
+import type { _SharedRawScores } from "./_raw_scoring.ts";
 
 /** Everything a fitted factor model scores with. */
 export interface _FactorParams {
@@ -151,6 +152,22 @@ export class _FactorScorer {
       out,
     );
     return true;
+  }
+
+  /**
+   * Without factors (k = 0), a known user's raw scores are `base_u +
+   * itemBias_i` rounded to float32: the item biases shifted per user
+   * ({@linkcode _SharedRawScores}); null with factors.
+   */
+  sharedRawScores(): _SharedRawScores | null {
+    if (this.p.k !== 0) return null;
+    const scores = this.factors().itemBias ?? new Float32Array(this.p.items.size);
+    const base = this.#base, users = this.p.users;
+    return {
+      scores,
+      knows: (userId) => users.indexOf(userId) >= 0,
+      userOffset: (userId) => base[users.indexOf(userId)]!,
+    };
   }
 
   /** Dense indices, ascending, of the items `userId` rated in training (empty when unknown). */

@@ -25,8 +25,9 @@ export interface _RawScoring {
   itemCounts(): Int32Array;
   /**
    * Optional: when the model scores every user it knows the same (a
-   * popularity list), those scores, which `rawScores` writes for each user
-   * `knows` (and returns true for). The evaluation then sorts the items once
+   * popularity list), up to a per-user shift (a baseline's user bias), those
+   * scores, which `rawScores` writes for each user `knows` (and returns true
+   * for). The evaluation then sorts the items once
    * and ranks each user by walking that order past its seen items, instead
    * of scoring and selecting over every item per user. Null: no such scores.
    */
@@ -37,8 +38,16 @@ export interface _RawScoring {
 export interface _SharedRawScores {
   /** One score per position of `rawItemIds()`. */
   readonly scores: Float32Array;
-  /** True when `rawScores(userId)` writes {@linkcode scores} and returns true. */
+  /**
+   * True when `rawScores(userId)` writes {@linkcode scores} (each shifted by
+   * {@linkcode userOffset}) and returns true.
+   */
   knows(userId: number): boolean;
+  /**
+   * A known user's shift: `rawScores` writes `Math.fround(userOffset(u) +
+   * scores[i])` (a baseline's `mu + b_u`). Absent: no shift.
+   */
+  userOffset?(userId: number): number;
 }
 
 /** True when the model offers {@linkcode _RawScoring}. */
