@@ -205,10 +205,17 @@ Deno.test("pipeline --sweep runs one pipeline per combination, sharing cached st
   assert.match(firstCombo!, /^train\s+restored/m);
   assert.match(secondCombo!, /^train\s+restored/m);
   assert.match(secondCombo!, /^evaluate\s+restored/m);
-  // Each combination is tracked: 2 models x 2 runs, svd's params say which factors it had.
+  // Each combination is tracked once: 2 models x 2 combinations. The second sweep restored the
+  // same results (same stage keys), which the first one recorded: it records no copies.
+  assert.match(
+    again.stdout,
+    /^track\s+ran.*up to date: invocation [0-9a-f]{32} recorded these results \(2 run\(s\)\)/m,
+  );
+  // No run changed: the report is not rendered again.
+  assert.match(again.stdout, /^report\s+ran.*up to date \(no run changed\)/m);
   const runs: string[] = [];
   for await (const e of Deno.readDir(join(cwd, "runs/movie-recommender"))) runs.push(e.name);
-  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 8);
+  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 4);
 });
 
 Deno.test({

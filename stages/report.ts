@@ -16,6 +16,10 @@ import { openRunStore, type RunStore } from "../tracking/mod.ts";
 import { runPagePath } from "./report/page_paths.ts";
 import { REPORT_PAGE_ARTIFACT, TAG_KEYS } from "./run_keys.ts";
 import { trackingParams } from "./tracking_params.ts";
+import { pathExists } from "../lib/path_exists.ts";
+import { writeTextAtomic } from "../lib/atomic.ts";
+import { sha256Hex } from "./report/_page_key.ts";
+import { generatorVersion } from "./report/_generator_version.ts";
 
 /** Options of {@linkcode attachRunPages}. */
 export interface AttachRunPagesOptions {
@@ -64,6 +68,24 @@ export async function attachRunPages(
   return attached;
 }
 
+/** The file in `reports/` holding {@linkcode buildState} of the last build. */
+export const BUILD_STATE_FILE = ".build-state";
+
+/**
+ * What the report is built from: the generator's code version and every run
+ * of the store's experiment as the store lists it (metrics, tags, artifacts),
+ * hashed. Equal to the last build's: every page is up to date.
+ */
+async function buildState(store: RunStore): Promise<string> {
+  const runs = await store.listRuns({ experiment: store.experiment });
+  return sha256Hex(JSON.stringify({
+    generator: await generatorVersion(),
+    location: store.location,
+    experiment: store.experiment,
+    runs,
+  }));
+}
+
 /** The `report` stage. */
 export const reportStage = defineStage({
   name: "report",
@@ -85,6 +107,17 @@ export const reportStage = defineStage({
       warn: (m) => ctx.progress.warn(m),
     });
     const outDir = ctx.outputs["reports"]!;
+    // Nothing to render when no run changed since the last build by this generator (a no-op).
+    const stamp = join(outDir, BUILD_STATE_FILE);
+    const before = await buildState(store);
+    if (
+      await pathExists(join(outDir, "index.html")) &&
+      (await Deno.readTextFile(stamp).catch(() => "")) === before
+    ) {
+      return {
+        summary: `${relative(ctx.root, join(outDir, "index.html"))} up to date (no run changed)`,
+      };
+    }
     // The generator (linkedom, Plot, Vega) loads only when there is a report to write: a
     // run with tracking off, --dry-run and --graph do not pay its ~0.17 s of imports.
     const { reportFromStore } = await import("./report/cli.ts");
@@ -99,6 +132,7 @@ export const reportStage = defineStage({
       invocationId: ctx.runId,
       warn: (m) => ctx.progress.warn(m),
     });
+    await writeTextAtomic(stamp, attached > 0 ? await buildState(store) : before);
     return {
       summary: `${relative(ctx.root, report.index)} (${report.summary}); ${attached} page(s) ` +
         `attached to their runs as ${REPORT_PAGE_ARTIFACT}`,

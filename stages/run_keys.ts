@@ -65,6 +65,12 @@ export const TAG_KEYS = {
   cachedStages: "pipeline.cached_stages",
   /** Id of the pipeline invocation that recorded the run (the report attaches its pages). */
   invocation: "pipeline.invocation",
+  /**
+   * What the run's results follow from: a hash of every stage's key (data,
+   * params, code) and of where the runs go. An invocation whose key a run
+   * already carries records nothing new (`stages/track.ts`).
+   */
+  resultsKey: "pipeline.results_key",
   /** Link to the run in MLflow, when the run was synced there (also `RunRecord.mlflowUrl`). */
   mlflowUrl: "mlflow.url",
 } as const;

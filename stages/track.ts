@@ -15,6 +15,7 @@
 import type { Champions } from "./select.ts";
 import type { TaskAliasRequest } from "../tracking/task_alias.ts";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { userInfo } from "node:os";
 import { defineStage } from "../dag/stage.ts";
 import { flattenParams } from "../dag/params.ts";
@@ -58,6 +59,8 @@ export interface PipelineRunInfo {
   readonly ok: boolean;
   readonly startTime: number;
   readonly endTime: number;
+  /** {@linkcode resultsKey} of this invocation, tagged on its model runs (none: no tag). */
+  readonly resultsKey?: string;
 }
 
 /** The OS account's name, as MLflow's clients record it; undefined when it cannot be read. */
@@ -127,6 +130,7 @@ export function taskAliases(
 async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>> {
   const tags: Record<string, string> = {
     [TAG_KEYS.invocation]: info.invocationId,
+    ...(info.ok && info.resultsKey ? { [TAG_KEYS.resultsKey]: info.resultsKey } : {}),
     "deno.version": Deno.version.deno,
     [TAG_KEYS.cachedStages]: info.outcomes.filter((o) =>
       o.status === "cached" || o.status === "restored"
@@ -473,6 +477,38 @@ export async function trackPipelineRun(
   return records;
 }
 
+/**
+ * What an invocation's results follow from: every stage's key (its data,
+ * params and code, as in `pipeline.lock`) and where they are recorded. Two
+ * invocations with the same results key have the same models and metrics.
+ */
+export function resultsKey(
+  outcomes: readonly StageOutcome[],
+  where: { location: string; experiment: string; registeredModel: string },
+): string {
+  const keys = outcomes.map((o) => [o.stage, o.key]);
+  return createHash("sha256").update(JSON.stringify({ keys, ...where })).digest("hex");
+}
+
+/**
+ * The invocation that already recorded the runs of `key` in `store`, with
+ * how many runs it recorded; undefined when none did.
+ */
+export async function recordedResults(
+  store: RunStore,
+  key: string,
+  experiment: string,
+): Promise<{ invocation: string; runs: number } | undefined> {
+  const runs = await store.listRuns({ experiment, limit: 500 });
+  const hit = runs.find((r) => r.tags[TAG_KEYS.resultsKey] === key && r.status === "FINISHED");
+  const invocation = hit?.tags[TAG_KEYS.invocation];
+  if (!invocation) return undefined;
+  return {
+    invocation,
+    runs: runs.filter((r) => r.tags[TAG_KEYS.invocation] === invocation).length,
+  };
+}
+
 /** The `track` stage. */
 export const trackStage = defineStage({
   name: "track",
@@ -493,14 +529,30 @@ export const trackStage = defineStage({
       warn: (m) => ctx.progress.warn(m),
     });
     const outcomes = ctx.history;
+    const ok = !outcomes.some((o) => o.status === "failed" || o.status === "skipped");
+    // Same stage keys as an invocation already recorded here: the same results (a cached
+    // no-op, like `dvc repro` with nothing to do), so no copies of those runs.
+    const key = resultsKey(outcomes, {
+      location: store.location,
+      experiment: store.experiment,
+      registeredModel: ctx.params.registeredModel,
+    });
+    const earlier = ok ? await recordedResults(store, key, store.experiment) : undefined;
+    if (earlier) {
+      return {
+        summary: `up to date: invocation ${earlier.invocation} recorded these results ` +
+          `(${earlier.runs} run(s)); nothing new recorded`,
+      };
+    }
     const records = await trackPipelineRun(store, {
       root: ctx.root,
       params: ctx.allParams,
       invocationId: ctx.runId,
       outcomes,
-      ok: !outcomes.some((o) => o.status === "failed" || o.status === "skipped"),
+      ok,
       startTime: ctx.startTime,
       endTime: Date.now(),
+      resultsKey: key,
     });
     const unsynced = records.filter((r) => r.synced === false).length;
     const where = !Deno.env.get("MLFLOW_TRACKING_URI")
