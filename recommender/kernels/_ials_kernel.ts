@@ -36,12 +36,20 @@ export interface _IalsFit {
   readonly lambdas: readonly [Float64Array, Float64Array];
   /** Per side: its factors (side `s` writes `factors[s]` and reads `factors[1 - s]`). */
   readonly factors: readonly [Float32Array, Float32Array];
-  /** `Y^T Y` of the fixed side, written before each half-step. */
+  /** `Y^T Y` of the fixed side, computed before each half-step. */
   readonly gram: Float64Array;
+  /** Each user's term of the loss, written by the users' half-step (see {@linkcode _IalsRows.solve}). */
+  readonly rowLoss: Float64Array;
 }
 
-/** Row ranges `[from, to)` of side 0 and side 1. */
-export type _IalsRanges = readonly [readonly [number, number], readonly [number, number]];
+/**
+ * One thread's share of the work: row ranges `[from, to)` of side 0 and of
+ * side 1, and the rows `[from, to)` of the Gram matrix it sums.
+ */
+export interface _IalsRanges {
+  readonly rows: readonly [readonly [number, number], readonly [number, number]];
+  readonly gram: readonly [number, number];
+}
 
 interface _Workspace {
   readonly x: Float64Array;
@@ -78,7 +86,7 @@ export class _IalsRows {
         Math.max(fit.factors[0].length, fit.factors[1].length) / k,
         ([0, 1] as const).map((s) => {
           const { indptr, indices } = fit.rows[s];
-          const a = indptr[ranges[s][0]]!, b = indptr[ranges[s][1]]!;
+          const a = indptr[ranges.rows[s][0]]!, b = indptr[ranges.rows[s][1]]!;
           return { indices: indices.subarray(a, b), extra: fit.extra[s].subarray(a, b), base: a };
         }),
       )
@@ -90,12 +98,27 @@ export class _IalsRows {
     return this.#kernel ? "wasm" : "js";
   }
 
-  /** Solves this thread's rows of side `side` (`fit.gram` must hold the fixed side's Gram matrix). */
+  /**
+   * Sums this thread's rows of the upper triangle of `fit.gram`, the Gram
+   * matrix of the side fixed in the half-step of side `side` (the caller
+   * mirrors it once every thread is done, {@linkcode _mirrorUpper}).
+   */
+  gram(side: 0 | 1): void {
+    const fit = this.#fit, fixed = fit.factors[1 - side]!;
+    const [from, to] = this.#ranges.gram;
+    _gramRows(fixed, fit.gram, { k: fit.k, from, to });
+  }
+
+  /**
+   * Solves this thread's rows of side `side` (`fit.gram` must hold the fixed
+   * side's Gram matrix); after the users' (side 1), writes their terms of the
+   * loss into `fit.rowLoss`.
+   */
   solve(side: 0 | 1): void {
     const fit = this.#fit;
     const fixed = fit.factors[1 - side]!;
     this.#kernel?.load(fixed, fixed.length / fit.k, fit.gram);
-    const [from, to] = this.#ranges[side];
+    const [from, to] = this.#ranges.rows[side];
     _solveRows(fit.rows[side], {
       X: fit.factors[side],
       Y: fixed,
@@ -111,6 +134,91 @@ export class _IalsRows {
       from,
       to,
     });
+    if (side === 1) _rowLosses(fit, from, to);
+  }
+}
+
+/**
+ * Rows `[from, to)` of the upper triangle of `G = M^T M` for an `n x k`
+ * row-major `M`. Each entry is summed over the rows of `M` in order, so
+ * any split of the rows of `G` across threads gives the same bits.
+ */
+export function _gramRows(
+  M: Float32Array,
+  G: Float64Array,
+  s: { k: number; from: number; to: number },
+): void {
+  const { k, from, to } = s;
+  const n = M.length / k;
+  G.fill(0, from * k, to * k);
+  for (let i = 0; i < n; i++) {
+    const o = i * k;
+    for (let a = from; a < to; a++) {
+      const ma = M[o + a]!;
+      if (ma === 0) continue;
+      const ra = a * k;
+      for (let b = a; b < k; b++) G[ra + b]! += ma * M[o + b]!;
+    }
+  }
+}
+
+/** Copies the upper triangle of a `k x k` matrix into its lower triangle. */
+export function _mirrorUpper(G: Float64Array, k: number): void {
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a]!;
+}
+
+/**
+ * Boundaries that split the `k` rows of a Gram matrix's upper triangle (row
+ * `a` holds `k - a` entries) into `parts` ranges of about equal work.
+ *
+ * @example
+ * ```ts
+ * import { _balancedGramRows } from "./_ials_kernel.ts";
+ * if (_balancedGramRows(4, 2).join() !== "0,1,4") throw new Error("unbalanced");
+ * ```
+ */
+export function _balancedGramRows(k: number, parts: number): number[] {
+  const bounds = [0];
+  let a = 0, done = 0;
+  const total = (k * (k + 1)) / 2;
+  for (let part = 1; part < parts; part++) {
+    while (a < k && done + (k - a) / 2 < (total * part) / parts) done += k - a++;
+    bounds.push(a);
+  }
+  bounds.push(k);
+  return bounds;
+}
+
+/**
+ * Each user's term of the loss (see `ials.ts`), `x^T G x + lambda |x|^2 +
+ * sum_j c_j (1 - x . y_j)^2 - (x . y_j)^2`, for users `[from, to)` (side 1),
+ * with `fit.gram` holding `Y^T Y` of the item factors.
+ */
+function _rowLosses(fit: _IalsFit, from: number, to: number): void {
+  const { k, gram: G, rowLoss } = fit;
+  const [Y, X] = fit.factors;
+  const { indptr, indices } = fit.rows[1];
+  const extra = fit.extra[1], lambdas = fit.lambdas[1];
+  for (let u = from; u < to; u++) {
+    const o = u * k;
+    let q = 0, n2 = 0;
+    for (let a = 0; a < k; a++) {
+      const xa = X[o + a]!;
+      n2 += xa * xa;
+      let t = 0;
+      const ra = a * k;
+      for (let b = 0; b < k; b++) t += G[ra + b]! * X[o + b]!;
+      q += xa * t;
+    }
+    let loss = q + lambdas[u]! * n2;
+    for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+      const yo = indices[p]! * k;
+      let d = 0;
+      for (let f = 0; f < k; f++) d += X[o + f]! * Y[yo + f]!;
+      const c = 1 + extra[p]!;
+      loss += c * (1 - d) * (1 - d) - d * d;
+    }
+    rowLoss[u] = loss;
   }
 }
 

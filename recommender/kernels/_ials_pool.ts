@@ -9,12 +9,20 @@
  * bit-identical to one thread's.
  *
  * Control array: 8 int32 per worker: ready (1 started, 2 failed), job
- * sequence, done sequence, side (0 items, 1 users, -1 stop), -, -, error flag.
+ * sequence, done sequence, job (0 solve the items, 1 the users, 2 the Gram
+ * matrix of the users, 3 of the items, -1 stop), -, -, error flag.
  *
  * @module
  */
 import { _balancedRows } from "./_als_kernel.ts";
-import { type _IalsFit, type _IalsRanges, _ialsRowCost, _IalsRows } from "./_ials_kernel.ts";
+import {
+  _balancedGramRows,
+  type _IalsFit,
+  type _IalsRanges,
+  _ialsRowCost,
+  _IalsRows,
+  _mirrorUpper,
+} from "./_ials_kernel.ts";
 
 /** What a worker gets once per fit (typed arrays over shared memory). */
 export interface _IalsPoolInit {
@@ -44,9 +52,11 @@ export class _IalsPool {
   readonly #control: Int32Array;
   readonly #workers: Worker[];
   readonly #main: _IalsRows;
+  readonly #fit: _IalsFit;
   #seq = 0;
 
-  private constructor(control: Int32Array, workers: Worker[], main: _IalsRows) {
+  private constructor(fit: _IalsFit, control: Int32Array, workers: Worker[], main: _IalsRows) {
+    this.#fit = fit;
     this.#control = control;
     this.#workers = workers;
     this.#main = main;
@@ -72,10 +82,14 @@ export class _IalsPool {
     if (n === 0) return undefined;
     const parts = n + 1, rowCost = _ialsRowCost(fit);
     const bounds = [0, 1].map((s) => _balancedRows(fit.rows[s]!, { parts, k: fit.k, rowCost }));
-    const range = (part: number): _IalsRanges => [
-      [bounds[0]![part]!, bounds[0]![part + 1]!],
-      [bounds[1]![part]!, bounds[1]![part + 1]!],
-    ];
+    const gram = _balancedGramRows(fit.k, parts);
+    const range = (part: number): _IalsRanges => ({
+      rows: [
+        [bounds[0]![part]!, bounds[0]![part + 1]!],
+        [bounds[1]![part]!, bounds[1]![part + 1]!],
+      ],
+      gram: [gram[part]!, gram[part + 1]!],
+    });
     const main = new _IalsRows(fit, range(0));
     // the workers must run the kernel the calling thread runs (same bits)
     const same: _IalsFit = { ...fit, wasm: main.kernel === "wasm" };
@@ -98,22 +112,36 @@ export class _IalsPool {
       for (const w of workers) w.terminate();
       return undefined;
     }
-    return new _IalsPool(control, workers, main);
+    return new _IalsPool(fit, control, workers, main);
   }
 
-  /** One half-step: side 0 solves the items against the users, 1 the users against the items. */
+  /** The Gram matrix of the side fixed in the half-step of side `side`, into `fit.gram`. */
+  gram(side: 0 | 1): void {
+    this.#run(2 + side, () => this.#main.gram(side));
+    _mirrorUpper(this.#fit.gram, this.#fit.k);
+  }
+
+  /**
+   * One half-step: side 0 solves the items against the users, 1 the users
+   * against the items (and writes their terms of the loss).
+   */
   solve(side: 0 | 1): void {
+    this.#run(side, () => this.#main.solve(side));
+  }
+
+  /** Runs job `job` on every worker and `own` on this thread, and waits for all. */
+  #run(job: number, own: () => void): void {
     const ctl = this.#control;
     const seq = ++this.#seq;
     for (let w = 0; w < this.#workers.length; w++) {
       const base = 8 * w;
-      ctl[base + 3] = side;
+      ctl[base + 3] = job;
       Atomics.store(ctl, base + 1, seq);
       Atomics.notify(ctl, base + 1);
     }
     let failed = false;
     try {
-      this.#main.solve(side);
+      own();
     } finally {
       // wait for every worker even when this thread failed: none may still write
       for (let w = 0; w < this.#workers.length; w++) {

@@ -1,7 +1,7 @@
 /**
  * Worker of `_IalsPool` (`_ials_pool.ts`): holds the shared arrays of one fit and its
- * own kernel memory, and solves its row ranges of each half-step it is told
- * to, synchronised through `Atomics` on a shared control array (see
+ * own kernel memory, and runs its share of each job it is told to (a
+ * half-step's rows, a Gram matrix's rows), synchronised through `Atomics` on a shared control array (see
  * `_ials_pool.ts` for the layout).
  *
  * @module
@@ -9,7 +9,7 @@
 import { _IalsRows } from "./_ials_kernel.ts";
 import type { _IalsPoolInit } from "./_ials_pool.ts";
 
-const CTL_READY = 0, CTL_SEQ = 1, CTL_DONE = 2, CTL_SIDE = 3, CTL_ERROR = 6;
+const CTL_READY = 0, CTL_SEQ = 1, CTL_DONE = 2, CTL_JOB = 3, CTL_ERROR = 6;
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<_IalsPoolInit>) => void) | null;
@@ -37,10 +37,11 @@ scope.onmessage = (event) => {
   for (;;) {
     Atomics.wait(ctl, base + CTL_SEQ, seq);
     seq = Atomics.load(ctl, base + CTL_SEQ);
-    const side = ctl[base + CTL_SIDE]!;
-    if (side < 0) break;
+    const job = ctl[base + CTL_JOB]!;
+    if (job < 0) break;
     try {
-      rows!.solve(side === 0 ? 0 : 1);
+      if (job >= 2) rows!.gram(job === 2 ? 0 : 1);
+      else rows!.solve(job === 0 ? 0 : 1);
       ctl[base + CTL_ERROR] = 0;
     } catch {
       ctl[base + CTL_ERROR] = 1;

@@ -42,7 +42,7 @@ import { type CsrMatrix, transposeCsr } from "../core/csr.ts";
 import { Prng } from "../core/prng.ts";
 import { _RankingFactors } from "./_ranking_factors.ts";
 import { _choleskyInPlace, _choleskySolveInPlace } from "../kernels/_cholesky.ts";
-import { type _IalsFit, _IalsRows } from "../kernels/_ials_kernel.ts";
+import { _gramRows, type _IalsFit, _IalsRows, _mirrorUpper } from "../kernels/_ials_kernel.ts";
 import { _IalsPool, _sharedCopy } from "../kernels/_ials_pool.ts";
 import { kernelThreads } from "../kernels/kernel_threads.ts";
 
@@ -181,19 +181,26 @@ export class IALS extends _RankingModel<IalsConfig> {
       lambdas: [share(lamI), share(lamU)],
       factors: [Y, X],
       gram: G,
+      rowLoss: share(new Float64Array(nU)),
     };
     const history: EpochRecord[] = [];
     const pool = threads > 1 ? _IalsPool.open(fit, threads) : undefined;
     try {
-      const one = pool ? null : new _IalsRows(fit, [[0, nI], [0, nU]]);
-      const half = (side: 0 | 1) => pool ? pool.solve(side) : one!.solve(side);
+      const one = pool ? null : new _IalsRows(fit, { rows: [[0, nI], [0, nU]], gram: [0, k] });
+      const half = (side: 0 | 1) => {
+        if (pool) pool.gram(side);
+        else {
+          one!.gram(side);
+          _mirrorUpper(G, k);
+        }
+        if (pool) pool.solve(side);
+        else one!.solve(side);
+      };
       for (let it = 0; it < c.iterations; it++) {
         const te = performance.now();
-        _gram(X, nU, k, G);
         half(0);
-        _gram(Y, nI, k, G);
         half(1);
-        const loss = _loss({ byUser, extraU, lamU, lamI, X, Y, G, k });
+        const loss = _loss(fit.rowLoss, Y, lamI);
         history.push({
           epoch: it + 1,
           trainLoss: loss / Math.max(1, byUser.indices.length),
@@ -336,55 +343,19 @@ export class IALS extends _RankingModel<IalsConfig> {
 
 /** `G = M^T M` (full symmetric) of an `n x k` row-major factor matrix. */
 export function _gram(M: Float32Array, n: number, k: number, G: Float64Array): void {
-  G.fill(0);
-  for (let i = 0; i < n; i++) {
-    const o = i * k;
-    for (let a = 0; a < k; a++) {
-      const ma = M[o + a]!;
-      if (ma === 0) continue;
-      const ra = a * k;
-      for (let b = a; b < k; b++) G[ra + b]! += ma * M[o + b]!;
-    }
-  }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a]!;
+  _gramRows(M.subarray(0, n * k), G, { k, from: 0, to: k });
+  _mirrorUpper(G, k);
 }
 
-/** The full objective, with `G = Y^T Y` for the sum over all pairs. */
-function _loss(s: {
-  byUser: CsrMatrix;
-  extraU: Float32Array;
-  lamU: Float64Array;
-  lamI: Float64Array;
-  X: Float32Array;
-  Y: Float32Array;
-  G: Float64Array;
-  k: number;
-}): number {
-  const { byUser, extraU, lamU, lamI, X, Y, G, k } = s;
+/**
+ * The full objective: the users' terms (written by their half-step, with
+ * `G = Y^T Y` for the sum over all pairs) and the items' regularization.
+ */
+function _loss(rowLoss: Float64Array, Y: Float32Array, lamI: Float64Array): number {
   let loss = 0;
-  for (let u = 0; u < byUser.nRows; u++) {
-    const o = u * k;
-    // x^T G x + lambda |x|^2
-    let q = 0, n2 = 0;
-    for (let a = 0; a < k; a++) {
-      const xa = X[o + a]!;
-      n2 += xa * xa;
-      let t = 0;
-      const ra = a * k;
-      for (let b = 0; b < k; b++) t += G[ra + b]! * X[o + b]!;
-      q += xa * t;
-    }
-    loss += q + lamU[u]! * n2;
-    for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
-      const yo = byUser.indices[p]! * k;
-      let d = 0;
-      for (let f = 0; f < k; f++) d += X[o + f]! * Y[yo + f]!;
-      const c = 1 + extraU[p]!;
-      loss += c * (1 - d) * (1 - d) - d * d;
-    }
-  }
-  const nI = lamI.length;
-  for (let i = 0; i < nI; i++) {
+  for (let u = 0; u < rowLoss.length; u++) loss += rowLoss[u]!;
+  const k = Y.length / Math.max(1, lamI.length);
+  for (let i = 0; i < lamI.length; i++) {
     let n2 = 0;
     for (let f = i * k; f < (i + 1) * k; f++) n2 += Y[f]! * Y[f]!;
     loss += lamI[i]! * n2;
