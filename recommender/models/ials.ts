@@ -17,6 +17,11 @@
  * The loss is recorded per iteration in `history` (it decreases: every CG
  * step from the warm start lowers each row's quadratic).
  *
+ * Rows are independent given the fixed side and its Gram matrix, so each
+ * half-step (and the Gram matrix before it) is split across worker threads
+ * ({@linkcode kernelThreads}) when the fit is big enough, with factors
+ * bit-identical to one thread's (`kernels/_ials_kernel.ts`, `_ials_pool.ts`).
+ *
  * A user given by ratings is folded in with one exact solve of their `A_u`.
  *
  * @module
