@@ -83,7 +83,8 @@ export function _solveRows(
 
 /**
  * Row boundaries that split `M` into `parts` ranges of about equal work
- * (a row costs its ratings times k^2/2 plus about (k+1)^3/6 for the solve),
+ * (a row costs its ratings times k^2/2 plus about (k+1)^3/6 for the solve;
+ * `rowCost`, when given, is a row's fixed cost in units of one rating's),
  * `parts + 1` ascending values from 0 to `M.nRows`.
  *
  * @example
@@ -93,8 +94,11 @@ export function _solveRows(
  * if (_balancedRows(M, { parts: 2, k: 0 }).join() !== "0,1,4") throw new Error("unbalanced");
  * ```
  */
-export function _balancedRows(M: CsrMatrix, options: { parts: number; k: number }): number[] {
-  const perRow = (options.k + 1) / 3 + 2;
+export function _balancedRows(
+  M: Pick<CsrMatrix, "nRows" | "indptr">,
+  options: { parts: number; k: number; rowCost?: number },
+): number[] {
+  const perRow = options.rowCost ?? (options.k + 1) / 3 + 2;
   const cost = (row: number) => M.indptr[row]! + row * perRow;
   const total = cost(M.nRows);
   const bounds = [0];

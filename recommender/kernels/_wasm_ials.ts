@@ -58,6 +58,8 @@ type _RowsumFn = (
 interface _Side {
   readonly idx: number;
   readonly ext: number;
+  /** Position in the side's CSR of the first entry held (a thread holds only its rows'). */
+  readonly base: number;
 }
 
 /**
@@ -103,12 +105,14 @@ export class _IalsKernel {
   /**
    * Allocates the memory for `k` factors, up to `maxRows` rows of the fixed
    * side, and the positives of both sides (indices and confidences minus
-   * one); null without WebAssembly SIMD.
+   * one); null without WebAssembly SIMD. A side may hold a slice of its CSR's
+   * entries, the first at position `base` (default 0): `apply` and `rowsum`
+   * take positions in the whole CSR.
    */
   static create(
     k: number,
     maxRows: number,
-    sides: ReadonlyArray<{ indices: Int32Array; extra: Float32Array }>,
+    sides: ReadonlyArray<{ indices: Int32Array; extra: Float32Array; base?: number }>,
   ): _IalsKernel | null {
     const ma = _apply(), mr = _rowsum();
     if (ma === null || mr === null) return null;
@@ -124,7 +128,7 @@ export class _IalsKernel {
       const idx = end;
       const ext = align(idx + s.indices.length * 4);
       end = align(ext + s.extra.length * 4);
-      offsets.push({ idx, ext });
+      offsets.push({ idx, ext, base: s.base ?? 0 });
     }
     const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) + 1 });
     const f32 = new Float32Array(memory.buffer);
@@ -165,8 +169,8 @@ export class _IalsKernel {
       this.#y,
       s.idx,
       s.ext,
-      start,
-      end,
+      start - s.base,
+      end - s.base,
       this.kp * 4,
       lambda,
     );
@@ -175,6 +179,6 @@ export class _IalsKernel {
   /** `out = sum_p (1 + ext[p]) y_idx[p]` for the row `[start, end)` of side `side`. */
   rowsum(side: 0 | 1, start: number, end: number): void {
     const s = this.#sides[side];
-    this.#rowsum(this.#out, this.#y, s.idx, s.ext, start, end, this.kp * 4);
+    this.#rowsum(this.#out, this.#y, s.idx, s.ext, start - s.base, end - s.base, this.kp * 4);
   }
 }

@@ -17,6 +17,11 @@
  * The loss is recorded per iteration in `history` (it decreases: every CG
  * step from the warm start lowers each row's quadratic).
  *
+ * Rows are independent given the fixed side and its Gram matrix, so each
+ * half-step (and the Gram matrix before it) is split across worker threads
+ * ({@linkcode kernelThreads}) when the fit is big enough, with factors
+ * bit-identical to one thread's (`kernels/_ials_kernel.ts`, `_ials_pool.ts`).
+ *
  * A user given by ratings is folded in with one exact solve of their `A_u`.
  *
  * @module
@@ -42,7 +47,17 @@ import { type CsrMatrix, transposeCsr } from "../core/csr.ts";
 import { Prng } from "../core/prng.ts";
 import { _RankingFactors } from "./_ranking_factors.ts";
 import { _choleskyInPlace, _choleskySolveInPlace } from "../kernels/_cholesky.ts";
-import { _IalsKernel } from "../kernels/_wasm_ials.ts";
+import { _gramRows, type _IalsFit, _IalsRows, _mirrorUpper } from "../kernels/_ials_kernel.ts";
+import { _IalsPool, _sharedCopy } from "../kernels/_ials_pool.ts";
+import { kernelThreads } from "../kernels/kernel_threads.ts";
+
+/**
+ * Work of a whole fit (iterations x CG products x (rows x factors^2 + 4
+ * positives x factors)) from which worker threads pay for their start (about
+ * 100 ms each, with the copy of their rows' positives): about 0.3 s of one
+ * thread's solves. An object so that tests can lower it.
+ */
+export const _ialsParallel: { minWork: number } = { minWork: 1e9 };
 
 /**
  * Config of {@linkcode IALS}. 64 factors and 15 iterations are the issue's
@@ -143,48 +158,77 @@ export class IALS extends _RankingModel<IalsConfig> {
     const byItem = transposeCsr(byUser);
     const extraU = this.#extra(byUser.values), extraI = this.#extra(byItem.values);
     const lamU = this.#lambdas(byUser, extraU), lamI = this.#lambdas(byItem, extraI);
-    const X = new Float32Array(nU * k), Y = new Float32Array(nI * k);
+    const products = c.solver === "cg" ? c.cgSteps + 1 : k / 6;
+    const work = c.iterations * products * ((nU + nI) * k * k + 4 * byUser.indices.length * k);
+    const threads = work >= _ialsParallel.minWork ? kernelThreads() : 1;
+    // Over shared memory when worker threads may read or write them.
+    const share = <T extends Float32Array | Float64Array | Int32Array>(a: T): T =>
+      threads > 1 ? _sharedCopy(a) : a;
+    const X = share(new Float32Array(nU * k)), Y = share(new Float32Array(nI * k));
     const rng = new Prng(c.seed);
     const std = c.initStd / Math.sqrt(k);
     for (let j = 0; j < X.length; j++) X[j] = rng.gaussian() * std;
     for (let j = 0; j < Y.length; j++) Y[j] = rng.gaussian() * std;
-    const ws = _workspace(k);
+    const G = share(new Float64Array(k * k));
+    const csr = (m: typeof byUser) => ({
+      nRows: m.nRows,
+      nCols: m.nCols,
+      indptr: share(m.indptr),
+      indices: share(m.indices),
+    });
+    const fit: _IalsFit = {
+      k,
+      solver: c.solver,
+      cgSteps: c.cgSteps,
+      wasm: c.kernel === "wasm",
+      rows: [csr(byItem), csr(byUser)],
+      extra: [share(extraI), share(extraU)],
+      lambdas: [share(lamI), share(lamU)],
+      factors: [Y, X],
+      gram: G,
+      rowLoss: share(new Float64Array(nU)),
+    };
     const history: EpochRecord[] = [];
-    const G = new Float64Array(k * k);
-    const kernel = c.kernel === "wasm" && c.solver === "cg"
-      ? _IalsKernel.create(k, Math.max(nU, nI), [
-        { indices: byItem.indices, extra: extraI },
-        { indices: byUser.indices, extra: extraU },
-      ])
-      : null;
-    for (let it = 0; it < c.iterations; it++) {
-      const te = performance.now();
-      _gram(X, nU, k, G);
-      kernel?.load(X, nU, G);
-      _solveSide(byItem, extraI, lamI, { X: Y, Y: X, G, k, ws, config: c, kernel, side: 0 });
-      _gram(Y, nI, k, G);
-      kernel?.load(Y, nI, G);
-      _solveSide(byUser, extraU, lamU, { X, Y, G, k, ws, config: c, kernel, side: 1 });
-      const loss = _loss({ byUser, extraU, lamU, lamI, X, Y, G, k });
-      history.push({
-        epoch: it + 1,
-        trainLoss: loss / Math.max(1, byUser.indices.length),
-        seconds: (performance.now() - te) / 1000,
-      });
-      options.onProgress?.({
-        model: this.name,
-        epoch: it + 1,
-        epochs: c.iterations,
-        message: `iteration ${it + 1}/${c.iterations}: loss ${
-          history.at(-1)!.trainLoss.toFixed(5)
-        }`,
-      });
+    const pool = threads > 1 ? _IalsPool.open(fit, threads) : undefined;
+    try {
+      const one = pool ? null : new _IalsRows(fit, { rows: [[0, nI], [0, nU]], gram: [0, k] });
+      const half = (side: 0 | 1) => {
+        if (pool) pool.gram(side);
+        else {
+          one!.gram(side);
+          _mirrorUpper(G, k);
+        }
+        if (pool) pool.solve(side);
+        else one!.solve(side);
+      };
+      for (let it = 0; it < c.iterations; it++) {
+        const te = performance.now();
+        half(0);
+        half(1);
+        const loss = _loss(fit.rowLoss, Y, lamI);
+        history.push({
+          epoch: it + 1,
+          trainLoss: loss / Math.max(1, byUser.indices.length),
+          seconds: (performance.now() - te) / 1000,
+        });
+        options.onProgress?.({
+          model: this.name,
+          epoch: it + 1,
+          epochs: c.iterations,
+          message: `iteration ${it + 1}/${c.iterations}: loss ${
+            history.at(-1)!.trainLoss.toFixed(5)
+          }`,
+        });
+      }
+      this._extra = { kernel: (pool ?? one!).kernel, threads: pool?.threads ?? 1 };
+    } finally {
+      pool?.close();
     }
     this.history = history;
-    this._extra = { kernel: kernel ? "wasm" : "js" };
-    this.#userFactors = X;
-    this.#itemFactors = Y;
-    this.#gram = G;
+    // Plain (not shared) arrays for the scorer, the saved file and the API.
+    this.#userFactors = threads > 1 ? X.slice() : X;
+    this.#itemFactors = threads > 1 ? Y.slice() : Y;
+    this.#gram = threads > 1 ? G.slice() : G;
     this.#factors = null;
   }
 
@@ -302,199 +346,21 @@ export class IALS extends _RankingModel<IalsConfig> {
   }
 }
 
-interface _Workspace {
-  readonly x: Float64Array;
-  readonly r: Float64Array;
-  readonly p: Float64Array;
-  readonly ap: Float64Array;
-  readonly A: Float64Array;
-}
-
-function _workspace(k: number): _Workspace {
-  return {
-    x: new Float64Array(k),
-    r: new Float64Array(k),
-    p: new Float64Array(k),
-    ap: new Float64Array(k),
-    A: new Float64Array(k * k),
-  };
-}
-
 /** `G = M^T M` (full symmetric) of an `n x k` row-major factor matrix. */
 export function _gram(M: Float32Array, n: number, k: number, G: Float64Array): void {
-  G.fill(0);
-  for (let i = 0; i < n; i++) {
-    const o = i * k;
-    for (let a = 0; a < k; a++) {
-      const ma = M[o + a]!;
-      if (ma === 0) continue;
-      const ra = a * k;
-      for (let b = a; b < k; b++) G[ra + b]! += ma * M[o + b]!;
-    }
-  }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a]!;
+  _gramRows(M.subarray(0, n * k), G, { k, from: 0, to: k });
+  _mirrorUpper(G, k);
 }
 
-/** `out = (G + lambda I) v + sum_j e_j (y_j . v) y_j` over one row's positives. */
-function _applyA(
-  v: Float64Array,
-  out: Float64Array,
-  s: { G: Float64Array; lambda: number; Y: Float32Array; k: number },
-  row: { indices: Int32Array; extra: Float32Array; start: number; end: number },
-): void {
-  const { G, lambda, Y, k } = s;
-  for (let a = 0; a < k; a++) {
-    const ra = a * k;
-    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-    let b = 0;
-    for (; b + 4 <= k; b += 4) {
-      t0 += G[ra + b]! * v[b]!;
-      t1 += G[ra + b + 1]! * v[b + 1]!;
-      t2 += G[ra + b + 2]! * v[b + 2]!;
-      t3 += G[ra + b + 3]! * v[b + 3]!;
-    }
-    for (; b < k; b++) t0 += G[ra + b]! * v[b]!;
-    out[a] = t0 + t1 + t2 + t3 + lambda * v[a]!;
-  }
-  const { indices, extra } = row;
-  for (let p = row.start; p < row.end; p++) {
-    const o = indices[p]! * k;
-    let d = 0;
-    for (let f = 0; f < k; f++) d += Y[o + f]! * v[f]!;
-    d *= extra[p]!;
-    for (let f = 0; f < k; f++) out[f]! += d * Y[o + f]!;
-  }
-}
-
-/** Solves every row of one side against the fixed other side (see the module doc). */
-function _solveSide(
-  M: CsrMatrix,
-  extra: Float32Array,
-  lambdas: Float64Array,
-  s: {
-    X: Float32Array;
-    Y: Float32Array;
-    G: Float64Array;
-    k: number;
-    ws: _Workspace;
-    config: IalsConfig;
-    kernel: _IalsKernel | null;
-    side: 0 | 1;
-  },
-): void {
-  const { X, Y, G, k, ws, config, kernel, side } = s;
-  const { x, r, p, ap, A } = ws;
-  const { indptr, indices } = M;
-  for (let row = 0; row < M.nRows; row++) {
-    const start = indptr[row]!, end = indptr[row + 1]!;
-    const xo = row * k;
-    if (start === end) {
-      // no positive: the target row is all zeros, and so is the solution
-      X.fill(0, xo, xo + k);
-      continue;
-    }
-    const lambda = lambdas[row]!;
-    if (config.solver === "cholesky") {
-      A.set(G);
-      r.fill(0);
-      for (let q = start; q < end; q++) {
-        const o = indices[q]! * k, e = extra[q]!;
-        for (let a = 0; a < k; a++) {
-          const ya = Y[o + a]!;
-          r[a]! += (1 + e) * ya;
-          const ea = e * ya, ra = a * k;
-          for (let b = 0; b <= a; b++) A[ra + b]! += ea * Y[o + b]!;
-        }
-      }
-      for (let a = 0; a < k; a++) A[a * k + a]! += lambda;
-      _choleskyInPlace(A, k);
-      _choleskySolveInPlace(A, r, k);
-      for (let f = 0; f < k; f++) X[xo + f] = r[f]!;
-      continue;
-    }
-    const sys = { G, lambda, Y, k };
-    const rowRef = { indices, extra, start, end };
-    const apply = (v: Float64Array, out: Float64Array) => {
-      if (kernel) {
-        kernel.v.set(v);
-        kernel.apply(side, start, end, lambda);
-        for (let f = 0; f < k; f++) out[f] = kernel.out[f]!;
-      } else _applyA(v, out, sys, rowRef);
-    };
-    for (let f = 0; f < k; f++) x[f] = X[xo + f]!;
-    // r = b - A x, b = sum_j (1 + e_j) y_j
-    apply(x, ap);
-    if (kernel) {
-      kernel.rowsum(side, start, end);
-      for (let f = 0; f < k; f++) r[f] = kernel.out[f]! - ap[f]!;
-    } else {
-      for (let f = 0; f < k; f++) r[f] = -ap[f]!;
-      for (let q = start; q < end; q++) {
-        const o = indices[q]! * k, c = 1 + extra[q]!;
-        for (let f = 0; f < k; f++) r[f]! += c * Y[o + f]!;
-      }
-    }
-    let rs = 0;
-    for (let f = 0; f < k; f++) {
-      p[f] = r[f]!;
-      rs += r[f]! * r[f]!;
-    }
-    for (let step = 0; step < config.cgSteps && rs > 1e-20; step++) {
-      apply(p, ap);
-      let pap = 0;
-      for (let f = 0; f < k; f++) pap += p[f]! * ap[f]!;
-      if (!(pap > 0)) break;
-      const a = rs / pap;
-      let rsNew = 0;
-      for (let f = 0; f < k; f++) {
-        x[f]! += a * p[f]!;
-        r[f]! -= a * ap[f]!;
-        rsNew += r[f]! * r[f]!;
-      }
-      const beta = rsNew / rs;
-      for (let f = 0; f < k; f++) p[f] = r[f]! + beta * p[f]!;
-      rs = rsNew;
-    }
-    for (let f = 0; f < k; f++) X[xo + f] = x[f]!;
-  }
-}
-
-/** The full objective, with `G = Y^T Y` for the sum over all pairs. */
-function _loss(s: {
-  byUser: CsrMatrix;
-  extraU: Float32Array;
-  lamU: Float64Array;
-  lamI: Float64Array;
-  X: Float32Array;
-  Y: Float32Array;
-  G: Float64Array;
-  k: number;
-}): number {
-  const { byUser, extraU, lamU, lamI, X, Y, G, k } = s;
+/**
+ * The full objective: the users' terms (written by their half-step, with
+ * `G = Y^T Y` for the sum over all pairs) and the items' regularization.
+ */
+function _loss(rowLoss: Float64Array, Y: Float32Array, lamI: Float64Array): number {
   let loss = 0;
-  for (let u = 0; u < byUser.nRows; u++) {
-    const o = u * k;
-    // x^T G x + lambda |x|^2
-    let q = 0, n2 = 0;
-    for (let a = 0; a < k; a++) {
-      const xa = X[o + a]!;
-      n2 += xa * xa;
-      let t = 0;
-      const ra = a * k;
-      for (let b = 0; b < k; b++) t += G[ra + b]! * X[o + b]!;
-      q += xa * t;
-    }
-    loss += q + lamU[u]! * n2;
-    for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
-      const yo = byUser.indices[p]! * k;
-      let d = 0;
-      for (let f = 0; f < k; f++) d += X[o + f]! * Y[yo + f]!;
-      const c = 1 + extraU[p]!;
-      loss += c * (1 - d) * (1 - d) - d * d;
-    }
-  }
-  const nI = lamI.length;
-  for (let i = 0; i < nI; i++) {
+  for (let u = 0; u < rowLoss.length; u++) loss += rowLoss[u]!;
+  const k = Y.length / Math.max(1, lamI.length);
+  for (let i = 0; i < lamI.length; i++) {
     let n2 = 0;
     for (let f = i * k; f < (i + 1) * k; f++) n2 += Y[f]! * Y[f]!;
     loss += lamI[i]! * n2;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
-import { IALS } from "./ials.ts";
+import { _ialsParallel, IALS, type ialsConfigSchema } from "./ials.ts";
+import type { z } from "zod";
 import { _ialsApplyBytes, _ialsRowsumBytes } from "../kernels/_wasm_ials.ts";
+import { kernelThreads } from "../kernels/kernel_threads.ts";
 import { _randomRatings, _ratingsOf, _twoGroups } from "../core/_ranking_fixture.ts";
+import { _loadMovieLensSmall } from "../core/_test_data.ts";
+import type { Ratings } from "../core/ratings.ts";
 
 Deno.test("the hand-assembled iALS modules are valid WebAssembly", () => {
   assert.ok(WebAssembly.validate(_ialsApplyBytes()));
@@ -114,4 +118,82 @@ Deno.test("ials: save/load gives identical lists and similar movies", async () =
   );
   assert.deepEqual(copy.history, m.history);
   assert.deepEqual((await copy.save()).data, (await m.save()).data);
+});
+
+/** A fit on `threads` kernel threads, worker threads forced on whatever the size: its bytes and model. */
+async function fitOnThreads(
+  ratings: Ratings,
+  threads: number,
+  config: z.input<typeof ialsConfigSchema>,
+): Promise<{ data: Uint8Array; model: IALS }> {
+  const before = kernelThreads(), minWork = _ialsParallel.minWork;
+  kernelThreads(threads);
+  _ialsParallel.minWork = 0;
+  const model = new IALS(config);
+  try {
+    model.fit(ratings);
+  } finally {
+    kernelThreads(before);
+    _ialsParallel.minWork = minWork;
+  }
+  return { data: (await model.save()).data, model };
+}
+
+Deno.test("ials: a fit on 2 and 3 threads saves the same bytes as on 1 (ml-latest-small)", async () => {
+  const ratings = _loadMovieLensSmall();
+  const config = { factors: 16, iterations: 3 };
+  const one = await fitOnThreads(ratings, 1, config);
+  assert.equal(one.model.extra.threads, 1);
+  for (const threads of [2, 3]) {
+    const many = await fitOnThreads(ratings, threads, config);
+    assert.equal(many.model.extra.threads, threads, "the worker threads did not start");
+    assert.equal(many.model.extra.kernel, one.model.extra.kernel);
+    assert.equal(many.data.length, one.data.length);
+    assert.ok(
+      many.data.every((b, j) => b === one.data[j]),
+      `factors differ: 1 vs ${threads} threads`,
+    );
+    assert.deepEqual(
+      many.model.history.map((h) => h.trainLoss),
+      one.model.history.map((h) => h.trainLoss),
+    );
+  }
+});
+
+Deno.test("ials: every solver gives the same bytes on 2 threads as on 1", async (t) => {
+  const ratings = _randomRatings(60, 90, { density: 0.12, seed: 16 });
+  const cases = [
+    { solver: "cg", kernel: "js" },
+    { solver: "cholesky", kernel: "js" },
+  ] as const;
+  for (const c of cases) {
+    await t.step(`${c.solver} (${c.kernel})`, async () => {
+      const config = { factors: 8, iterations: 4, ...c };
+      const one = await fitOnThreads(ratings, 1, config);
+      const two = await fitOnThreads(ratings, 2, config);
+      assert.equal(two.model.extra.threads, 2);
+      assert.ok(two.data.every((b, j) => b === one.data[j]), "factors differ");
+    });
+  }
+});
+
+Deno.test("ials: progress is reported every iteration on worker threads", async () => {
+  const before = kernelThreads(), minWork = _ialsParallel.minWork;
+  kernelThreads(2);
+  _ialsParallel.minWork = 0;
+  const epochs: number[] = [];
+  const m = new IALS({ factors: 4, iterations: 3 });
+  try {
+    m.fit(_randomRatings(20, 30, { density: 0.2, seed: 17 }), {
+      onProgress: (p) => epochs.push(p.epoch ?? 0),
+    });
+  } finally {
+    kernelThreads(before);
+    _ialsParallel.minWork = minWork;
+  }
+  assert.equal(m.extra.threads, 2);
+  assert.deepEqual(epochs, [1, 2, 3]);
+  // the fitted model answers like any other (plain arrays behind the scorer)
+  assert.ok(m.recommend(1, 5).ok);
+  await m.save();
 });
