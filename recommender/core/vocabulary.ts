@@ -115,6 +115,6 @@ export class Vocabulary {
  * table indexed by id (4 bytes per id up to max): at most 8 slots per id,
  * or 64k slots.
  */
-function _denseRange(max: number, count: number): boolean {
+export function _denseRange(max: number, count: number): boolean {
   return max < Math.max(65_536, 8 * count) && max < 2 ** 28;
 }

@@ -83,7 +83,12 @@ export class _UserRanker {
   readonly #batch: _BatchScorer | null;
   readonly #bufs: Float32Array[];
   /** A model's shared scores and their positions in ranking order (null: per-user scores). */
-  readonly #shared: { readonly of: _SharedRawScores; readonly order: Int32Array } | null;
+  readonly #shared: {
+    readonly of: _SharedRawScores;
+    readonly order: Int32Array;
+    /** Per place in `order`, the first place after it with another score. */
+    readonly groupEnd: Int32Array;
+  } | null;
   /** Per position, 1 while it is one of the current user's seen items (the shared walk). */
   readonly #seenMark: Uint8Array;
 
@@ -95,7 +100,7 @@ export class _UserRanker {
     this.#ids = this.#raw ? this.#raw.rawItemIds() : new Int32Array(0);
     const shared = this.#raw?.sharedRawScores?.() ?? null;
     this.#shared = shared && shared.scores.length === this.#ids.length
-      ? { of: shared, order: _rankingOrder(shared.scores) }
+      ? _sharedOrder(shared)
       : null;
     this.#seenMark = new Uint8Array(this.#shared ? this.#ids.length : 0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
@@ -184,23 +189,39 @@ export class _UserRanker {
    * lower position, as in a selection over every score.
    */
   #walkShared(u: number, skip: Int32Array, floor: number): ScoredMovie[] {
-    const { of, order } = this.#shared!;
+    const { of, order, groupEnd } = this.#shared!;
     const scores = of.scores, offset = of.userOffset ? of.userOffset(u) : null;
     const mark = this.#seenMark, counts = this.#counts, ids = this.#ids;
     for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 1;
     const k = Math.min(this.#k, ids.length);
     const at: number[] = [], got: number[] = [];
     let bar = NaN; // the k-th score
-    for (let j = 0; j < order.length; j++) {
+    // Items of equal raw score come in position order (a group): past k of one group, the rest
+    // of it cannot win a tie, so the walk jumps to the next group.
+    let end = 0, inGroup = 0;
+    for (let j = 0; j < order.length;) {
+      if (j >= end) {
+        end = groupEnd[j]!;
+        inGroup = 0;
+      }
       const i = order[j]!;
-      if (mark[i] === 1 || (floor > 0 && counts[i]! < floor)) continue;
+      if (mark[i] === 1 || (floor > 0 && counts[i]! < floor)) {
+        j++;
+        continue;
+      }
       const s = offset === null ? scores[i]! : Math.fround(offset + scores[i]!);
       if (at.length >= k) {
         if (offset === null || s < bar) break;
+        if (inGroup >= k) {
+          j = end;
+          continue;
+        }
       }
       at.push(i);
       got.push(s);
+      inGroup++;
       if (at.length === k) bar = s;
+      j++;
     }
     for (let j = 0; j < skip.length; j++) mark[skip[j]!] = 0;
     // Ties from rounding came in score order, not position order: sort (k and its ties, no more).
@@ -277,6 +298,17 @@ export class _UserRanker {
       }
     }
   }
+}
+
+/** The ranking order of shared scores and where each group of equal scores ends in it. */
+function _sharedOrder(of: _SharedRawScores) {
+  const order = _rankingOrder(of.scores);
+  const groupEnd = new Int32Array(order.length);
+  for (let j = order.length - 1; j >= 0; j--) {
+    const next = j + 1 < order.length && of.scores[order[j + 1]!] === of.scores[order[j]!];
+    groupEnd[j] = next ? groupEnd[j + 1]! : j + 1;
+  }
+  return { of, order, groupEnd };
 }
 
 /**

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { IdCounts, rowsById } from "../core/id_counts.ts";
 import type { Recommender, Scorer } from "../core/model.ts";
 import { type Ratings, ratingsLength } from "../core/ratings.ts";
 import { rmse } from "../metrics/rmse.ts";
@@ -186,14 +187,12 @@ export function evaluateModel(
     throw new RangeError(`Cannot evaluate model "${model.name}": the test set is empty`);
   }
 
-  const trainUsers = new Set<number>();
-  const trainMovies = new Set<number>();
+  const trainUsers = IdCounts.of(train.userId);
+  const trainMovies = IdCounts.of(train.movieId); // also each movie's training ratings
   let trainSum = 0;
   let lo = Infinity;
   let hi = -Infinity;
   for (let e = 0; e < nTrain; e++) {
-    trainUsers.add(train.userId[e]!);
-    trainMovies.add(train.movieId[e]!);
     const r = train.rating[e]!;
     trainSum += r;
     if (r < lo) lo = r;
@@ -230,14 +229,7 @@ export function evaluateModel(
   const tPredict = performance.now();
 
   // Ranking pass: test rows grouped by user.
-  const order = new Int32Array(nTest);
-  for (let e = 0; e < nTest; e++) order[e] = e;
-  order.sort((a, b) => test.userId[a]! - test.userId[b]! || a - b);
-  const trainCounts = new Map<number, number>();
-  for (let e = 0; e < nTrain; e++) {
-    const m = train.movieId[e]!;
-    trainCounts.set(m, (trainCounts.get(m) ?? 0) + 1);
-  }
+  const order = rowsById(test.userId);
   const catalogSize = options.catalogSize ?? trainMovies.size;
   const more = options.moreFloors ?? [];
   for (const f of more) {
@@ -300,7 +292,7 @@ export function evaluateModel(
       [`map_at_${k}`]: avg(sums.map),
       [`hit_rate_at_${k}`]: avg(sums.hit),
       coverage: catalogCoverage(lists, catalogSize),
-      popularity_bias: popularityBias(lists, (m) => trainCounts.get(m) ?? 0, trainUsers.size),
+      popularity_bias: popularityBias(lists, (m) => trainMovies.count(m), trainUsers.size),
     };
     return { metrics, rankedUsers: lists.length, relevantUsers };
   };
@@ -355,7 +347,7 @@ export function evaluateModel(
 function _rankingUsers(
   test: Ratings,
   order: Int32Array,
-  trainUsers: ReadonlySet<number>,
+  trainUsers: { has(id: number): boolean },
   threshold: number,
 ): _RankUsers {
   const nTest = order.length;

@@ -263,7 +263,19 @@ Deno.test("models that score every user the same are ranked from one sorted orde
 
 Deno.test("a user shift that rounds item scores into ties: the ties go to the lower position", () => {
   // Distinct float32 scores that collapse into ties once 1e4 is added (float32 spacing there: 1/1024).
-  const scores = Float32Array.from([1, 1.0001, 1.0002, 0.5, 1.0003, 1.0001, 2, 0.5002]);
+  const scores = Float32Array.from([
+    1,
+    1.0001,
+    1.0002,
+    0.5,
+    1.0003,
+    1.0001,
+    2,
+    0.5002,
+    1.0001,
+    0.5,
+    1.0001,
+  ]);
   const ids = Int32Array.from(scores, (_, i) => 10 + i);
   const offsets = new Map([[1, 1e4], [2, 0], [3, -3]]);
   const fixture = (shared: boolean) => ({
@@ -293,7 +305,7 @@ Deno.test("a user shift that rounds item scores into ties: the ties go to the lo
     relIndptr: new Int32Array(4),
     relMovies: new Int32Array(0),
   };
-  for (const k of [1, 3, 5, 8]) {
+  for (const k of [1, 2, 3, 5, 8, 11]) {
     const a = _rankOutput(3, 2, k, false), b = _rankOutput(3, 2, k, false);
     // deno-lint-ignore no-explicit-any
     new _UserRanker(fixture(true) as any, k, [0, 5]).rankRange(0, 3, users, a);

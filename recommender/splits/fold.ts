@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { IdCounts } from "../core/id_counts.ts";
 import type { Ratings } from "../core/ratings.ts";
 
 /** The split kinds the split stage offers. */
@@ -53,14 +54,11 @@ export interface Split {
  * ```
  */
 export function makeFold(ratings: Ratings, train: Int32Array, test: Int32Array): SplitFold {
-  const trainRows = Int32Array.from(train).sort();
-  const testRows = Int32Array.from(test).sort();
-  const users = new Set<number>();
-  const movies = new Set<number>();
-  for (let i = 0; i < trainRows.length; i++) {
-    users.add(ratings.userId[trainRows[i]!]!);
-    movies.add(ratings.movieId[trainRows[i]!]!);
-  }
+  const n = ratings.userId.length;
+  const trainRows = _sortedRows(train, n);
+  const testRows = _sortedRows(test, n);
+  const users = IdCounts.of(selectIds(ratings.userId, trainRows));
+  const movies = IdCounts.of(selectIds(ratings.movieId, trainRows));
   const coldUsers = new Set<number>();
   const coldMovies = new Set<number>();
   let coldTestRows = 0;
@@ -80,4 +78,27 @@ export function makeFold(ratings: Ratings, train: Int32Array, test: Int32Array):
     coldMovies: Int32Array.from(coldMovies).sort(),
     coldTestRows,
   };
+}
+
+/** `ids[rows[j]]` for each j. */
+function selectIds(ids: Int32Array, rows: Int32Array): Int32Array {
+  const out = new Int32Array(rows.length);
+  for (let j = 0; j < rows.length; j++) out[j] = ids[rows[j]!]!;
+  return out;
+}
+
+/**
+ * `rows` ascending (a copy). Rows of a split are distinct and below `n`: they
+ * are then marked and read back in order, without a sort.
+ */
+function _sortedRows(rows: Int32Array, n: number): Int32Array {
+  const mark = new Uint8Array(n);
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j]!;
+    if (!(r >= 0 && r < n) || mark[r] === 1) return Int32Array.from(rows).sort();
+    mark[r] = 1;
+  }
+  const out = new Int32Array(rows.length);
+  for (let r = 0, j = 0; r < n; r++) if (mark[r] === 1) out[j++] = r;
+  return out;
 }
