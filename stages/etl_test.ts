@@ -5,7 +5,7 @@ import { zipSync } from "fflate";
 import { readLock } from "../dag/lock_file.ts";
 import { runPipeline } from "../dag/runner.ts";
 import type { Stage } from "../dag/stage.ts";
-import { etlParams, etlStage } from "./etl.ts";
+import { etlParams, etlStage, summarize } from "./etl.ts";
 import { resolveSource } from "./etl/source.ts";
 
 const REAL_ZIP = new URL("../../shared/data/ml-latest-small.zip", import.meta.url).pathname;
@@ -348,4 +348,21 @@ Deno.test("resolveSource() maps names, URLs, paths and rejects the rest", () => 
     () => resolveSource("ml-7m", "/w"),
     /Unknown dataset "ml-7m": expected a MovieLens name \(ml-latest-small, /,
   );
+});
+
+Deno.test("the data summary counts users, movies and repeated (user, movie) pairs", () => {
+  const ratings = pl.DataFrame({
+    userId: [1, 1, 2, 2, 2, 70000],
+    movieId: [10, 10, 10, 20, 10, 20],
+    rating: [4, 3, 5, 2, 1, 3],
+    timestamp: [1e9, 1e9 + 1, 1e9 + 2, 1e9 + 3, 1e9 + 4, 1e9 + 5],
+  });
+  const movies = pl.DataFrame({ movieId: [10, 20], title: ["A (1999)", "B (2001)"] });
+  const s = summarize({ variant: "csv", ratings, movies, splits: {} }, {
+    dataset: "t",
+    sha256: null,
+  });
+  assert.equal(s.counts.users, 3);
+  assert.equal(s.counts.ratedMovies, 2);
+  assert.deepEqual(s.warnings, ["2 (user, movie) pairs are rated more than once"]);
 });
