@@ -64,8 +64,9 @@ export const easeConfigSchema = z.object({
   maxDenseMB: z.number().positive().default(2048),
   /**
    * Compute budget: the largest side of the inverse (items for the primal,
-   * users for the dual). 8000 is about 40 s of inverse on one idle core of
-   * the benchmark box (6.5 G multiply-adds/s, `reports/bench/ease_scale.md`).
+   * users for the dual), n^3 / 2 multiply-adds: 8000 fits in about a minute
+   * on the shared 2-core benchmark box at load 7 (`reports/bench/ease_scale.md`)
+   * and 1.3 GB (20 bytes per entry).
    */
   maxDenseSide: z.number().int().positive().default(8000),
   /**
