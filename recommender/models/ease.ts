@@ -60,13 +60,13 @@ export const easeConfigSchema = z.object({
   positiveThreshold: _positiveThresholdField.default(3),
   /** `auto` picks the cheaper exact form; `primal` / `dual` force one (tests, benchmarks). */
   solver: z.enum(["auto", "primal", "dual"]).default("auto"),
-  /** Memory budget of the fit's dense matrices (16 bytes per entry of the inverted side), in MiB. */
+  /** Memory budget of the fit's dense matrices (20 bytes per entry of the inverted side), in MiB. */
   maxDenseMB: z.number().positive().default(2048),
   /**
    * Compute budget: the largest side of the inverse (items for the primal,
    * users for the dual), n^3 / 2 multiply-adds: 8000 fits in about a minute
    * on the shared 2-core benchmark box at load 7 (`reports/bench/ease_scale.md`)
-   * and 1 GB (16 bytes per entry).
+   * and 1.3 GB (20 bytes per entry).
    */
   maxDenseSide: z.number().int().positive().default(8000),
   /**
@@ -80,10 +80,10 @@ export const easeConfigSchema = z.object({
 export type EaseConfig = z.output<typeof easeConfigSchema>;
 
 /**
- * Resident bytes per dense entry during fit: the Float64 matrix, the lower
- * triangle of its Float64 scratch `L^-1`, the Float32 result.
+ * Bytes per dense entry during fit: the Float64 matrix, its Float64 scratch
+ * `L^-1`, the Float32 result (measured: 21 at 5M, the CSR arrays included).
  */
-const _BYTES = 16;
+const _BYTES = 20;
 
 /**
  * The `ease` model (see the module doc).
