@@ -285,14 +285,6 @@ async function child(
   }
 
   for (const name of flags.models) {
-    if (name === "ease" && movies > 20_000) {
-      skipped.push(
-        `ease: ${movies} movies, a dense ${movies}^2 Float32 Gram matrix needs ${
-          ((movies * movies * 4) / 2 ** 30).toFixed(1)
-        } GiB`,
-      );
-      continue;
-    }
     const kernel: number[] = [];
     let last: ReturnType<typeof createModel> | undefined;
     let epochs = 0;

@@ -14,10 +14,13 @@
  *   j, so `s_j = x_j - (x P)_j / diag(P)_j`. On ml-latest-small (610 users,
  *   9k movies) that is a 610 x 610 inverse instead of 9k x 9k.
  *
- * Memory guard: the dense matrix of the chosen side must fit `maxDenseMB`;
- * otherwise fit refuses with the sizes, or (`overBudget: "restrict"`) keeps
- * the most-rated items that fit, reported as `extra.keptItems`; the others
- * are never recommended.
+ * Budget: the dense matrix of the chosen side must fit `maxDenseMB` (memory)
+ * and `maxDenseSide` (compute: the inverse is n^3 / 2 multiply-adds). Over
+ * it, fit keeps the most-rated items that fit (`overBudget: "restrict"`, the
+ * default, as EASE is run on large catalogs), says so in a progress line and
+ * in `extra.keptItems` / `extra.restrictedFrom`, and never recommends the
+ * others; or refuses with the sizes (`overBudget: "error"`). The inverse is
+ * the blocked WebAssembly SIMD kernel of `../kernels/_spd_inverse.ts`.
  *
  * @module
  */
@@ -39,7 +42,7 @@ import {
   _topByAbs,
 } from "./_ranking_model.ts";
 import { _ArtifactReader, _checkIndices } from "../core/_artifact.ts";
-import { _spdInverseInPlace } from "../kernels/_spd_inverse.ts";
+import { _spdWorkspace } from "../kernels/_spd_inverse.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 
@@ -57,17 +60,30 @@ export const easeConfigSchema = z.object({
   positiveThreshold: _positiveThresholdField.default(3),
   /** `auto` picks the cheaper exact form; `primal` / `dual` force one (tests, benchmarks). */
   solver: z.enum(["auto", "primal", "dual"]).default("auto"),
-  /** Memory budget of the dense matrix, in MiB. */
+  /** Memory budget of the fit's dense matrices (20 bytes per entry of the inverted side), in MiB. */
   maxDenseMB: z.number().positive().default(2048),
-  /** Over budget: refuse (`error`) or keep the most-rated items that fit (`restrict`). */
-  overBudget: z.enum(["error", "restrict"]).default("error"),
+  /**
+   * Compute budget: the largest side of the inverse (items for the primal,
+   * users for the dual), n^3 / 2 multiply-adds: 8000 fits in about a minute
+   * on the shared 2-core benchmark box at load 7 (`reports/bench/ease_scale.md`)
+   * and 1.3 GB (20 bytes per entry).
+   */
+  maxDenseSide: z.number().int().positive().default(8000),
+  /**
+   * Over either budget: keep the most-rated items that fit (`restrict`, as
+   * EASE is used on large catalogs) or refuse (`error`).
+   */
+  overBudget: z.enum(["error", "restrict"]).default("restrict"),
 }).strict();
 
 /** Parsed config of {@linkcode EASE}. */
 export type EaseConfig = z.output<typeof easeConfigSchema>;
 
-/** Bytes per dense entry during fit (a Float64 matrix and a Float32 copy). */
-const _BYTES = 12;
+/**
+ * Bytes per dense entry during fit: the Float64 matrix, its Float64 scratch
+ * `L^-1`, the Float32 result (measured: 21 at 5M, the CSR arrays included).
+ */
+const _BYTES = 20;
 
 /**
  * The `ease` model (see the module doc).
@@ -121,24 +137,31 @@ export class EASE extends _RankingModel<EaseConfig> {
     for (let x = 0; x < data.pos.indices.length; x++) posCount[data.pos.indices[x]!]!++;
     let cols = Int32Array.from({ length: nI }, (_, i) => i).filter((i) => posCount[i]! > 0);
     const budget = c.maxDenseMB * 1024 * 1024;
-    const fits = (n: number) => n * n * _BYTES <= budget;
-    const want = (
-      n: number,
-    ) => (c.solver === "primal" ? n : c.solver === "dual" ? nU : Math.min(n, nU));
+    const maxSide = Math.min(c.maxDenseSide, Math.floor(Math.sqrt(budget / _BYTES)));
+    const side = c.solver === "primal"
+      ? cols.length
+      : c.solver === "dual"
+      ? nU
+      : Math.min(cols.length, nU);
     let restricted = false;
-    if (!fits(want(cols.length))) {
-      const side = want(cols.length);
+    if (side > maxSide) {
+      const over = side * side * _BYTES > budget
+        ? `needs ${Math.ceil(side * side * _BYTES / 2 ** 20)} MiB, over maxDenseMB ${c.maxDenseMB}`
+        : `is over maxDenseSide ${c.maxDenseSide}`;
       if (c.overBudget === "error" || c.solver === "dual") {
         throw new RangeError(
-          `Cannot fit model "ease": the ${side} x ${side} dense matrix needs ${
-            Math.ceil(side * side * _BYTES / 2 ** 20)
-          } MiB, over maxDenseMB ${c.maxDenseMB}; raise maxDenseMB, or set overBudget: "restrict" to keep the most-rated items that fit`,
+          `Cannot fit model "ease": the ${side} x ${side} dense matrix ${over}; raise maxDenseMB and maxDenseSide, or set overBudget: "restrict" to keep the most-rated items that fit`,
         );
       }
-      const n = Math.floor(Math.sqrt(budget / _BYTES));
+      const rated = cols.length;
       const order = cols.slice().sort((a, b) => posCount[b]! - posCount[a]! || a - b);
-      cols = order.subarray(0, n).slice().sort();
+      cols = order.subarray(0, maxSide).slice().sort();
       restricted = true;
+      options.onProgress?.({
+        model: this.name,
+        message:
+          `keeping the ${maxSide} most-rated of ${rated} movies: the ${side} x ${side} dense matrix ${over}`,
+      });
     }
     const nC = cols.length;
     this.#kept = cols;
@@ -157,7 +180,12 @@ export class EASE extends _RankingModel<EaseConfig> {
     }
     const primalCost = nC ** 3 / 2 + userPairs + nC * nC;
     const dualCost = nU ** 3 / 2 + itemPairs;
-    this.#solver = c.solver !== "auto" ? c.solver : primalCost <= dualCost ? "primal" : "dual";
+    // restricted: only the primal side is within the budget
+    this.#solver = c.solver !== "auto"
+      ? c.solver
+      : restricted || primalCost <= dualCost
+      ? "primal"
+      : "dual";
     options.onProgress?.({
       model: this.name,
       message: `${this.#solver} solve: ${this.#solver === "primal" ? nC : nU} x ${
@@ -204,7 +232,8 @@ export class EASE extends _RankingModel<EaseConfig> {
 
   #fitPrimal(nU: number, nC: number): void {
     const lambda = this.config.lambda;
-    const g = new Float64Array(nC * nC);
+    const ws = _spdWorkspace(nC);
+    const g = ws.matrix;
     const xp = this.#xIndptr, xi = this.#xIndices;
     for (let u = 0; u < nU; u++) {
       const a = xp[u]!, b = xp[u + 1]!;
@@ -217,7 +246,7 @@ export class EASE extends _RankingModel<EaseConfig> {
       g[j * nC + j]! += lambda;
       for (let i = j + 1; i < nC; i++) g[j * nC + i] = g[i * nC + j]!;
     }
-    _spdInverseInPlace(g, nC);
+    ws.invert();
     const B = new Float32Array(nC * nC);
     for (let i = 0; i < nC; i++) {
       const ri = i * nC;
@@ -231,7 +260,8 @@ export class EASE extends _RankingModel<EaseConfig> {
 
   #fitDual(nU: number, nC: number): void {
     const lambda = this.config.lambda;
-    const g = new Float64Array(nU * nU);
+    const ws = _spdWorkspace(nU);
+    const g = ws.matrix;
     const tp = this.#tIndptr, ti = this.#tIndices;
     for (let j = 0; j < nC; j++) {
       const a = tp[j]!, b = tp[j + 1]!;
@@ -244,7 +274,7 @@ export class EASE extends _RankingModel<EaseConfig> {
       g[v * nU + v]! += lambda;
       for (let w = v + 1; w < nU; w++) g[v * nU + w] = g[w * nU + v]!;
     }
-    _spdInverseInPlace(g, nU);
+    ws.invert();
     // scale_j = lambda / (1 - x_j^T K x_j) = 1 / diag(P)_j
     const scale = new Float32Array(nC);
     for (let j = 0; j < nC; j++) {

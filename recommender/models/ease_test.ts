@@ -133,17 +133,76 @@ Deno.test("ease: explain() weights sum to the score and name rated positives", (
   assert.equal(m.explain(999, movie), null);
 });
 
-Deno.test("ease: the memory guard refuses, or keeps the most-rated movies that fit", () => {
+Deno.test("ease: over budget, the default keeps the most-rated movies that fit", async (t) => {
   const ratings = _randomRatings(60, 40, { density: 0.3, seed: 8 });
-  // 40 x 40 x 12 bytes = 18.75 KiB; a budget of 0.01 MiB holds 29 movies
+  const positives = new Map<number, number>();
+  for (let e = 0; e < ratings.rating.length; e++) {
+    if (ratings.rating[e]! >= 3) {
+      positives.set(ratings.movieId[e]!, (positives.get(ratings.movieId[e]!) ?? 0) + 1);
+    }
+  }
+  // 40 x 40 x 20 bytes = 31.25 KiB; a budget of 0.01 MiB holds 22 movies
+  for (
+    const c of [
+      {
+        name: "memory (maxDenseMB)",
+        config: { maxDenseMB: 0.01 },
+        kept: 22,
+        why: /over maxDenseMB 0.01/,
+      },
+      {
+        name: "compute (maxDenseSide)",
+        config: { maxDenseSide: 15 },
+        kept: 15,
+        why: /over maxDenseSide 15/,
+      },
+    ]
+  ) {
+    await t.step(c.name, () => {
+      const lines: string[] = [];
+      const m = new EASE(c.config);
+      m.fit(ratings, { onProgress: (p) => lines.push(p.message) });
+      assert.equal(m.solver, "primal");
+      assert.equal(m.extra.keptItems, c.kept);
+      assert.equal(m.extra.restrictedFrom, 40);
+      const line = lines.find((l) => l.startsWith(`keeping the ${c.kept} most-rated of 40 movies`));
+      assert.ok(line, lines.join("\n"));
+      assert.match(line, c.why);
+      // the kept movies are the most-rated ones: every recommendable movie has at least as many
+      // positives as every movie that is never recommended
+      const r = m.recommend(1, 40);
+      assert.ok(r.ok);
+      const out = new Float32Array(m.rawItemIds().length);
+      assert.ok(m.rawScores(1, out));
+      const kept = [...m.rawItemIds()].filter((_, j) => !Number.isNaN(out[j]!));
+      assert.equal(kept.length, c.kept);
+      const dropped = [...positives.keys()].filter((id) => !kept.includes(id));
+      const minKept = Math.min(...kept.map((id) => positives.get(id)!));
+      assert.ok(dropped.every((id) => positives.get(id)! <= minKept));
+      assert.ok(r.items.every((x) => kept.includes(x.movieId)));
+    });
+  }
+});
+
+Deno.test("ease: overBudget error refuses with the sizes, as does a forced dual form", () => {
+  const ratings = _randomRatings(60, 40, { density: 0.3, seed: 8 });
   assert.throws(
-    () => new EASE({ maxDenseMB: 0.01 }).fit(ratings),
-    /Cannot fit model "ease": the 40 x 40 dense matrix needs 1 MiB, over maxDenseMB 0.01; raise maxDenseMB/,
+    () => new EASE({ maxDenseMB: 0.01, overBudget: "error" }).fit(ratings),
+    /Cannot fit model "ease": the 40 x 40 dense matrix needs 1 MiB, over maxDenseMB 0.01; raise maxDenseMB and maxDenseSide, or set overBudget: "restrict"/,
   );
-  const m = new EASE({ maxDenseMB: 0.01, overBudget: "restrict" });
-  m.fit(ratings);
-  assert.equal(m.extra.keptItems, 29);
-  assert.equal(m.extra.restrictedFrom, 40);
-  const r = m.recommend(1, 40);
-  assert.ok(r.ok && r.items.length <= 29);
+  assert.throws(
+    () => new EASE({ maxDenseSide: 30, overBudget: "error" }).fit(ratings),
+    /the 40 x 40 dense matrix is over maxDenseSide 30/,
+  );
+  assert.throws(
+    () => new EASE({ maxDenseSide: 30, solver: "dual" }).fit(ratings),
+    /the 60 x 60 dense matrix is over maxDenseSide 30/,
+  );
+});
+
+Deno.test("ease: within budget nothing is restricted", () => {
+  const m = new EASE();
+  m.fit(_randomRatings(60, 40, { density: 0.3, seed: 8 }));
+  assert.equal(m.extra.keptItems, 40);
+  assert.equal(m.extra.restrictedFrom, undefined);
 });
