@@ -44,6 +44,7 @@ import {
 import { _ArtifactReader, _checkIndices } from "../core/_artifact.ts";
 import { _spdWorkspace } from "../kernels/_spd_inverse.ts";
 import { TopK } from "../scoring/top_k.ts";
+import { _EaseRows } from "../kernels/_wasm_ease.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 
 /**
@@ -117,6 +118,8 @@ export class EASE extends _RankingModel<EaseConfig> {
   /** dual: `1 / diag(P)_j = lambda / (1 - x_j^T K x_j)` per kept column. */
   #scale: Float32Array = new Float32Array(0);
   #acc: Float64Array = new Float64Array(0);
+  /** The primal scoring kernel over a copy of `#dense` (undefined: not made yet; null: JS). */
+  #rowsKernel: _EaseRows | null | undefined = undefined;
   #uvec: Float64Array = new Float64Array(0);
   readonly #top = new TopK();
 
@@ -255,6 +258,7 @@ export class EASE extends _RankingModel<EaseConfig> {
       }
     }
     this.#dense = B;
+    this.#rowsKernel = undefined;
     this.#scale = new Float32Array(0);
   }
 
@@ -289,6 +293,7 @@ export class EASE extends _RankingModel<EaseConfig> {
       scale[j] = lambda / (1 - s);
     }
     this.#dense = Float32Array.from(g);
+    this.#rowsKernel = undefined;
     this.#scale = scale;
   }
 
@@ -344,8 +349,15 @@ export class EASE extends _RankingModel<EaseConfig> {
     out.fill(NaN);
     const acc = this.#acc;
     if (this.#solver === "primal") {
-      acc.fill(0);
       const B = this.#dense, nC = kept.length;
+      // The SIMD kernel (same bits); its copy of the weights is made on the first score.
+      if (this.#rowsKernel === undefined) this.#rowsKernel = _EaseRows.create(B, nC);
+      if (this.#rowsKernel) {
+        const sums = this.#rowsKernel.rows(cols);
+        for (let j = 0; j < nC; j++) out[kept[j]!] = sums[j]!;
+        return;
+      }
+      acc.fill(0);
       for (let c = 0; c < cols.length; c++) {
         const r = cols[c]! * nC;
         for (let j = 0; j < nC; j++) acc[j]! += B[r + j]!;
@@ -532,6 +544,7 @@ export class EASE extends _RankingModel<EaseConfig> {
     for (let j = 0; j < kept.length; j++) this.#col[kept[j]!] = j;
     const side = solver === "primal" ? kept.length : data.nUsers;
     this.#dense = r.float32("dense", side * side);
+    this.#rowsKernel = undefined;
     this.#scale = r.float32("scale", solver === "dual" ? kept.length : 0);
     this.#buildX(data);
     this.#work();

@@ -5,6 +5,7 @@ Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", as
   const sources = readKernelSources();
   assert.deepEqual(Object.keys(sources), [
     "batch_scores",
+    "ease_rows",
     "ials_apply",
     "ials_rowsum",
     "scores",
