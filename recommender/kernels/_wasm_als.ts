@@ -116,7 +116,7 @@ export class _AlsWasmSolver implements _AlsSolver {
     };
     const A = take(dp * rb), B = take(rb), Z = take(blk * rb);
     const maxFixed = Math.max(fit.byUser.nCols, fit.byItem.nCols);
-    const y = take(maxFixed * k * 4), by = take(maxFixed * 4);
+    const y = take(maxFixed * k * 4 + 4), by = take(maxFixed * 4);
     const maxRows = Math.max(ranges[0][1] - ranges[0][0], ranges[1][1] - ranges[1][0]);
     const x = take(maxRows * k * 4), bx = take(maxRows * 4);
     const rows = sides.map((m, s) => {
@@ -134,7 +134,7 @@ export class _AlsWasmSolver implements _AlsSolver {
     const f32 = new Float32Array(memory.buffer);
     const i32 = new Int32Array(memory.buffer);
     const f64 = new Float64Array(memory.buffer);
-    for (let q = 0; q < blk; q++) f64[(Z + q * rb) >> 3] = 1; // z[0] = 1; padding stays 0
+    for (let q = 0; q < blk; q++) f64[(Z + q * rb) >> 3] = 1; // z[0] = 1
     sides.forEach((m, s) => {
       const r = rows[s]!;
       const base = m.indptr[r.from]!, last = m.indptr[r.to]!;

@@ -4,6 +4,7 @@ import { Prng } from "../core/prng.ts";
 import { _loadMovieLensSmall } from "../core/_test_data.ts";
 import { ALS } from "../models/als.ts";
 import { kernelThreads } from "./kernel_threads.ts";
+import { _alsSolveBytes } from "./_wasm_als.ts";
 import { type _AlsFit, _alsKernel, type _AlsKernelName, _alsSolver } from "./_als_solver.ts";
 
 /** A fit over random ratings: user 0 has none, user 1 one, user 2 many (several blocks). */
@@ -59,6 +60,10 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   return x.length === y.length && x.every((v, j) => v === y[j]);
 }
+
+Deno.test("als_solve.wat compiles to a valid WebAssembly module", () => {
+  assert.ok(WebAssembly.validate(_alsSolveBytes()));
+});
 
 Deno.test("_alsSolver() WASM kernel computes the JS kernel's bits", async (t) => {
   for (const k of [1, 2, 3, 4, 5, 8, 13, 30, 31, 64]) {

@@ -13,11 +13,13 @@
 ;; (increasing) order per element as the JS left-looking one.
 ;;
 ;; Byte offsets into the imported memory: indptr (i32, rows + 1, rebased to
-;; 0), indices (i32 columns), values (f32 ratings), y (f32, k per row), by
-;; (f32), x (f32, k per row, written), bx (f32, written); scratch: A (dp x dp
-;; f64), b (dp f64), Z (blk x dp f64: the z of up to blk ratings, column 0 set
-;; to 1 and padding columns 0 by the caller). dp is a multiple of 4 of at
-;; least k + 2, so column k + 1 and row k + 1 are padding inside the scratch.
+;; 0), indices (i32 columns), values (f32 ratings), y (f32, k per row, and 4
+;; readable bytes after the last row), by (f32), x (f32, k per row, written),
+;; bx (f32, written); scratch: A (dp x dp f64), b (dp f64), Z (blk x dp f64:
+;; the z of up to blk ratings, column 0 set to 1 by the caller). dp is a
+;; multiple of 4 of at least k + 2: the columns and rows from k + 1 are
+;; padding, computed from whatever Z holds there and never read into the
+;; real elements.
 ;; Used by ../_wasm_als.ts.
 (module
   (import "env" "mem" (memory 1))
@@ -30,11 +32,13 @@
     (local $row i32) (local $p i32) (local $end i32) (local $n i32) (local $m i32)
     (local $d i32) (local $db i32) (local $rb i32) (local $kb i32)
     (local $i i32) (local $j i32) (local $c i32) (local $r i32)
-    (local $zq i32) (local $zend i32) (local $yq i32) (local $ar0 i32) (local $ar1 i32)
+    (local $zq i32) (local $zend i32) (local $yq i32) (local $zr i32)
+    (local $ar0 i32) (local $ar1 i32) (local $ar2 i32) (local $ar3 i32)
     (local $rowp i32) (local $rowj i32) (local $aend i32)
     (local $t f64) (local $s f64) (local $lf f64)
-    (local $tv v128) (local $s0 v128) (local $s1 v128) (local $v0 v128) (local $v1 v128)
+    (local $tv v128) (local $s0 v128) (local $v0 v128) (local $v1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $d (i32.add (local.get $k) (i32.const 1)))
     (local.set $db (i32.shl (local.get $d) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $dp) (i32.const 3)))
@@ -81,13 +85,16 @@
                   (f64.promote_f32
                     (f32.load (i32.add (local.get $by) (i32.shl (local.get $j) (i32.const 2)))))))
               (local.set $yq (i32.add (local.get $y) (i32.mul (local.get $j) (local.get $kb))))
+              ;; z[1 ..] = f64 of the factors, two at a time (for odd k the
+              ;; last pair's second value lands in the padding column k + 1)
               (local.set $i (i32.const 0))
               (loop $copy
-                (f64.store offset=8
+                (v128.store offset=8
                   (i32.add (local.get $zq) (i32.shl (local.get $i) (i32.const 1)))
-                  (f64.promote_f32 (f32.load (i32.add (local.get $yq) (local.get $i)))))
+                  (f64x2.promote_low_f32x4
+                    (v128.load64_zero (i32.add (local.get $yq) (local.get $i)))))
                 (br_if $copy
-                  (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $kb))))
+                  (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $kb))))
               (local.set $tv (f64x2.splat (local.get $t)))
               (local.set $c (i32.const 0))
               (loop $rhs
@@ -100,32 +107,42 @@
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br_if $gather
                 (i32.lt_u (local.tee $zq (i32.add (local.get $zq) (local.get $rb))) (local.get $zend))))
-            ;; A += sum over the block of z z^T, upper triangle, in 2 x 4 tiles
-            ;; kept in registers across the block (tiles of rows r, r + 1 from
-            ;; column r rounded down to 4; the extra lower elements are unused)
+            ;; A += sum over the block of z z^T, upper triangle, in 4 x 4 tiles
+            ;; kept in registers across the block (rows r .. r + 3 from column
+            ;; r; the extra lower and padding elements are never read)
             (local.set $r (i32.const 0))
             (loop $tileRows
               (local.set $ar0 (i32.add (local.get $A) (i32.mul (local.get $r) (local.get $rb))))
               (local.set $ar1 (i32.add (local.get $ar0) (local.get $rb)))
-              (local.set $c (i32.shl (i32.and (local.get $r) (i32.const -4)) (i32.const 3)))
+              (local.set $ar2 (i32.add (local.get $ar1) (local.get $rb)))
+              (local.set $ar3 (i32.add (local.get $ar2) (local.get $rb)))
+              (local.set $zr (i32.shl (local.get $r) (i32.const 3)))
+              (local.set $c (local.get $zr))
               (loop $tileCols
                 (local.set $c00 (v128.load (i32.add (local.get $ar0) (local.get $c))))
                 (local.set $c01 (v128.load offset=16 (i32.add (local.get $ar0) (local.get $c))))
                 (local.set $c10 (v128.load (i32.add (local.get $ar1) (local.get $c))))
                 (local.set $c11 (v128.load offset=16 (i32.add (local.get $ar1) (local.get $c))))
+                (local.set $c20 (v128.load (i32.add (local.get $ar2) (local.get $c))))
+                (local.set $c21 (v128.load offset=16 (i32.add (local.get $ar2) (local.get $c))))
+                (local.set $c30 (v128.load (i32.add (local.get $ar3) (local.get $c))))
+                (local.set $c31 (v128.load offset=16 (i32.add (local.get $ar3) (local.get $c))))
                 (local.set $zq (local.get $Z))
                 (loop $accumulate
-                  (local.set $s0
-                    (v128.load64_splat (i32.add (local.get $zq) (i32.shl (local.get $r) (i32.const 3)))))
-                  (local.set $s1
-                    (v128.load64_splat offset=8
-                      (i32.add (local.get $zq) (i32.shl (local.get $r) (i32.const 3)))))
                   (local.set $v0 (v128.load (i32.add (local.get $zq) (local.get $c))))
                   (local.set $v1 (v128.load offset=16 (i32.add (local.get $zq) (local.get $c))))
+                  (local.set $s0 (v128.load64_splat (i32.add (local.get $zq) (local.get $zr))))
                   (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $s0) (local.get $v0))))
                   (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $s0) (local.get $v1))))
-                  (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $s1) (local.get $v0))))
-                  (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $s1) (local.get $v1))))
+                  (local.set $s0 (v128.load64_splat offset=8 (i32.add (local.get $zq) (local.get $zr))))
+                  (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $s0) (local.get $v0))))
+                  (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $s0) (local.get $v1))))
+                  (local.set $s0 (v128.load64_splat offset=16 (i32.add (local.get $zq) (local.get $zr))))
+                  (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $s0) (local.get $v0))))
+                  (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $s0) (local.get $v1))))
+                  (local.set $s0 (v128.load64_splat offset=24 (i32.add (local.get $zq) (local.get $zr))))
+                  (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $s0) (local.get $v0))))
+                  (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $s0) (local.get $v1))))
                   (br_if $accumulate
                     (i32.lt_u (local.tee $zq (i32.add (local.get $zq) (local.get $rb)))
                       (local.get $zend))))
@@ -133,10 +150,14 @@
                 (v128.store offset=16 (i32.add (local.get $ar0) (local.get $c)) (local.get $c01))
                 (v128.store (i32.add (local.get $ar1) (local.get $c)) (local.get $c10))
                 (v128.store offset=16 (i32.add (local.get $ar1) (local.get $c)) (local.get $c11))
+                (v128.store (i32.add (local.get $ar2) (local.get $c)) (local.get $c20))
+                (v128.store offset=16 (i32.add (local.get $ar2) (local.get $c)) (local.get $c21))
+                (v128.store (i32.add (local.get $ar3) (local.get $c)) (local.get $c30))
+                (v128.store offset=16 (i32.add (local.get $ar3) (local.get $c)) (local.get $c31))
                 (br_if $tileCols
                   (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (local.get $rb))))
               (br_if $tileRows
-                (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 2))) (local.get $d))))
+                (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 4))) (local.get $d))))
             (br_if $blockLoop (i32.lt_s (local.get $p) (local.get $end))))
           ;; regularization: A[0][0] += regBias n; A[a][a] += reg n for a >= 1
           (f64.store (local.get $A)
