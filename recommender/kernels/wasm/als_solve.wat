@@ -8,19 +8,24 @@
 ;; Each element of A and b is the same IEEE sequence as the JS kernel
 ;; (../_als_kernel.ts): products rounded to f64, then added in increasing p,
 ;; starting from 0 (two f64 per instruction, no fused multiply-add), so the
-;; factors are bit-identical. The Cholesky factorization is right-looking on
-;; the upper triangle (U = L^T), which subtracts the same products in the same
-;; (increasing) order per element as the JS left-looking one.
+;; factors are bit-identical.
+;;
+;; b is column k + 1 of A: Z holds t_p there, so the tiles that accumulate
+;; z z^T accumulate sum_p z t_p too. The Cholesky factorization is
+;; right-looking on the upper triangle (U = L^T) of that augmented matrix: it
+;; subtracts the same products in the same (increasing) order per element as
+;; the JS left-looking factorization, and on column k + 1 it is the JS forward
+;; substitution L y = b (same order again); back substitution then gives x.
 ;;
 ;; Byte offsets into the imported memory: indptr (i32, rows + 1, rebased to
 ;; 0), indices (i32 columns), values (f32 ratings), y (f32, k per row, and 4
 ;; readable bytes after the last row), by (f32), x (f32, k per row, written),
-;; bx (f32, written); scratch: A (dp x dp f64), b (dp f64), Z (blk x dp f64:
-;; the z of up to blk ratings, column 0 set to 1 by the caller). dp is a
-;; multiple of 4 of at least k + 2: the columns and rows from k + 1 are
-;; padding, computed from whatever Z holds there and never read into the
-;; real elements.
-;; Used by ../_wasm_als.ts.
+;; bx (f32, written); scratch: A (dp x dp f64), B (dp f64: the solution), Z
+;; (blk x dp f64: z and t of up to blk ratings, column 0 set to 1 by the
+;; caller). dp is a multiple of 4 of at least k + 2. Elements outside the
+;; upper triangle and the columns after k + 1 are computed (tiles, pairs of
+;; f64; a pair ending past the last column writes a lower element of the next
+;; row) but never read into the solution. Used by ../_wasm_als.ts.
 (module
   (import "env" "mem" (memory 1))
   (func (export "solve")
@@ -30,7 +35,7 @@
     (param $A i32) (param $B i32) (param $Z i32)
     (param $mu f64) (param $reg f64) (param $breg f64)
     (local $row i32) (local $p i32) (local $end i32) (local $n i32) (local $m i32)
-    (local $d i32) (local $db i32) (local $rb i32) (local $kb i32)
+    (local $d i32) (local $db i32) (local $de i32) (local $rb i32) (local $kb i32)
     (local $i i32) (local $j i32) (local $c i32) (local $r i32)
     (local $zq i32) (local $zend i32) (local $yq i32) (local $zr i32)
     (local $ar0 i32) (local $ar1 i32) (local $ar2 i32) (local $ar3 i32)
@@ -41,6 +46,7 @@
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $d (i32.add (local.get $k) (i32.const 1)))
     (local.set $db (i32.shl (local.get $d) (i32.const 3)))
+    (local.set $de (i32.add (local.get $db) (i32.const 8)))
     (local.set $rb (i32.shl (local.get $dp) (i32.const 3)))
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $aend (i32.add (local.get $A) (i32.mul (local.get $dp) (local.get $rb))))
@@ -55,22 +61,17 @@
         (local.set $n (i32.sub (local.get $end) (local.get $p)))
         (block $skip
           (br_if $skip (i32.le_s (local.get $n) (i32.const 0)))
-          ;; A = 0, b = 0
+          ;; A = 0
           (local.set $i (local.get $A))
           (loop $zeroA
             (v128.store (local.get $i) (v128.const i64x2 0 0))
             (br_if $zeroA
               (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $aend))))
-          (local.set $i (i32.const 0))
-          (loop $zeroB
-            (v128.store (i32.add (local.get $B) (local.get $i)) (v128.const i64x2 0 0))
-            (br_if $zeroB
-              (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $rb))))
           ;; the row's ratings in blocks of up to blk
           (loop $blockLoop
             (local.set $m (i32.sub (local.get $end) (local.get $p)))
             (if (i32.gt_s (local.get $m) (local.get $blk)) (then (local.set $m (local.get $blk))))
-            ;; gather z and t of the block into Z; b += t z
+            ;; gather z and t of the block into Z
             (local.set $zq (local.get $Z))
             (local.set $zend (i32.add (local.get $Z) (i32.mul (local.get $m) (local.get $rb))))
             (loop $gather
@@ -95,15 +96,8 @@
                     (v128.load64_zero (i32.add (local.get $yq) (local.get $i)))))
                 (br_if $copy
                   (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $kb))))
-              (local.set $tv (f64x2.splat (local.get $t)))
-              (local.set $c (i32.const 0))
-              (loop $rhs
-                (v128.store (i32.add (local.get $B) (local.get $c))
-                  (f64x2.add
-                    (v128.load (i32.add (local.get $B) (local.get $c)))
-                    (f64x2.mul (local.get $tv) (v128.load (i32.add (local.get $zq) (local.get $c))))))
-                (br_if $rhs
-                  (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $rb))))
+              ;; z[k + 1] = t: column k + 1 of A accumulates b
+              (f64.store (i32.add (local.get $zq) (local.get $db)) (local.get $t))
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br_if $gather
                 (i32.lt_u (local.tee $zq (i32.add (local.get $zq) (local.get $rb))) (local.get $zend))))
@@ -185,12 +179,12 @@
             (local.set $tv (f64x2.splat (local.get $t)))
             (local.set $i (i32.shl (i32.add (local.get $p) (i32.const 1)) (i32.const 3)))
             (block $scaled
-              (br_if $scaled (i32.ge_u (local.get $i) (local.get $db)))
+              (br_if $scaled (i32.ge_u (local.get $i) (local.get $de)))
               (loop $scale
                 (v128.store (i32.add (local.get $rowp) (local.get $i))
                   (f64x2.div (v128.load (i32.add (local.get $rowp) (local.get $i))) (local.get $tv)))
                 (br_if $scale
-                  (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $db)))))
+                  (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $de)))))
             (local.set $j (i32.add (local.get $p) (i32.const 1)))
             (block $updated
               (br_if $updated (i32.ge_u (local.get $j) (local.get $d)))
@@ -204,34 +198,15 @@
                     (f64x2.sub (v128.load (i32.add (local.get $rowj) (local.get $i)))
                       (f64x2.mul (local.get $tv) (v128.load (i32.add (local.get $rowp) (local.get $i))))))
                   (br_if $trailing
-                    (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $db))))
+                    (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $de))))
                 (br_if $update
                   (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $d)))))
             (br_if $pivot (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $d))))
-          ;; forward substitution L y = b, by columns: b[p] /= U[p][p]; b[i] -= U[p][i] b[p] (i > p)
-          (local.set $p (i32.const 0))
-          (loop $forward
-            (local.set $rowp (i32.add (local.get $A) (i32.mul (local.get $p) (local.get $rb))))
-            (local.set $t
-              (f64.div (f64.load (i32.add (local.get $B) (i32.shl (local.get $p) (i32.const 3))))
-                (f64.load (i32.add (local.get $rowp) (i32.shl (local.get $p) (i32.const 3))))))
-            (f64.store (i32.add (local.get $B) (i32.shl (local.get $p) (i32.const 3))) (local.get $t))
-            (local.set $tv (f64x2.splat (local.get $t)))
-            (local.set $i (i32.shl (i32.add (local.get $p) (i32.const 1)) (i32.const 3)))
-            (block $eliminated
-              (br_if $eliminated (i32.ge_u (local.get $i) (local.get $db)))
-              (loop $eliminate
-                (v128.store (i32.add (local.get $B) (local.get $i))
-                  (f64x2.sub (v128.load (i32.add (local.get $B) (local.get $i)))
-                    (f64x2.mul (v128.load (i32.add (local.get $rowp) (local.get $i))) (local.get $tv))))
-                (br_if $eliminate
-                  (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $db)))))
-            (br_if $forward (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $d))))
           ;; back substitution L^T x = y, by rows: x[i] = (y[i] - sum_{p > i} U[i][p] x[p]) / U[i][i]
           (local.set $i (local.get $k))
           (loop $back
             (local.set $rowp (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $rb))))
-            (local.set $s (f64.load (i32.add (local.get $B) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $s (f64.load (i32.add (local.get $rowp) (local.get $db))))
             (local.set $j (i32.add (local.get $i) (i32.const 1)))
             (block $summed
               (br_if $summed (i32.ge_u (local.get $j) (local.get $d)))
