@@ -4,7 +4,8 @@
  * by a Cholesky factorization of the (k+1) x (k+1) normal equations. Rows are
  * independent and each is computed by the same arithmetic in the same order
  * whichever thread runs it, so splitting the rows across threads gives
- * bit-identical factors. Shared by `als.ts` and its worker.
+ * bit-identical factors. The JS kernel: the reference and fallback of the
+ * WebAssembly one (`_wasm_als.ts`, same bits), chosen in `_als_solver.ts`.
  *
  * @module
  */

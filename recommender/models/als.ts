@@ -7,7 +7,9 @@
  * independent, which is what makes ALS the parallel, scalable alternative to
  * SGD: the loops run over CSR typed arrays, split across worker threads
  * ({@linkcode kernelThreads}) when the fit is big enough, with factors
- * bit-identical to one thread's (`_als_kernel.ts`, `_als_pool.ts`).
+ * bit-identical to one thread's (`_als_kernel.ts`, `_als_pool.ts`), by a
+ * WebAssembly SIMD kernel where the runtime has one, with the same bits as
+ * the JS kernel (`_als_solver.ts` chooses).
  *
  * @module
  */
@@ -21,7 +23,7 @@ import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
 import { Prng } from "../core/prng.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
-import { _alsWorkspace, _solveRows } from "../kernels/_als_kernel.ts";
+import { _alsKernel, _alsSolver } from "../kernels/_als_solver.ts";
 import { _AlsPool, _shareCsr, _sharedF32 } from "../kernels/_als_pool.ts";
 import { kernelThreads } from "../kernels/kernel_threads.ts";
 
@@ -89,30 +91,21 @@ export class ALS extends _FactorModel<AlsConfig> {
     const rng = new Prng(c.seed);
     for (let j = 0; j < Q.length; j++) Q[j] = rng.gaussian() * c.initStd;
     const mu = d.globalMean;
-    const work = _alsWorkspace(k);
-    const constants = {
+    const fit = {
+      byUser,
+      byItem,
+      P,
+      Q,
+      bu,
+      bi,
       k,
       mu,
       regularization: c.regularization,
       biasRegularization: c.biasRegularization,
     };
-    const pool = shared
-      ? _AlsPool.open({ byUser, byItem, P, Q, bu, bi, ...constants }, threads)
-      : undefined;
-    const half = (side: 0 | 1) => {
-      if (pool) return pool.solve(side, work);
-      const users = side === 0;
-      _solveRows(users ? byUser : byItem, {
-        X: users ? P : Q,
-        bx: users ? bu : bi,
-        Y: users ? Q : P,
-        by: users ? bi : bu,
-        ...constants,
-        work,
-        from: 0,
-        to: users ? nU : nI,
-      });
-    };
+    const kernel = _alsKernel();
+    const pool = shared ? _AlsPool.open({ ...fit, kernel }, threads) : undefined;
+    const solver = pool ?? _alsSolver(fit, { ranges: [[0, nU], [0, nI]], kernel });
     const val = options.validation
       ? {
         u: d.users.encode(options.validation.userId),
@@ -124,8 +117,8 @@ export class ALS extends _FactorModel<AlsConfig> {
     try {
       for (let it = 0; it < c.iterations; it++) {
         const te = performance.now();
-        half(0);
-        half(1);
+        solver.solve(0);
+        solver.solve(1);
         const trainLoss = _biasedFactorRmse(d, { P, Q, bu, bi, k, mu, scale: d.ratingScale });
         const validationLoss = val
           ? _biasedFactorRmse(val, { P, Q, bu, bi, k, mu, scale: d.ratingScale })

@@ -4,6 +4,7 @@ import { compileKernels, kernelsDir, kernelsModule, readKernelSources } from "./
 Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", async () => {
   const sources = readKernelSources();
   assert.deepEqual(Object.keys(sources), [
+    "als_solve",
     "batch_scores",
     "ease_rows",
     "ials_apply",
