@@ -26,7 +26,14 @@ export function _svdModuleBytes(): Uint8Array<ArrayBuffer> {
 const _module = _lazyModule("svd");
 
 type _Fn7 = (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
-type _GramUpperFn = (q: number, t: number, n: number, l: number, rowBytes: number, c: number) => void;
+type _GramUpperFn = (
+  q: number,
+  t: number,
+  n: number,
+  l: number,
+  rowBytes: number,
+  c: number,
+) => void;
 type _GramSchmidtFn = (y: number, fin: number, n: number, rowBytes: number, dptr: number) => void;
 
 /** The wasm memory's limit (65536 pages of 64 KiB). */

@@ -9,6 +9,7 @@ Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", as
     "ials_rowsum",
     "scores",
     "sgd",
+    "svd",
     "svdpp",
   ]);
   const expected = kernelsModule(await compileKernels(sources));
