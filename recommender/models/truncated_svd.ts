@@ -18,6 +18,7 @@ import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
 import { Prng } from "../core/prng.ts";
+import { _SvdKernel } from "../kernels/_wasm_svd.ts";
 
 /** Config of {@linkcode TruncatedSVD}. */
 export const truncatedSvdConfigSchema = z.object({
@@ -48,6 +49,11 @@ export type TruncatedSvdConfig = z.output<typeof truncatedSvdConfigSchema>;
  */
 export class TruncatedSVD extends _FactorModel<TruncatedSvdConfig> {
   readonly name = "svd";
+  /**
+   * The fit's loops: WebAssembly SIMD or the JS reference (bit-identical
+   * results; not part of the config, so not saved). Tests set it.
+   */
+  _kernel: _SvdKernelChoice = "auto";
 
   constructor(config: z.input<typeof truncatedSvdConfigSchema> = {}) {
     super(_parseConfig(truncatedSvdConfigSchema, config, "svd"));
@@ -92,7 +98,13 @@ export class TruncatedSVD extends _FactorModel<TruncatedSvdConfig> {
     const minDim = Math.min(nU, nI);
     const l = Math.min(factors + oversamples, minDim);
     const k = Math.min(factors, l);
-    const { sigma, P, Q } = _randomizedSvd(X, { k, l, powerIterations, seed });
+    const { sigma, P, Q } = _randomizedSvd(X, {
+      k,
+      l,
+      powerIterations,
+      seed,
+      kernel: this._kernel,
+    });
     let captured = 0;
     for (let f = 0; f < k; f++) captured += sigma[f]! * sigma[f]!;
 
@@ -127,12 +139,32 @@ export class TruncatedSVD extends _FactorModel<TruncatedSvdConfig> {
   }
 }
 
+/** Which loops {@linkcode _randomizedSvd} runs: WebAssembly SIMD, the JS reference, or wasm when the runtime has it. */
+export type _SvdKernelChoice = "auto" | "wasm" | "js";
+
 /**
  * Randomized truncated SVD of a sparse matrix X (nRows x nCols):
  * returns sigma (descending), P = U_k Sigma_k (nRows x k) and Q = V_k (nCols x k),
- * both row-major Float32.
+ * both row-major Float32. The one place the kernel is chosen: the WebAssembly
+ * SIMD loops (`../kernels/_wasm_svd.ts`) give bit-identical results to the JS
+ * loops below, which stay as the reference and the fallback.
  */
-function _randomizedSvd(
+export function _randomizedSvd(
+  X: CsrMatrix,
+  opts: { k: number; l: number; powerIterations: number; seed: number; kernel?: _SvdKernelChoice },
+): { sigma: Float64Array; P: Float32Array; Q: Float32Array } {
+  const kernel = opts.kernel ?? "auto";
+  const wasm = kernel === "js" ? null : _SvdKernel.create(X, opts.l, opts.k);
+  if (kernel === "wasm" && wasm === null) {
+    throw new Error(
+      'Cannot fit "svd" with kernel "wasm": this runtime has no WebAssembly SIMD or the matrices exceed 4 GiB; use kernel "js"',
+    );
+  }
+  return wasm ? _randomizedSvdWasm(X, wasm, opts) : _randomizedSvdJs(X, opts);
+}
+
+/** {@linkcode _randomizedSvd} in JS loops over row-major arrays of stride l (the reference). */
+function _randomizedSvdJs(
   X: CsrMatrix,
   opts: { k: number; l: number; powerIterations: number; seed: number },
 ): { sigma: Float64Array; P: Float32Array; Q: Float32Array } {
@@ -169,11 +201,72 @@ function _randomizedSvd(
       for (let b = a; b < l; b++) C[ca + b]! += qa * T[o + b]!;
     }
   }
+  const { sigma, Wk } = _topEigen(C, l, l, k);
+  // U = Q W (nR x k); P = U Sigma; item factors V = X^T U / sigma (sparse, not Z W densely).
+  const U = _denseTimes(Qy, nR, l, Wk, k);
+  const V = new Float64Array(nC * k);
+  _csrTransposeTimesDense(X, U, k, V);
+  return { sigma, ..._scaledFactors({ U, V, stride: k, nR, nC }, sigma) };
+}
+
+/**
+ * {@linkcode _randomizedSvd} in the WebAssembly SIMD kernels: the same steps
+ * as {@linkcode _randomizedSvdJs} on the kernel's blocks (row strides padded
+ * to lp, kp doubles), the small eigen problem in JS.
+ */
+function _randomizedSvdWasm(
+  X: CsrMatrix,
+  m: _SvdKernel,
+  opts: { k: number; l: number; powerIterations: number; seed: number },
+): { sigma: Float64Array; P: Float32Array; Q: Float32Array } {
+  const { k, l } = opts;
+  const { lp, kp, f64 } = m;
+  const nC = X.nCols;
+  const rng = new Prng(opts.seed);
+  // Omega into z (nC x l, the same draws in the same order; the padding stays zero)
+  const z0 = m.z / 8;
+  for (let c = 0; c < nC; c++) {
+    const o = z0 + c * lp;
+    for (let a = 0; a < l; a++) f64[o + a] = rng.gaussian();
+  }
+  m.csrTimes(m.z, m.y, lp);
+  for (let it = 0; it < opts.powerIterations; it++) {
+    m.gramSchmidt();
+    m.csrTransposeTimes(m.y, m.z, lp);
+    m.csrTimes(m.z, m.y, lp);
+  }
+  m.gramSchmidt();
+  m.gramSchmidt();
+  m.csrTransposeTimes(m.y, m.z, lp);
+  m.csrTimes(m.z, m.s, lp); // T
+  m.gramUpper(m.y, m.s);
+  const { sigma, Wk } = _topEigen(f64.subarray(m.c / 8, m.c / 8 + l * lp), l, lp, k);
+  const w0 = m.w / 8;
+  f64.fill(0, w0, w0 + l * kp);
+  for (let a = 0; a < l; a++) f64.set(Wk.subarray(a * k, a * k + k), w0 + a * kp);
+  m.denseTimes(m.y, m.s); // U
+  m.csrTransposeTimes(m.s, m.z, kp); // V
+  const U = f64.subarray(m.s / 8, m.s / 8 + X.nRows * kp);
+  const V = f64.subarray(m.z / 8, m.z / 8 + nC * kp);
+  return { sigma, ..._scaledFactors({ U, V, stride: kp, nR: X.nRows, nC }, sigma) };
+}
+
+/**
+ * The k largest eigenpairs of the symmetric l x l matrix whose upper triangle
+ * is C (rows of `stride`): sigma = sqrt(max(0, lambda)) descending and their
+ * eigenvectors as the columns of Wk (l x k).
+ */
+function _topEigen(
+  C: Float64Array,
+  l: number,
+  stride: number,
+  k: number,
+): { sigma: Float64Array; Wk: Float64Array } {
   const Cm = new Matrix(l, l);
   for (let a = 0; a < l; a++) {
     for (let b = a; b < l; b++) {
-      Cm.set(a, b, C[a * l + b]!);
-      Cm.set(b, a, C[a * l + b]!);
+      Cm.set(a, b, C[a * stride + b]!);
+      Cm.set(b, a, C[a * stride + b]!);
     }
   }
   const evd = new EigenvalueDecomposition(Cm, { assumeSymmetric: true });
@@ -187,20 +280,26 @@ function _randomizedSvd(
     sigma[f] = Math.sqrt(Math.max(0, lambda[j]!));
     for (let a = 0; a < l; a++) Wk[a * k + f] = W.get(a, j);
   }
-  // U = Q W (nR x k); P = U Sigma; item factors V = X^T U / sigma (sparse, not Z W densely).
-  const U = _denseTimes(Qy, nR, l, Wk, k);
+  return { sigma, Wk };
+}
+
+/** P = U Sigma (nR x k) and Q = V / sigma (nC x k), Float32, from U and V of row `stride`. */
+function _scaledFactors(
+  m: { U: Float64Array; V: Float64Array; stride: number; nR: number; nC: number },
+  sigma: Float64Array,
+): { P: Float32Array; Q: Float32Array } {
+  const { U, V, stride, nR, nC } = m;
+  const k = sigma.length;
   const P = new Float32Array(nR * k);
   for (let r = 0; r < nR; r++) {
-    for (let f = 0; f < k; f++) P[r * k + f] = U[r * k + f]! * sigma[f]!;
+    for (let f = 0; f < k; f++) P[r * k + f] = U[r * stride + f]! * sigma[f]!;
   }
-  const V = new Float64Array(nC * k);
-  _csrTransposeTimesDense(X, U, k, V);
-  const Qi = new Float32Array(nC * k);
+  const Q = new Float32Array(nC * k);
   for (let f = 0; f < k; f++) {
     const inv = sigma[f]! > 1e-12 ? 1 / sigma[f]! : 0;
-    for (let c = 0; c < nC; c++) Qi[c * k + f] = V[c * k + f]! * inv;
+    for (let c = 0; c < nC; c++) Q[c * k + f] = V[c * stride + f]! * inv;
   }
-  return { sigma, P, Q: Qi };
+  return { P, Q };
 }
 
 /** A (n x l) times W (l x k), row-major Float64. */

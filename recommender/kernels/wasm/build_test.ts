@@ -12,6 +12,7 @@ Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", as
     "scores",
     "sgd",
     "spd_update",
+    "svd",
     "svdpp",
   ]);
   const expected = kernelsModule(await compileKernels(sources));
