@@ -356,6 +356,7 @@ function _rankCandidates(
   const nC = candidates.length, spEnd = skip.length;
   let sp = 0;
   let next = spEnd > 0 ? skip[0]! : ids.length; // next seen position
+  let bar = top.threshold; // changes only on a push
   for (let c = 0; c < nC; c++) {
     const i = candidates[c]!;
     if (i >= next) {
@@ -365,10 +366,10 @@ function _rankCandidates(
       if (hit) continue;
     }
     const s = scores[i]!;
-    const bar = top.threshold;
     // (-Infinity is never ranked, as in rankScores: the bar is only -Infinity below k pairs)
     if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
     top.push(i, s);
+    bar = top.threshold;
   }
   const { indices, scores: kept } = top.drain();
   const out: ScoredMovie[] = new Array(indices.length);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { rowsById } from "../core/id_counts.ts";
 
 /**
  * FCP: within each user, an ordered pair of test ratings (i, j) is concordant
@@ -32,9 +33,7 @@ export function fcp(
     );
   }
   // Group rows by user: sort row indices by user id.
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => userId[a]! - userId[b]! || a - b);
+  const order = rowsById(userId);
   let ncSum = 0;
   let ncUsers = 0;
   let ndSum = 0;

@@ -70,6 +70,7 @@ export function rankScores(
   let sp = 0;
   const spEnd = skip ? skip.length : 0;
   let next = sp < spEnd ? skip![sp]! : n; // next position to leave out
+  let bar = top.threshold;
   for (let i = 0; i < n; i++) {
     if (i >= next) {
       let hit = false;
@@ -81,9 +82,10 @@ export function rankScores(
     if (counts !== null && counts[i]! < minCount) continue;
     const s = scores[i]!;
     // equal scores never displace a kept lower position: the strict test is exact
-    if (!(s > top.threshold)) continue;
+    if (!(s > bar)) continue;
     if (filter && !filter(ids[i]!)) continue;
     top.push(i, s);
+    bar = top.threshold; // it changes only on a push
   }
   const { indices, scores: kept } = top.drain();
   const out: ScoredMovie[] = new Array(indices.length);
