@@ -11,6 +11,17 @@
  * WebAssembly SIMD kernel (`_wasm_sgd.ts`) when available, else in an
  * unrolled typed-array JS loop.
  *
+ * The user-blocks order is stratified as in DSGD (Gemulla et al. 2011) so
+ * that both cores can train: users and items are dealt into
+ * {@linkcode BiasedMfConfig.strata} groups each (seeded, balanced by ratings),
+ * and an epoch is S sub-epochs; sub-epoch t visits the cells (user group g,
+ * item group (g + t) mod S) for g = 0..S-1, which share no user and no item,
+ * each cell in the user-blocks order above. The cells of a sub-epoch run on
+ * `kernelThreads()` threads when the fit is big enough (`_sgd_pool.ts`), and
+ * the factors and the loss history are bit-identical on any number of
+ * threads: S is part of the config, never the machine's core count. With
+ * `strata: 1` the order is the single-thread user-blocks order of before.
+ *
  * @module
  */
 import { z } from "zod";
@@ -21,9 +32,19 @@ import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
 import { Prng } from "../core/prng.ts";
-import { _instantiateWasmSgd } from "../kernels/_wasm_sgd.ts";
+import { _instantiateWasmSgd, _sgdModule } from "../kernels/_wasm_sgd.ts";
+import { _SgdPool } from "../kernels/_sgd_pool.ts";
+import { kernelThreads } from "../kernels/kernel_threads.ts";
 import { _EpochLog } from "./_epoch_log.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
+
+/**
+ * Work (ratings x padded factors x epochs) from which the cells of a
+ * sub-epoch run on worker threads: about a second of one thread's updates,
+ * so that the workers' start (tens of ms) pays for itself. An object so that
+ * tests can lower it.
+ */
+export const _sgdParallel: { minWork: number } = { minWork: 1e9 };
 
 /** Config of {@linkcode BiasedMF}. */
 export const biasedMfConfigSchema = z.object({
@@ -54,6 +75,13 @@ export const biasedMfConfigSchema = z.object({
   order: z.enum(["user-blocks", "shuffled"]).default("user-blocks"),
   /** Users per block of the `user-blocks` order. */
   blockUsers: z.number().int().positive().default(256),
+  /**
+   * Strata S of the `user-blocks` order (DSGD, see the module doc): at most
+   * S threads train at once, and the result does not depend on how many do.
+   * A fixed 4, not the machine's cores, so that a fit is the same everywhere;
+   * 1 is the unstratified order.
+   */
+  strata: z.number().int().positive().max(64).default(4),
   /** SGD kernel: WebAssembly SIMD, plain JS, or wasm when the runtime has it. */
   kernel: z.enum(["auto", "wasm", "js"]).default("auto"),
 }).strict();
@@ -129,70 +157,126 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
         r: options.validation.rating,
       }
       : null;
-    const blocks = c.order === "user-blocks"
-      ? _userBlocks(d.u, { nUsers: nU, blockUsers: c.blockUsers, rng })
+    const strata = c.order === "user-blocks"
+      ? _strata(d, { nUsers: nU, nItems: nI, strata: c.strata, blockUsers: c.blockUsers, rng })
       : null;
-    const order = blocks ? blocks.rows : Int32Array.from({ length: n }, (_, e) => e);
+    const order = strata ? strata.rows : Int32Array.from({ length: n }, (_, e) => e);
+    // cells of the epoch in stratum order (one cell for the shuffled order)
+    const S = strata ? c.strata : 1;
+    const cellStart = strata ? strata.cellStart : Int32Array.of(0, n);
+    const cellSse = new Float64Array(S * S);
+    const layout = {
+      offU,
+      offI,
+      offR,
+      offP,
+      offQ,
+      offBu,
+      offBi,
+      kp,
+      mu,
+      reg: c.regularization,
+      regBias: c.biasRegularization,
+    };
+    const threads = wasm && S > 1 && n * kp * c.epochs >= _sgdParallel.minWork
+      ? Math.min(kernelThreads(), S)
+      : 1;
     const log = new _EpochLog(this.name, { ...c, onProgress: options.onProgress });
     let snapshot: Float32Array | null = null;
     const state = new Float32Array(buffer, 0, offU / 4); // P | Q | bu | bi
     let lr = c.learningRate;
     let updateSeconds = 0;
-    for (let epoch = 0; epoch < c.epochs; epoch++) {
-      const te = performance.now();
-      if (blocks) _gatherBlocks(blocks, { d, U, I, R, rng });
-      else {
-        rng.shuffle(order);
-        for (let j = 0; j < n; j++) {
-          const e = order[j]!;
-          U[j] = d.u[e]!;
-          I[j] = d.i[e]!;
-          R[j] = d.r[e]!;
+    const pool = threads > 1
+      ? _SgdPool.open(wasm!, {
+        module: _sgdModule()!,
+        layout,
+        strata: S,
+        cellStart: _sharedCopy(cellStart),
+      }, threads)
+      : undefined;
+    try {
+      for (let epoch = 0; epoch < c.epochs; epoch++) {
+        const te = performance.now();
+        if (strata) _gatherStrata(strata, { d, U, I, R, rng });
+        else {
+          rng.shuffle(order);
+          for (let j = 0; j < n; j++) {
+            const e = order[j]!;
+            U[j] = d.u[e]!;
+            I[j] = d.i[e]!;
+            R[j] = d.r[e]!;
+          }
         }
+        const tk = performance.now();
+        for (let t = 0; t < S; t++) {
+          if (pool) {
+            pool.stratum(t, lr);
+            cellSse.set(pool.sse.subarray(t * S, t * S + S), t * S);
+            continue;
+          }
+          for (let g = 0; g < S; g++) {
+            const p = t * S + g;
+            const from = cellStart[p]!, to = cellStart[p + 1]!;
+            cellSse[p] = wasm
+              ? wasm.epoch(
+                to - from,
+                offU + 4 * from,
+                offI + 4 * from,
+                offR + 4 * from,
+                offP,
+                offQ,
+                offBu,
+                offBi,
+                kp,
+                mu,
+                lr,
+                c.regularization,
+                c.biasRegularization,
+              )
+              : _sgdEpochJs({
+                U: U.subarray(from, to),
+                I: I.subarray(from, to),
+                R: R.subarray(from, to),
+                P,
+                Q,
+                bu,
+                bi,
+                kp,
+                mu,
+                lr,
+                reg: c.regularization,
+                regBias: c.biasRegularization,
+              });
+          }
+        }
+        updateSeconds += (performance.now() - tk) / 1000;
+        // summed in cell order, whichever thread ran each cell
+        let sse = 0;
+        for (let p = 0; p < cellSse.length; p++) sse += cellSse[p]!;
+        lr *= c.learningRateDecay;
+        const trainLoss = Math.sqrt(sse / n);
+        let validationLoss: number | undefined;
+        if (val) {
+          validationLoss = _biasedFactorRmse(val, {
+            P,
+            Q,
+            bu,
+            bi,
+            kp,
+            k,
+            mu,
+            scale: d.ratingScale,
+          });
+        }
+        const seconds = (performance.now() - te) / 1000;
+        const verdict = log.record(epoch, trainLoss, validationLoss, seconds);
+        if (verdict === "best") {
+          snapshot = snapshot ?? new Float32Array(state.length);
+          snapshot.set(state);
+        } else if (verdict === "stop") break;
       }
-      const tk = performance.now();
-      const sse = wasm
-        ? wasm.epoch(
-          n,
-          offU,
-          offI,
-          offR,
-          offP,
-          offQ,
-          offBu,
-          offBi,
-          kp,
-          mu,
-          lr,
-          c.regularization,
-          c.biasRegularization,
-        )
-        : _sgdEpochJs({
-          U,
-          I,
-          R,
-          P,
-          Q,
-          bu,
-          bi,
-          kp,
-          mu,
-          lr,
-          reg: c.regularization,
-          regBias: c.biasRegularization,
-        });
-      updateSeconds += (performance.now() - tk) / 1000;
-      lr *= c.learningRateDecay;
-      const trainLoss = Math.sqrt(sse / n);
-      let validationLoss: number | undefined;
-      if (val) {
-        validationLoss = _biasedFactorRmse(val, { P, Q, bu, bi, kp, k, mu, scale: d.ratingScale });
-      }
-      const verdict = log.record(epoch, trainLoss, validationLoss, (performance.now() - te) / 1000);
-      if (verdict === "best") {
-        snapshot = snapshot ?? new Float32Array(state.length);
-        snapshot.set(state);
-      } else if (verdict === "stop") break;
+    } finally {
+      pool?.close();
     }
     if (snapshot) state.set(snapshot);
     // compact the padded rows to k floats
@@ -218,6 +302,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     const updates = n * history.length;
     this._extra = {
       kernel: wasm ? "wasm" : "js",
+      threads: pool?.threads ?? 1,
       epochsRun: history.length,
       ...log.bestExtra(),
       updatesPerSecond: updates / updateSeconds,
@@ -283,37 +368,103 @@ export function _sgdEpochJs(s: {
   return sse;
 }
 
-/** Rating rows grouped by block of users: block `b` holds `rows[start[b]..start[b+1])`. */
-interface _Blocks {
+/**
+ * Rating rows grouped by cell and user block: the S*S cells in stratum order
+ * (cell p = t*S + g is user group g x item group (g + t) mod S), each split
+ * into the blocks of its user group. Segment `s` holds
+ * `rows[segStart[s]..segStart[s+1])`; cell p's segments are
+ * `cellSeg[p]..cellSeg[p+1]` and its ratings `[cellStart[p], cellStart[p+1])`
+ * of an epoch's order.
+ */
+interface _Strata {
   readonly rows: Int32Array;
-  readonly start: Int32Array;
-}
-
-/** Deals the users into blocks of `blockUsers` in a seeded random order; groups the ratings by block. */
-function _userBlocks(
-  u: Int32Array,
-  options: { nUsers: number; blockUsers: number; rng: Prng },
-): _Blocks {
-  const { nUsers, blockUsers, rng } = options;
-  const perm = rng.shuffle(Int32Array.from({ length: nUsers }, (_, j) => j));
-  const blockOf = new Int32Array(nUsers);
-  for (let j = 0; j < nUsers; j++) blockOf[perm[j]!] = Math.floor(j / blockUsers);
-  const nBlocks = Math.ceil(nUsers / blockUsers);
-  const start = new Int32Array(nBlocks + 1);
-  for (let e = 0; e < u.length; e++) start[blockOf[u[e]!]! + 1]!++;
-  for (let b = 0; b < nBlocks; b++) start[b + 1]! += start[b]!;
-  const fill = start.slice(0, nBlocks);
-  const rows = new Int32Array(u.length);
-  for (let e = 0; e < u.length; e++) rows[fill[blockOf[u[e]!]!]!++] = e;
-  return { rows, start };
+  readonly segStart: Int32Array;
+  readonly cellSeg: Int32Array;
+  readonly cellStart: Int32Array;
 }
 
 /**
- * One epoch's order: the blocks in a random order, each block's ratings
- * shuffled, gathered into the kernel's `U`, `I`, `R`.
+ * Deals the users (in a seeded random order) and, with more than one
+ * stratum, the items (in another) into `strata` groups, each to the group
+ * with the fewest ratings so far; the users of each group into blocks of
+ * `blockUsers` in that order; and groups the ratings by cell and block. With
+ * one stratum it draws only the users' order: the blocks of before.
  */
-function _gatherBlocks(
-  blocks: _Blocks,
+function _strata(
+  d: { u: Int32Array; i: Int32Array },
+  options: { nUsers: number; nItems: number; strata: number; blockUsers: number; rng: Prng },
+): _Strata {
+  const { nUsers, nItems, strata: S, blockUsers, rng } = options;
+  const perm = rng.shuffle(Int32Array.from({ length: nUsers }, (_, j) => j));
+  const userGroup = _dealGroups(perm, { counts: _counts(d.u, nUsers), groups: S });
+  const itemGroup = S === 1
+    ? new Int32Array(nItems)
+    : _dealGroups(rng.shuffle(Int32Array.from({ length: nItems }, (_, j) => j)), {
+      counts: _counts(d.i, nItems),
+      groups: S,
+    });
+  // each user's block within its group, in the dealing order
+  const blockOf = new Int32Array(nUsers);
+  const usersIn = new Int32Array(S);
+  for (let j = 0; j < nUsers; j++) {
+    const u = perm[j]!, g = userGroup[u]!;
+    blockOf[u] = Math.floor(usersIn[g]! / blockUsers);
+    usersIn[g]!++;
+  }
+  const cellSeg = new Int32Array(S * S + 1);
+  for (let p = 0; p < S * S; p++) {
+    cellSeg[p + 1] = cellSeg[p]! + Math.ceil(usersIn[p % S]! / blockUsers);
+  }
+  const nSeg = cellSeg[S * S]!;
+  const segOf = (e: number) => {
+    const u = d.u[e]!, g = userGroup[u]!;
+    const t = (itemGroup[d.i[e]!]! - g + S) % S;
+    return cellSeg[t * S + g]! + blockOf[u]!;
+  };
+  const segStart = new Int32Array(nSeg + 1);
+  const n = d.u.length;
+  for (let e = 0; e < n; e++) segStart[segOf(e) + 1]!++;
+  for (let s = 0; s < nSeg; s++) segStart[s + 1]! += segStart[s]!;
+  const fill = segStart.slice(0, nSeg);
+  const rows = new Int32Array(n);
+  for (let e = 0; e < n; e++) rows[fill[segOf(e)]!++] = e;
+  const cellStart = Int32Array.from(cellSeg, (s) => segStart[s]!);
+  return { rows, segStart, cellSeg, cellStart };
+}
+
+/** Number of ratings of each of `size` indices. */
+function _counts(index: Int32Array, size: number): Float64Array {
+  const counts = new Float64Array(size);
+  for (let e = 0; e < index.length; e++) counts[index[e]!]!++;
+  return counts;
+}
+
+/** Group of each index: walking `order`, each goes to the group with the fewest ratings so far (lowest on ties). */
+function _dealGroups(
+  order: Int32Array,
+  options: { counts: Float64Array; groups: number },
+): Int32Array {
+  const { counts, groups } = options;
+  const group = new Int32Array(order.length);
+  if (groups === 1) return group;
+  const load = new Float64Array(groups);
+  for (let j = 0; j < order.length; j++) {
+    const x = order[j]!;
+    let best = 0;
+    for (let g = 1; g < groups; g++) if (load[g]! < load[best]!) best = g;
+    group[x] = best;
+    load[best]! += counts[x]!;
+  }
+  return group;
+}
+
+/**
+ * One epoch's order: cell after cell in stratum order, each cell's blocks in
+ * a random order and each block's ratings shuffled, gathered into the
+ * kernel's `U`, `I`, `R`.
+ */
+function _gatherStrata(
+  strata: _Strata,
   s: {
     d: { u: Int32Array; i: Int32Array; r: Float32Array };
     U: Int32Array;
@@ -322,22 +473,31 @@ function _gatherBlocks(
     rng: Prng;
   },
 ): void {
-  const { rows, start } = blocks;
+  const { rows, segStart, cellSeg } = strata;
   const { d, U, I, R, rng } = s;
-  const nBlocks = start.length - 1;
-  const visit = rng.shuffle(Int32Array.from({ length: nBlocks }, (_, b) => b));
   let j = 0;
-  for (let v = 0; v < nBlocks; v++) {
-    const b = visit[v]!;
-    const seg = rows.subarray(start[b]!, start[b + 1]!);
-    rng.shuffle(seg);
-    for (let t = 0; t < seg.length; t++, j++) {
-      const e = seg[t]!;
-      U[j] = d.u[e]!;
-      I[j] = d.i[e]!;
-      R[j] = d.r[e]!;
+  for (let p = 0; p + 1 < cellSeg.length; p++) {
+    const first = cellSeg[p]!, nBlocks = cellSeg[p + 1]! - first;
+    const visit = rng.shuffle(Int32Array.from({ length: nBlocks }, (_, b) => first + b));
+    for (let v = 0; v < nBlocks; v++) {
+      const b = visit[v]!;
+      const seg = rows.subarray(segStart[b]!, segStart[b + 1]!);
+      rng.shuffle(seg);
+      for (let t = 0; t < seg.length; t++, j++) {
+        const e = seg[t]!;
+        U[j] = d.u[e]!;
+        I[j] = d.i[e]!;
+        R[j] = d.r[e]!;
+      }
     }
   }
+}
+
+/** A copy of `a` over a SharedArrayBuffer (for worker threads). */
+function _sharedCopy(a: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
+  out.set(a);
+  return out;
 }
 
 /** Copies rows of stride `kp` into a dense `n x k` array. */

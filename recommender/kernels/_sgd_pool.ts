@@ -1,0 +1,200 @@
+/**
+ * Both cores for biased-MF SGD, DSGD-style (Gemulla et al. 2011): the
+ * ratings are laid out in one shared `WebAssembly.Memory` as S x S cells
+ * (user group g x item group h), in stratum order: stratum t holds the cells
+ * (g, (g + t) mod S) for g = 0..S-1, which touch disjoint users and disjoint
+ * items. Within a stratum, cell g runs on thread g mod T (the calling thread
+ * is thread 0) with its own instance of the WASM kernel bound to that
+ * memory; the calling thread waits for the others with `Atomics.wait`
+ * before the next stratum, so `fit()` stays synchronous. Since the cells of
+ * a stratum share no row of P, Q or the biases, every cell computes the
+ * same bits whichever thread runs it and in whatever order: the factors are
+ * bit-identical for any thread count. Each cell's squared error goes to its
+ * own slot, summed by the caller in cell order.
+ *
+ * Control array: 8 int32 per worker: ready, job sequence, done sequence,
+ * stratum (-1 stop), error flag.
+ *
+ * @module
+ */
+import type { _WasmSgd } from "./_wasm_sgd.ts";
+
+/** Where the kernel's arrays live in the memory (byte offsets) and the fit's constants. */
+export interface _SgdLayout {
+  readonly offU: number;
+  readonly offI: number;
+  readonly offR: number;
+  readonly offP: number;
+  readonly offQ: number;
+  readonly offBu: number;
+  readonly offBi: number;
+  readonly kp: number;
+  readonly mu: number;
+  readonly reg: number;
+  readonly regBias: number;
+}
+
+/** What a worker gets once per fit (the memory and typed arrays over shared buffers). */
+export interface _SgdPoolInit {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly layout: _SgdLayout;
+  /** Number of strata S. */
+  readonly strata: number;
+  /** Threads T running the cells (the calling thread and T - 1 workers). */
+  readonly threads: number;
+  /** S*S + 1 rating offsets: cell p (stratum p / S, user group p mod S) is `[cellStart[p], cellStart[p+1])`. */
+  readonly cellStart: Int32Array;
+  /** The current learning rate (slot 0). */
+  readonly lr: Float64Array;
+  /** The sum of squared errors of each cell in its last run. */
+  readonly sse: Float64Array;
+  readonly control: Int32Array;
+}
+
+/**
+ * Runs the cells of stratum `t` that belong to `thread` (user groups g with
+ * g mod threads = thread), writing each cell's squared error to `sse`.
+ */
+export function _runCells(
+  kernel: _WasmSgd,
+  init: Pick<_SgdPoolInit, "layout" | "strata" | "threads" | "cellStart" | "sse">,
+  options: { t: number; thread: number; lr: number },
+): void {
+  const { layout: l, strata: S, threads, cellStart, sse } = init;
+  for (let g = options.thread; g < S; g += threads) {
+    const p = options.t * S + g;
+    const a = cellStart[p]!, n = cellStart[p + 1]! - a;
+    sse[p] = kernel.epoch(
+      n,
+      l.offU + 4 * a,
+      l.offI + 4 * a,
+      l.offR + 4 * a,
+      l.offP,
+      l.offQ,
+      l.offBu,
+      l.offBi,
+      l.kp,
+      l.mu,
+      options.lr,
+      l.reg,
+      l.regBias,
+    );
+  }
+}
+
+/** Milliseconds a worker may take to start before the fit goes on with one thread. */
+const START_TIMEOUT_MS = 60_000;
+
+/** A pool of SGD workers for one fit. */
+export class _SgdPool {
+  readonly #init: _SgdPoolInit;
+  readonly #kernel: _WasmSgd;
+  readonly #workers: Worker[];
+  #seq = 0;
+
+  private constructor(init: _SgdPoolInit, kernel: _WasmSgd, workers: Worker[]) {
+    this.#init = init;
+    this.#kernel = kernel;
+    this.#workers = workers;
+  }
+
+  /** Threads running the cells, the calling one included. */
+  get threads(): number {
+    return this.#init.threads;
+  }
+
+  /**
+   * Starts `threads - 1` workers bound to `kernel`'s memory; undefined when
+   * fewer than two threads are asked for or workers cannot start (then the
+   * caller runs every cell itself, with the same result).
+   */
+  static open(
+    kernel: _WasmSgd,
+    init: Omit<_SgdPoolInit, "memory" | "control" | "lr" | "sse" | "threads">,
+    threads: number,
+  ): _SgdPool | undefined {
+    const n = Math.min(Math.floor(threads), init.strata) - 1;
+    if (n < 1) return undefined;
+    const control = new Int32Array(new SharedArrayBuffer(4 * 8 * n));
+    const lr = new Float64Array(new SharedArrayBuffer(8));
+    const sse = new Float64Array(new SharedArrayBuffer(8 * init.strata * init.strata));
+    const full: _SgdPoolInit = {
+      ...init,
+      memory: kernel.memory,
+      threads: n + 1,
+      control,
+      lr,
+      sse,
+    };
+    const workers: Worker[] = [];
+    try {
+      for (let slot = 0; slot < n; slot++) {
+        const w = new Worker(new URL("./_sgd_worker.ts", import.meta.url), { type: "module" });
+        workers.push(w);
+        w.postMessage({ ...full, slot });
+      }
+      for (let slot = 0; slot < n; slot++) {
+        if (Atomics.wait(control, 8 * slot, 0, START_TIMEOUT_MS) === "timed-out") {
+          throw new Error("worker did not start");
+        }
+      }
+    } catch {
+      for (const w of workers) w.terminate();
+      return undefined;
+    }
+    return new _SgdPool(full, kernel, workers);
+  }
+
+  /** The cells' squared errors of the last run of each stratum (S*S, in cell order). */
+  get sse(): Float64Array {
+    return this.#init.sse;
+  }
+
+  /** Runs stratum `t` at learning rate `lr` on every thread and waits for all of them. */
+  stratum(t: number, lr: number): void {
+    const init = this.#init;
+    const ctl = init.control;
+    const seq = ++this.#seq;
+    init.lr[0] = lr;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const base = 8 * w;
+      ctl[base + 3] = t;
+      Atomics.store(ctl, base + 1, seq);
+      Atomics.notify(ctl, base + 1);
+    }
+    let failure: unknown;
+    try {
+      _runCells(this.#kernel, init, { t, thread: 0, lr });
+    } catch (e) {
+      failure = e;
+    }
+    let failed = false;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const base = 8 * w;
+      for (;;) {
+        const done = Atomics.load(ctl, base + 2);
+        if (done === seq) break;
+        Atomics.wait(ctl, base + 2, done);
+      }
+      if (ctl[base + 4] !== 0) failed = true;
+    }
+    if (failure !== undefined) throw failure;
+    if (failed) {
+      throw new Error(
+        'Cannot fit "biased-mf": a worker thread failed to run its block of ratings; set kernel threads to 1',
+      );
+    }
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    const ctl = this.#init.control;
+    for (let w = 0; w < this.#workers.length; w++) {
+      ctl[8 * w + 3] = -1;
+      Atomics.store(ctl, 8 * w + 1, ++this.#seq);
+      Atomics.notify(ctl, 8 * w + 1);
+    }
+    for (const w of this.#workers) w.terminate();
+  }
+}
