@@ -160,7 +160,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     const strata = c.order === "user-blocks"
       ? _strata(d, { nUsers: nU, nItems: nI, strata: c.strata, blockUsers: c.blockUsers, rng })
       : null;
-    const order = strata ? strata.rows : Int32Array.from({ length: n }, (_, e) => e);
+    const order = strata ? null : Int32Array.from({ length: n }, (_, e) => e);
     // cells of the epoch in stratum order (one cell for the shuffled order)
     const S = strata ? c.strata : 1;
     const cellStart = strata ? strata.cellStart : Int32Array.of(0, n);
@@ -197,8 +197,8 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     try {
       for (let epoch = 0; epoch < c.epochs; epoch++) {
         const te = performance.now();
-        if (strata) _gatherStrata(strata, { d, U, I, R, rng });
-        else {
+        if (strata) _gatherStrata(strata, { U, I, R, rng });
+        else if (order) {
           rng.shuffle(order);
           for (let j = 0; j < n; j++) {
             const e = order[j]!;
@@ -369,15 +369,20 @@ export function _sgdEpochJs(s: {
 }
 
 /**
- * Rating rows grouped by cell and user block: the S*S cells in stratum order
- * (cell p = t*S + g is user group g x item group (g + t) mod S), each split
- * into the blocks of its user group. Segment `s` holds
- * `rows[segStart[s]..segStart[s+1])`; cell p's segments are
- * `cellSeg[p]..cellSeg[p+1]` and its ratings `[cellStart[p], cellStart[p+1])`
- * of an epoch's order.
+ * The ratings sorted by cell and user block (`u`, `i`, `r`): the S*S cells in
+ * stratum order (cell p = t*S + g is user group g x item group (g + t) mod S),
+ * each split into the blocks of its user group. Segment `s` is
+ * `[segStart[s], segStart[s+1])` of that order; cell p's segments are
+ * `cellSeg[p]..cellSeg[p+1]` and its ratings `[cellStart[p], cellStart[p+1])`.
+ * `pos` is the current order of each segment (positions within it, shuffled
+ * in place every epoch), so an epoch's gather reads one block-sized window
+ * at a time, in cache.
  */
 interface _Strata {
-  readonly rows: Int32Array;
+  readonly u: Int32Array;
+  readonly i: Int32Array;
+  readonly r: Float32Array;
+  readonly pos: Int32Array;
   readonly segStart: Int32Array;
   readonly cellSeg: Int32Array;
   readonly cellStart: Int32Array;
@@ -391,7 +396,7 @@ interface _Strata {
  * one stratum it draws only the users' order: the blocks of before.
  */
 function _strata(
-  d: { u: Int32Array; i: Int32Array },
+  d: { u: Int32Array; i: Int32Array; r: Float32Array },
   options: { nUsers: number; nItems: number; strata: number; blockUsers: number; rng: Prng },
 ): _Strata {
   const { nUsers, nItems, strata: S, blockUsers, rng } = options;
@@ -426,10 +431,16 @@ function _strata(
   for (let e = 0; e < n; e++) segStart[segOf(e) + 1]!++;
   for (let s = 0; s < nSeg; s++) segStart[s + 1]! += segStart[s]!;
   const fill = segStart.slice(0, nSeg);
-  const rows = new Int32Array(n);
-  for (let e = 0; e < n; e++) rows[fill[segOf(e)]!++] = e;
+  const u = new Int32Array(n), i = new Int32Array(n), r = new Float32Array(n);
+  for (let e = 0; e < n; e++) {
+    const k = fill[segOf(e)]!++;
+    u[k] = d.u[e]!;
+    i[k] = d.i[e]!;
+    r[k] = d.r[e]!;
+  }
+  const pos = Int32Array.from({ length: n }, (_, k) => k);
   const cellStart = Int32Array.from(cellSeg, (s) => segStart[s]!);
-  return { rows, segStart, cellSeg, cellStart };
+  return { u, i, r, pos, segStart, cellSeg, cellStart };
 }
 
 /** Number of ratings of each of `size` indices. */
@@ -465,29 +476,23 @@ function _dealGroups(
  */
 function _gatherStrata(
   strata: _Strata,
-  s: {
-    d: { u: Int32Array; i: Int32Array; r: Float32Array };
-    U: Int32Array;
-    I: Int32Array;
-    R: Float32Array;
-    rng: Prng;
-  },
+  s: { U: Int32Array; I: Int32Array; R: Float32Array; rng: Prng },
 ): void {
-  const { rows, segStart, cellSeg } = strata;
-  const { d, U, I, R, rng } = s;
+  const { u, i, r, pos, segStart, cellSeg } = strata;
+  const { U, I, R, rng } = s;
   let j = 0;
   for (let p = 0; p + 1 < cellSeg.length; p++) {
     const first = cellSeg[p]!, nBlocks = cellSeg[p + 1]! - first;
     const visit = rng.shuffle(Int32Array.from({ length: nBlocks }, (_, b) => first + b));
     for (let v = 0; v < nBlocks; v++) {
       const b = visit[v]!;
-      const seg = rows.subarray(segStart[b]!, segStart[b + 1]!);
+      const seg = pos.subarray(segStart[b]!, segStart[b + 1]!);
       rng.shuffle(seg);
       for (let t = 0; t < seg.length; t++, j++) {
-        const e = seg[t]!;
-        U[j] = d.u[e]!;
-        I[j] = d.i[e]!;
-        R[j] = d.r[e]!;
+        const k = seg[t]!;
+        U[j] = u[k]!;
+        I[j] = i[k]!;
+        R[j] = r[k]!;
       }
     }
   }
