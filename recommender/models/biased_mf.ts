@@ -16,11 +16,13 @@
  * {@linkcode BiasedMfConfig.strata} groups each (seeded, balanced by ratings),
  * and an epoch is S sub-epochs; sub-epoch t visits the cells (user group g,
  * item group (g + t) mod S) for g = 0..S-1, which share no user and no item,
- * each cell in the user-blocks order above. The cells of a sub-epoch run on
- * `kernelThreads()` threads when the fit is big enough (`_sgd_pool.ts`), and
- * the factors and the loss history are bit-identical on any number of
- * threads: S is part of the config, never the machine's core count. With
- * `strata: 1` the order is the single-thread user-blocks order of before.
+ * each cell in the user-blocks order above. With the WASM kernel, the cells
+ * of a sub-epoch run on up to S of `kernelThreads()` threads when the fit is
+ * big enough ({@linkcode _sgdParallel}, `_sgd_pool.ts`), and the factors and
+ * the loss history are bit-identical on any number of threads (the squared
+ * errors are summed per cell, then over the cells in order): S is part of
+ * the config, never the machine's core count. With `strata: 1` the order is
+ * the unstratified user-blocks order of before, bit for bit.
  *
  * @module
  */
@@ -150,15 +152,20 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       for (let f = 0; f < k; f++) Q[i * kp + f] = rng.gaussian() * c.initStd;
     }
     const mu = d.globalMean;
-    const val = options.validation
-      ? {
-        u: d.users.encode(options.validation.userId),
-        i: d.items.encode(options.validation.movieId),
-        r: options.validation.rating,
-      }
-      : null;
     const strata = c.order === "user-blocks"
       ? _strata(d, { nUsers: nU, nItems: nI, strata: c.strata, blockUsers: c.blockUsers, rng })
+      : null;
+    if (strata) {
+      // factor rows and biases in the strata's order (see _Strata)
+      _permuteRows(P, { at: strata.userAt, stride: kp });
+      _permuteRows(Q, { at: strata.itemAt, stride: kp });
+    }
+    const val = options.validation
+      ? {
+        u: _renumber(d.users.encode(options.validation.userId), strata?.userAt),
+        i: _renumber(d.items.encode(options.validation.movieId), strata?.itemAt),
+        r: options.validation.rating,
+      }
       : null;
     const order = strata ? null : Int32Array.from({ length: n }, (_, e) => e);
     // cells of the epoch in stratum order (one cell for the shuffled order)
@@ -280,8 +287,8 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     }
     if (snapshot) state.set(snapshot);
     // compact the padded rows to k floats
-    const userFactors = _compact(P, nU, kp, k);
-    const itemFactors = _compact(Q, nI, kp, k);
+    const userFactors = _compact(P, { n: nU, kp, k, at: strata?.userAt });
+    const itemFactors = _compact(Q, { n: nI, kp, k, at: strata?.itemAt });
     const seen = _FactorScorer.seenFrom(train, d.users, d.items);
     this._scorer = new _FactorScorer({
       users: d.users,
@@ -289,8 +296,8 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       k,
       userFactors,
       itemFactors,
-      userBias: bu.slice(),
-      itemBias: bi.slice(),
+      userBias: _compact(bu, { n: nU, kp: 1, k: 1, at: strata?.userAt }),
+      itemBias: _compact(bi, { n: nI, kp: 1, k: 1, at: strata?.itemAt }),
       ...seen,
       globalMean: mu,
       ratingScale: d.ratingScale,
@@ -376,9 +383,15 @@ export function _sgdEpochJs(s: {
  * `cellSeg[p]..cellSeg[p+1]` and its ratings `[cellStart[p], cellStart[p+1])`.
  * `pos` is the current order of each segment (positions within it, shuffled
  * in place every epoch), so an epoch's gather reads one block-sized window
- * at a time, in cache.
+ * at a time, in cache. Users and items are renumbered (`u`, `i`) so that
+ * each group's rows of P, Q and the biases are contiguous, in dealing order:
+ * threads running different cells never write to the same cache line, and a
+ * block's users are neighbours. `userAt[u]` is the row of user `u`, `itemAt`
+ * likewise.
  */
 interface _Strata {
+  readonly userAt: Int32Array;
+  readonly itemAt: Int32Array;
   readonly u: Int32Array;
   readonly i: Int32Array;
   readonly r: Float32Array;
@@ -402,20 +415,24 @@ function _strata(
   const { nUsers, nItems, strata: S, blockUsers, rng } = options;
   const perm = rng.shuffle(Int32Array.from({ length: nUsers }, (_, j) => j));
   const userGroup = _dealGroups(perm, { counts: _counts(d.u, nUsers), groups: S });
-  const itemGroup = S === 1
-    ? new Int32Array(nItems)
-    : _dealGroups(rng.shuffle(Int32Array.from({ length: nItems }, (_, j) => j)), {
-      counts: _counts(d.i, nItems),
-      groups: S,
-    });
-  // each user's block within its group, in the dealing order
+  const itemOrder = S === 1 ? null : rng.shuffle(Int32Array.from({ length: nItems }, (_, j) => j));
+  const itemGroup = itemOrder
+    ? _dealGroups(itemOrder, { counts: _counts(d.i, nItems), groups: S })
+    : new Int32Array(nItems);
+  // each user's block within its group and its rank there, in the dealing order
   const blockOf = new Int32Array(nUsers);
   const usersIn = new Int32Array(S);
+  const rankOf = new Int32Array(nUsers);
   for (let j = 0; j < nUsers; j++) {
     const u = perm[j]!, g = userGroup[u]!;
     blockOf[u] = Math.floor(usersIn[g]! / blockUsers);
-    usersIn[g]!++;
+    rankOf[u] = usersIn[g]!++;
   }
+  const userAt = _groupedRows(userGroup, { rank: rankOf, groups: S });
+  const itemAt = S === 1 ? Int32Array.from({ length: nItems }, (_, j) => j) : _groupedRows(
+    itemGroup,
+    { rank: _ranks(itemOrder!, itemGroup, S), groups: S },
+  );
   const cellSeg = new Int32Array(S * S + 1);
   for (let p = 0; p < S * S; p++) {
     cellSeg[p + 1] = cellSeg[p]! + Math.ceil(usersIn[p % S]! / blockUsers);
@@ -434,13 +451,55 @@ function _strata(
   const u = new Int32Array(n), i = new Int32Array(n), r = new Float32Array(n);
   for (let e = 0; e < n; e++) {
     const k = fill[segOf(e)]!++;
-    u[k] = d.u[e]!;
-    i[k] = d.i[e]!;
+    u[k] = userAt[d.u[e]!]!;
+    i[k] = itemAt[d.i[e]!]!;
     r[k] = d.r[e]!;
   }
   const pos = Int32Array.from({ length: n }, (_, k) => k);
   const cellStart = Int32Array.from(cellSeg, (s) => segStart[s]!);
-  return { u, i, r, pos, segStart, cellSeg, cellStart };
+  return { userAt, itemAt, u, i, r, pos, segStart, cellSeg, cellStart };
+}
+
+/** Rank of each index within its group, walking `order`. */
+function _ranks(order: Int32Array, group: Int32Array, groups: number): Int32Array {
+  const rank = new Int32Array(order.length);
+  const seen = new Int32Array(groups);
+  for (let j = 0; j < order.length; j++) {
+    const x = order[j]!;
+    rank[x] = seen[group[x]!]!++;
+  }
+  return rank;
+}
+
+/** Row of each index when the groups are laid out one after another, each in rank order. */
+function _groupedRows(
+  group: Int32Array,
+  options: { rank: Int32Array; groups: number },
+): Int32Array {
+  const { rank, groups } = options;
+  const base = new Int32Array(groups + 1);
+  for (let x = 0; x < group.length; x++) base[group[x]! + 1]!++;
+  for (let g = 0; g < groups; g++) base[g + 1]! += base[g]!;
+  return Int32Array.from(group, (g, x) => base[g]! + rank[x]!);
+}
+
+/** Moves row `x` (of `stride` floats) of `A` to row `at[x]`, in place. */
+function _permuteRows(A: Float32Array, options: { at: Int32Array; stride: number }): void {
+  const { at, stride } = options;
+  const copy = A.slice();
+  for (let x = 0; x < at.length; x++) {
+    A.set(copy.subarray(x * stride, (x + 1) * stride), at[x]! * stride);
+  }
+}
+
+/** Indices mapped through `at` (-1, unknown, stays -1); the same array without `at`. */
+function _renumber(index: Int32Array, at: Int32Array | undefined): Int32Array {
+  if (!at) return index;
+  for (let e = 0; e < index.length; e++) {
+    const x = index[e]!;
+    if (x >= 0) index[e] = at[x]!;
+  }
+  return index;
 }
 
 /** Number of ratings of each of `size` indices. */
@@ -505,9 +564,16 @@ function _sharedCopy(a: Int32Array): Int32Array {
   return out;
 }
 
-/** Copies rows of stride `kp` into a dense `n x k` array. */
-function _compact(A: Float32Array, n: number, kp: number, k: number): Float32Array {
+/** Copies `n` rows of stride `kp` into a dense `n x k` array, row `x` from row `at[x]` when given. */
+function _compact(
+  A: Float32Array,
+  options: { n: number; kp: number; k: number; at: Int32Array | undefined },
+): Float32Array {
+  const { n, kp, k, at } = options;
   const out = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) out.set(A.subarray(r * kp, r * kp + k), r * k);
+  for (let x = 0; x < n; x++) {
+    const row = at ? at[x]! : x;
+    out.set(A.subarray(row * kp, row * kp + k), x * k);
+  }
   return out;
 }
