@@ -3,10 +3,12 @@
  * ratings are laid out in one shared `WebAssembly.Memory` as S x S cells
  * (user group g x item group h), in stratum order: stratum t holds the cells
  * (g, (g + t) mod S) for g = 0..S-1, which touch disjoint users and disjoint
- * items. Within a stratum, cell g runs on thread g mod T (the calling thread
- * is thread 0) with its own instance of the WASM kernel bound to that
- * memory; the calling thread waits for the others with `Atomics.wait`
- * before the next stratum, so `fit()` stays synchronous. Since the cells of
+ * items. Within a stratum, the threads (the calling one and T - 1 workers,
+ * each with its own instance of the WASM kernel bound to that memory) take
+ * the next cell from a shared counter until none is left, so a thread that
+ * the machine's other jobs slow down takes fewer; the calling thread waits
+ * for the others with `Atomics.wait` before the next stratum, so `fit()`
+ * stays synchronous. Since the cells of
  * a stratum share no row of P, Q or the biases, every cell computes the
  * same bits whichever thread runs it and in whatever order: the factors are
  * bit-identical for any thread count. Each cell's squared error goes to its
@@ -49,20 +51,22 @@ export interface _SgdPoolInit {
   readonly lr: Float64Array;
   /** The sum of squared errors of each cell in its last run. */
   readonly sse: Float64Array;
+  /** Slot 0: the next cell (user group) of the current stratum to take. */
+  readonly next: Int32Array;
   readonly control: Int32Array;
 }
 
 /**
- * Runs the cells of stratum `t` that belong to `thread` (user groups g with
- * g mod threads = thread), writing each cell's squared error to `sse`.
+ * Runs cells of stratum `t`, each the next one not yet taken by a thread,
+ * until none is left, writing each cell's squared error to `sse`.
  */
 export function _runCells(
   kernel: _WasmSgd,
-  init: Pick<_SgdPoolInit, "layout" | "strata" | "threads" | "cellStart" | "sse">,
-  options: { t: number; thread: number; lr: number },
+  init: Pick<_SgdPoolInit, "layout" | "strata" | "cellStart" | "sse" | "next">,
+  options: { t: number; lr: number },
 ): void {
-  const { layout: l, strata: S, threads, cellStart, sse } = init;
-  for (let g = options.thread; g < S; g += threads) {
+  const { layout: l, strata: S, cellStart, sse, next } = init;
+  for (let g = Atomics.add(next, 0, 1); g < S; g = Atomics.add(next, 0, 1)) {
     const p = options.t * S + g;
     const a = cellStart[p]!, n = cellStart[p + 1]! - a;
     sse[p] = kernel.epoch(
@@ -111,7 +115,7 @@ export class _SgdPool {
    */
   static open(
     kernel: _WasmSgd,
-    init: Omit<_SgdPoolInit, "memory" | "control" | "lr" | "sse" | "threads">,
+    init: Omit<_SgdPoolInit, "memory" | "control" | "lr" | "sse" | "next" | "threads">,
     threads: number,
   ): _SgdPool | undefined {
     const n = Math.min(Math.floor(threads), init.strata) - 1;
@@ -119,6 +123,7 @@ export class _SgdPool {
     const control = new Int32Array(new SharedArrayBuffer(4 * 8 * n));
     const lr = new Float64Array(new SharedArrayBuffer(8));
     const sse = new Float64Array(new SharedArrayBuffer(8 * init.strata * init.strata));
+    const next = new Int32Array(new SharedArrayBuffer(4));
     const full: _SgdPoolInit = {
       ...init,
       memory: kernel.memory,
@@ -126,6 +131,7 @@ export class _SgdPool {
       control,
       lr,
       sse,
+      next,
     };
     const workers: Worker[] = [];
     try {
@@ -157,6 +163,7 @@ export class _SgdPool {
     const ctl = init.control;
     const seq = ++this.#seq;
     init.lr[0] = lr;
+    Atomics.store(init.next, 0, 0);
     for (let w = 0; w < this.#workers.length; w++) {
       const base = 8 * w;
       ctl[base + 3] = t;
@@ -165,7 +172,7 @@ export class _SgdPool {
     }
     let failure: unknown;
     try {
-      _runCells(this.#kernel, init, { t, thread: 0, lr });
+      _runCells(this.#kernel, init, { t, lr });
     } catch (e) {
       failure = e;
     }

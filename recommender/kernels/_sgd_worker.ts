@@ -30,7 +30,7 @@ scope.onmessage = (event) => {
     const t = ctl[base + CTL_STRATUM]!;
     if (t < 0) break;
     try {
-      _runCells(kernel, init, { t, thread: init.slot + 1, lr: init.lr[0]! });
+      _runCells(kernel, init, { t, lr: init.lr[0]! });
       ctl[base + CTL_ERROR] = 0;
     } catch {
       ctl[base + CTL_ERROR] = 1;
