@@ -3,7 +3,9 @@
  * ratings are laid out in one shared `WebAssembly.Memory` as S x S cells
  * (user group g x item group h), in stratum order: stratum t holds the cells
  * (g, (g + t) mod S) for g = 0..S-1, which touch disjoint users and disjoint
- * items. Within a stratum, the threads (the calling one and T - 1 workers,
+ * items. Each thread gathers a cell's order of the epoch into the kernel's
+ * arrays (`_gatherCell`: the cell's own random stream) and trains it.
+ * Within a stratum, the threads (the calling one and T - 1 workers,
  * each with its own instance of the WASM kernel bound to that memory) take
  * the next cell from a shared counter until none is left, so a thread that
  * the machine's other jobs slow down takes fewer; the calling thread waits
@@ -15,17 +17,20 @@
  * own slot, summed by the caller in cell order.
  *
  * Control array: 8 int32 per worker: ready, job sequence, done sequence,
- * stratum (-1 stop), error flag.
+ * stratum (-1 stop), error flag, epoch.
  *
  * @module
  */
 import type { _WasmSgd } from "./_wasm_sgd.ts";
+import { type _CellOrder, _gatherCell } from "./_sgd_strata.ts";
 
 /** Where the kernel's arrays live in the memory (byte offsets) and the fit's constants. */
 export interface _SgdLayout {
   readonly offU: number;
   readonly offI: number;
   readonly offR: number;
+  /** Number of ratings (the length of U, I, R). */
+  readonly n: number;
   readonly offP: number;
   readonly offQ: number;
   readonly offBu: number;
@@ -41,12 +46,10 @@ export interface _SgdPoolInit {
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
   readonly layout: _SgdLayout;
-  /** Number of strata S. */
-  readonly strata: number;
+  /** The ratings in cell order and the cells' bounds (over shared memory). */
+  readonly order: _CellOrder;
   /** Threads T running the cells (the calling thread and T - 1 workers). */
   readonly threads: number;
-  /** S*S + 1 rating offsets: cell p (stratum p / S, user group p mod S) is `[cellStart[p], cellStart[p+1])`. */
-  readonly cellStart: Int32Array;
   /** The current learning rate (slot 0). */
   readonly lr: Float64Array;
   /** The sum of squared errors of each cell in its last run. */
@@ -56,18 +59,38 @@ export interface _SgdPoolInit {
   readonly control: Int32Array;
 }
 
+/** The kernel's rating arrays over its memory. */
+export function _ratingViews(
+  memory: WebAssembly.Memory,
+  l: _SgdLayout,
+): { U: Int32Array; I: Int32Array; R: Float32Array } {
+  return {
+    U: new Int32Array(memory.buffer, l.offU, l.n),
+    I: new Int32Array(memory.buffer, l.offI, l.n),
+    R: new Float32Array(memory.buffer, l.offR, l.n),
+  };
+}
+
 /**
- * Runs cells of stratum `t`, each the next one not yet taken by a thread,
- * until none is left, writing each cell's squared error to `sse`.
+ * Gathers and trains cells of stratum `t` of `epoch`, each the next one not
+ * yet taken by a thread, until none is left, writing each cell's squared
+ * error to `sse`.
  */
 export function _runCells(
   kernel: _WasmSgd,
-  init: Pick<_SgdPoolInit, "layout" | "strata" | "cellStart" | "sse" | "next">,
-  options: { t: number; lr: number },
+  init: Pick<_SgdPoolInit, "layout" | "order" | "sse" | "next">,
+  options: {
+    t: number;
+    epoch: number;
+    lr: number;
+    views: { U: Int32Array; I: Int32Array; R: Float32Array };
+  },
 ): void {
-  const { layout: l, strata: S, cellStart, sse, next } = init;
+  const { layout: l, order, sse, next } = init;
+  const S = order.strata, cellStart = order.cellStart;
   for (let g = Atomics.add(next, 0, 1); g < S; g = Atomics.add(next, 0, 1)) {
     const p = options.t * S + g;
+    _gatherCell(order, { ...options.views, p, epoch: options.epoch });
     const a = cellStart[p]!, n = cellStart[p + 1]! - a;
     sse[p] = kernel.epoch(
       n,
@@ -94,12 +117,14 @@ const START_TIMEOUT_MS = 60_000;
 export class _SgdPool {
   readonly #init: _SgdPoolInit;
   readonly #kernel: _WasmSgd;
+  readonly #views: ReturnType<typeof _ratingViews>;
   readonly #workers: Worker[];
   #seq = 0;
 
   private constructor(init: _SgdPoolInit, kernel: _WasmSgd, workers: Worker[]) {
     this.#init = init;
     this.#kernel = kernel;
+    this.#views = _ratingViews(kernel.memory, init.layout);
     this.#workers = workers;
   }
 
@@ -118,11 +143,12 @@ export class _SgdPool {
     init: Omit<_SgdPoolInit, "memory" | "control" | "lr" | "sse" | "next" | "threads">,
     threads: number,
   ): _SgdPool | undefined {
-    const n = Math.min(Math.floor(threads), init.strata) - 1;
+    const S = init.order.strata;
+    const n = Math.min(Math.floor(threads), S) - 1;
     if (n < 1) return undefined;
     const control = new Int32Array(new SharedArrayBuffer(4 * 8 * n));
     const lr = new Float64Array(new SharedArrayBuffer(8));
-    const sse = new Float64Array(new SharedArrayBuffer(8 * init.strata * init.strata));
+    const sse = new Float64Array(new SharedArrayBuffer(8 * S * S));
     const next = new Int32Array(new SharedArrayBuffer(4));
     const full: _SgdPoolInit = {
       ...init,
@@ -157,8 +183,9 @@ export class _SgdPool {
     return this.#init.sse;
   }
 
-  /** Runs stratum `t` at learning rate `lr` on every thread and waits for all of them. */
-  stratum(t: number, lr: number): void {
+  /** Runs stratum `t` of `epoch` at learning rate `lr` on every thread and waits for all of them. */
+  stratum(t: number, options: { epoch: number; lr: number }): void {
+    const { epoch, lr } = options;
     const init = this.#init;
     const ctl = init.control;
     const seq = ++this.#seq;
@@ -167,12 +194,13 @@ export class _SgdPool {
     for (let w = 0; w < this.#workers.length; w++) {
       const base = 8 * w;
       ctl[base + 3] = t;
+      ctl[base + 5] = epoch;
       Atomics.store(ctl, base + 1, seq);
       Atomics.notify(ctl, base + 1);
     }
     let failure: unknown;
     try {
-      _runCells(this.#kernel, init, { t, lr });
+      _runCells(this.#kernel, init, { t, epoch, lr, views: this.#views });
     } catch (e) {
       failure = e;
     }

@@ -36,6 +36,7 @@ import { _parseConfig } from "../core/_config.ts";
 import { Prng } from "../core/prng.ts";
 import { _instantiateWasmSgd, _sgdModule } from "../kernels/_wasm_sgd.ts";
 import { _SgdPool } from "../kernels/_sgd_pool.ts";
+import { _gatherCell, _gatherStrata, _strata } from "../kernels/_sgd_strata.ts";
 import { kernelThreads } from "../kernels/kernel_threads.ts";
 import { _EpochLog } from "./_epoch_log.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
@@ -173,6 +174,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     const cellStart = strata ? strata.cellStart : Int32Array.of(0, n);
     const cellSse = new Float64Array(S * S);
     const layout = {
+      n,
       offU,
       offI,
       offR,
@@ -197,14 +199,15 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       ? _SgdPool.open(wasm!, {
         module: _sgdModule()!,
         layout,
-        strata: S,
-        cellStart: _sharedCopy(cellStart),
+        order: strata!,
       }, threads)
       : undefined;
     try {
       for (let epoch = 0; epoch < c.epochs; epoch++) {
         const te = performance.now();
-        if (strata) _gatherStrata(strata, { U, I, R, rng });
+        // one stratum: the order of the epoch from the fit's stream, as before;
+        // more: each cell's own stream, gathered with the cell (below)
+        if (strata && S === 1) _gatherStrata(strata, { U, I, R, rng });
         else if (order) {
           rng.shuffle(order);
           for (let j = 0; j < n; j++) {
@@ -217,13 +220,14 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
         const tk = performance.now();
         for (let t = 0; t < S; t++) {
           if (pool) {
-            pool.stratum(t, lr);
+            pool.stratum(t, { epoch, lr });
             cellSse.set(pool.sse.subarray(t * S, t * S + S), t * S);
             continue;
           }
           for (let g = 0; g < S; g++) {
             const p = t * S + g;
             const from = cellStart[p]!, to = cellStart[p + 1]!;
+            if (strata && S > 1) _gatherCell(strata, { U, I, R, p, epoch });
             cellSse[p] = wasm
               ? wasm.epoch(
                 to - from,
@@ -375,114 +379,6 @@ export function _sgdEpochJs(s: {
   return sse;
 }
 
-/**
- * The ratings sorted by cell and user block (`u`, `i`, `r`): the S*S cells in
- * stratum order (cell p = t*S + g is user group g x item group (g + t) mod S),
- * each split into the blocks of its user group. Segment `s` is
- * `[segStart[s], segStart[s+1])` of that order; cell p's segments are
- * `cellSeg[p]..cellSeg[p+1]` and its ratings `[cellStart[p], cellStart[p+1])`.
- * `pos` is the current order of each segment (positions within it, shuffled
- * in place every epoch), so an epoch's gather reads one block-sized window
- * at a time, in cache. Users and items are renumbered (`u`, `i`) so that
- * each group's rows of P, Q and the biases are contiguous, in dealing order:
- * threads running different cells never write to the same cache line, and a
- * block's users are neighbours. `userAt[u]` is the row of user `u`, `itemAt`
- * likewise.
- */
-interface _Strata {
-  readonly userAt: Int32Array;
-  readonly itemAt: Int32Array;
-  readonly u: Int32Array;
-  readonly i: Int32Array;
-  readonly r: Float32Array;
-  readonly pos: Int32Array;
-  readonly segStart: Int32Array;
-  readonly cellSeg: Int32Array;
-  readonly cellStart: Int32Array;
-}
-
-/**
- * Deals the users (in a seeded random order) and, with more than one
- * stratum, the items (in another) into `strata` groups, each to the group
- * with the fewest ratings so far; the users of each group into blocks of
- * `blockUsers` in that order; and groups the ratings by cell and block. With
- * one stratum it draws only the users' order: the blocks of before.
- */
-function _strata(
-  d: { u: Int32Array; i: Int32Array; r: Float32Array },
-  options: { nUsers: number; nItems: number; strata: number; blockUsers: number; rng: Prng },
-): _Strata {
-  const { nUsers, nItems, strata: S, blockUsers, rng } = options;
-  const perm = rng.shuffle(Int32Array.from({ length: nUsers }, (_, j) => j));
-  const userGroup = _dealGroups(perm, { counts: _counts(d.u, nUsers), groups: S });
-  const itemOrder = S === 1 ? null : rng.shuffle(Int32Array.from({ length: nItems }, (_, j) => j));
-  const itemGroup = itemOrder
-    ? _dealGroups(itemOrder, { counts: _counts(d.i, nItems), groups: S })
-    : new Int32Array(nItems);
-  // each user's block within its group and its rank there, in the dealing order
-  const blockOf = new Int32Array(nUsers);
-  const usersIn = new Int32Array(S);
-  const rankOf = new Int32Array(nUsers);
-  for (let j = 0; j < nUsers; j++) {
-    const u = perm[j]!, g = userGroup[u]!;
-    blockOf[u] = Math.floor(usersIn[g]! / blockUsers);
-    rankOf[u] = usersIn[g]!++;
-  }
-  const userAt = _groupedRows(userGroup, { rank: rankOf, groups: S });
-  const itemAt = S === 1 ? Int32Array.from({ length: nItems }, (_, j) => j) : _groupedRows(
-    itemGroup,
-    { rank: _ranks(itemOrder!, itemGroup, S), groups: S },
-  );
-  const cellSeg = new Int32Array(S * S + 1);
-  for (let p = 0; p < S * S; p++) {
-    cellSeg[p + 1] = cellSeg[p]! + Math.ceil(usersIn[p % S]! / blockUsers);
-  }
-  const nSeg = cellSeg[S * S]!;
-  const segOf = (e: number) => {
-    const u = d.u[e]!, g = userGroup[u]!;
-    const t = (itemGroup[d.i[e]!]! - g + S) % S;
-    return cellSeg[t * S + g]! + blockOf[u]!;
-  };
-  const segStart = new Int32Array(nSeg + 1);
-  const n = d.u.length;
-  for (let e = 0; e < n; e++) segStart[segOf(e) + 1]!++;
-  for (let s = 0; s < nSeg; s++) segStart[s + 1]! += segStart[s]!;
-  const fill = segStart.slice(0, nSeg);
-  const u = new Int32Array(n), i = new Int32Array(n), r = new Float32Array(n);
-  for (let e = 0; e < n; e++) {
-    const k = fill[segOf(e)]!++;
-    u[k] = userAt[d.u[e]!]!;
-    i[k] = itemAt[d.i[e]!]!;
-    r[k] = d.r[e]!;
-  }
-  const pos = Int32Array.from({ length: n }, (_, k) => k);
-  const cellStart = Int32Array.from(cellSeg, (s) => segStart[s]!);
-  return { userAt, itemAt, u, i, r, pos, segStart, cellSeg, cellStart };
-}
-
-/** Rank of each index within its group, walking `order`. */
-function _ranks(order: Int32Array, group: Int32Array, groups: number): Int32Array {
-  const rank = new Int32Array(order.length);
-  const seen = new Int32Array(groups);
-  for (let j = 0; j < order.length; j++) {
-    const x = order[j]!;
-    rank[x] = seen[group[x]!]!++;
-  }
-  return rank;
-}
-
-/** Row of each index when the groups are laid out one after another, each in rank order. */
-function _groupedRows(
-  group: Int32Array,
-  options: { rank: Int32Array; groups: number },
-): Int32Array {
-  const { rank, groups } = options;
-  const base = new Int32Array(groups + 1);
-  for (let x = 0; x < group.length; x++) base[group[x]! + 1]!++;
-  for (let g = 0; g < groups; g++) base[g + 1]! += base[g]!;
-  return Int32Array.from(group, (g, x) => base[g]! + rank[x]!);
-}
-
 /** Moves row `x` (of `stride` floats) of `A` to row `at[x]`, in place. */
 function _permuteRows(A: Float32Array, options: { at: Int32Array; stride: number }): void {
   const { at, stride } = options;
@@ -500,68 +396,6 @@ function _renumber(index: Int32Array, at: Int32Array | undefined): Int32Array {
     if (x >= 0) index[e] = at[x]!;
   }
   return index;
-}
-
-/** Number of ratings of each of `size` indices. */
-function _counts(index: Int32Array, size: number): Float64Array {
-  const counts = new Float64Array(size);
-  for (let e = 0; e < index.length; e++) counts[index[e]!]!++;
-  return counts;
-}
-
-/** Group of each index: walking `order`, each goes to the group with the fewest ratings so far (lowest on ties). */
-function _dealGroups(
-  order: Int32Array,
-  options: { counts: Float64Array; groups: number },
-): Int32Array {
-  const { counts, groups } = options;
-  const group = new Int32Array(order.length);
-  if (groups === 1) return group;
-  const load = new Float64Array(groups);
-  for (let j = 0; j < order.length; j++) {
-    const x = order[j]!;
-    let best = 0;
-    for (let g = 1; g < groups; g++) if (load[g]! < load[best]!) best = g;
-    group[x] = best;
-    load[best]! += counts[x]!;
-  }
-  return group;
-}
-
-/**
- * One epoch's order: cell after cell in stratum order, each cell's blocks in
- * a random order and each block's ratings shuffled, gathered into the
- * kernel's `U`, `I`, `R`.
- */
-function _gatherStrata(
-  strata: _Strata,
-  s: { U: Int32Array; I: Int32Array; R: Float32Array; rng: Prng },
-): void {
-  const { u, i, r, pos, segStart, cellSeg } = strata;
-  const { U, I, R, rng } = s;
-  let j = 0;
-  for (let p = 0; p + 1 < cellSeg.length; p++) {
-    const first = cellSeg[p]!, nBlocks = cellSeg[p + 1]! - first;
-    const visit = rng.shuffle(Int32Array.from({ length: nBlocks }, (_, b) => first + b));
-    for (let v = 0; v < nBlocks; v++) {
-      const b = visit[v]!;
-      const seg = pos.subarray(segStart[b]!, segStart[b + 1]!);
-      rng.shuffle(seg);
-      for (let t = 0; t < seg.length; t++, j++) {
-        const k = seg[t]!;
-        U[j] = u[k]!;
-        I[j] = i[k]!;
-        R[j] = r[k]!;
-      }
-    }
-  }
-}
-
-/** A copy of `a` over a SharedArrayBuffer (for worker threads). */
-function _sharedCopy(a: Int32Array): Int32Array {
-  const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
-  out.set(a);
-  return out;
 }
 
 /** Copies `n` rows of stride `kp` into a dense `n x k` array, row `x` from row `at[x]` when given. */
