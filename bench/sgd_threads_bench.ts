@@ -172,7 +172,8 @@ async function _main(): Promise<void> {
     "the change 4 strata; WASM), no validation, each fit in a fresh process, the variants " +
     "alternating within a round and the order reversed every other round. Cells: median (best) " +
     `seconds of the whole \`fit()\` over ${runs} fits / median SGD updates per second (the part ` +
-    "the threads split) [threads that ran]. " +
+    "the threads split; with strata it includes the gather of each cell's order, which runs on " +
+    "the threads too, before it does not) [threads that ran]. " +
     `${os.cpus().length} cores, shared with other jobs: load average (1 min) around each round below.`,
     "",
     `| data | ${variants.map((v) => v.name).join(" | ")} | same model bytes (this checkout) |`,

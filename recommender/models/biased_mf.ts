@@ -260,6 +260,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
               });
           }
         }
+        // the SGD pass (with several strata, the cells' gathers too, as they run on the threads)
         updateSeconds += (performance.now() - tk) / 1000;
         // summed in cell order, whichever thread ran each cell
         let sse = 0;
