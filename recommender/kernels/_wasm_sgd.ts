@@ -7,7 +7,9 @@
  * `epoch(n, uPtr, iPtr, rPtr, pPtr, qPtr, buPtr, biPtr, kp, mu, lr, reg, regBias) -> sse`
  * walks `n` ratings (user index, item index, rating at the three pointers) and
  * applies the Funk-SVD update to row-major factor matrices with a padded
- * stride of `kp` floats (a multiple of 4), four factors per instruction:
+ * stride of `kp` floats (a multiple of 4), four factors per instruction
+ * (the memory is shared: worker threads bind their own instance to it and
+ * run disjoint blocks of ratings, see `_sgd_pool.ts`):
  *
  *   e   = r - (mu + bu + bi + p_u . q_i)
  *   bu += lr (e - regBias bu);  bi += lr (e - regBias bi)
@@ -45,12 +47,31 @@ export interface _WasmSgd {
 
 const _module = _lazyModule("sgd");
 
-/** Instantiates the kernel over a fresh memory of at least `bytes` bytes; null without SIMD. */
-export function _instantiateWasmSgd(bytes: number): _WasmSgd | null {
-  const module = _module();
-  if (module === null) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+/** The compiled kernel (cached); null without SIMD. Workers get it to bind to the same memory. */
+export function _sgdModule(): WebAssembly.Module | null {
+  return _module();
+}
+
+/** The kernel's `epoch` export over `memory` (a shared memory, as `sgd.wat` imports). */
+export function _bindWasmSgd(module: WebAssembly.Module, memory: WebAssembly.Memory): _WasmSgd {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const epoch = instance.exports.epoch as _WasmSgd["epoch"];
   return { memory, epoch };
+}
+
+/**
+ * Instantiates the kernel over a fresh shared memory of at least `bytes`
+ * bytes (fixed size; worker threads may bind to it); null without SIMD.
+ */
+export function _instantiateWasmSgd(bytes: number): _WasmSgd | null {
+  const module = _module();
+  if (module === null) return null;
+  const pages = Math.ceil(bytes / 65536) + 1;
+  if (pages > 65536) {
+    throw new RangeError(
+      `Cannot fit biased-mf in WebAssembly: its arrays need ${bytes} bytes, over the 4 GiB of a memory; use kernel "js"`,
+    );
+  }
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return _bindWasmSgd(module, memory);
 }

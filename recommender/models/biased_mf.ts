@@ -11,6 +11,19 @@
  * WebAssembly SIMD kernel (`_wasm_sgd.ts`) when available, else in an
  * unrolled typed-array JS loop.
  *
+ * The user-blocks order is stratified as in DSGD (Gemulla et al. 2011) so
+ * that both cores can train: users and items are dealt into
+ * {@linkcode BiasedMfConfig.strata} groups each (seeded, balanced by ratings),
+ * and an epoch is S sub-epochs; sub-epoch t visits the cells (user group g,
+ * item group (g + t) mod S) for g = 0..S-1, which share no user and no item,
+ * each cell in the user-blocks order above. With the WASM kernel, the cells
+ * of a sub-epoch run on up to S of `kernelThreads()` threads when the fit is
+ * big enough ({@linkcode _sgdParallel}, `_sgd_pool.ts`), and the factors and
+ * the loss history are bit-identical on any number of threads (the squared
+ * errors are summed per cell, then over the cells in order): S is part of
+ * the config, never the machine's core count. With `strata: 1` the order is
+ * the unstratified user-blocks order of before, bit for bit.
+ *
  * @module
  */
 import { z } from "zod";
@@ -21,9 +34,20 @@ import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
 import { Prng } from "../core/prng.ts";
-import { _instantiateWasmSgd } from "../kernels/_wasm_sgd.ts";
+import { _instantiateWasmSgd, _sgdModule } from "../kernels/_wasm_sgd.ts";
+import { _SgdPool } from "../kernels/_sgd_pool.ts";
+import { _gatherCell, _gatherStrata, _strata } from "../kernels/_sgd_strata.ts";
+import { kernelThreads } from "../kernels/kernel_threads.ts";
 import { _EpochLog } from "./_epoch_log.ts";
 import { _biasedFactorRmse } from "./_biased_rmse.ts";
+
+/**
+ * Work (ratings x padded factors x epochs) from which the cells of a
+ * sub-epoch run on worker threads: about a second of one thread's updates,
+ * so that the workers' start (tens of ms) pays for itself. An object so that
+ * tests can lower it.
+ */
+export const _sgdParallel: { minWork: number } = { minWork: 1e9 };
 
 /** Config of {@linkcode BiasedMF}. */
 export const biasedMfConfigSchema = z.object({
@@ -54,6 +78,13 @@ export const biasedMfConfigSchema = z.object({
   order: z.enum(["user-blocks", "shuffled"]).default("user-blocks"),
   /** Users per block of the `user-blocks` order. */
   blockUsers: z.number().int().positive().default(256),
+  /**
+   * Strata S of the `user-blocks` order (DSGD, see the module doc): at most
+   * S threads train at once, and the result does not depend on how many do.
+   * A fixed 4, not the machine's cores, so that a fit is the same everywhere;
+   * 1 is the unstratified order.
+   */
+  strata: z.number().int().positive().max(64).default(4),
   /** SGD kernel: WebAssembly SIMD, plain JS, or wasm when the runtime has it. */
   kernel: z.enum(["auto", "wasm", "js"]).default("auto"),
 }).strict();
@@ -122,82 +153,147 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       for (let f = 0; f < k; f++) Q[i * kp + f] = rng.gaussian() * c.initStd;
     }
     const mu = d.globalMean;
+    const strata = c.order === "user-blocks"
+      ? _strata(d, { nUsers: nU, nItems: nI, strata: c.strata, blockUsers: c.blockUsers, rng })
+      : null;
+    if (strata) {
+      // factor rows and biases in the strata's order (see _Strata)
+      _permuteRows(P, { at: strata.userAt, stride: kp });
+      _permuteRows(Q, { at: strata.itemAt, stride: kp });
+    }
     const val = options.validation
       ? {
-        u: d.users.encode(options.validation.userId),
-        i: d.items.encode(options.validation.movieId),
+        u: _renumber(d.users.encode(options.validation.userId), strata?.userAt),
+        i: _renumber(d.items.encode(options.validation.movieId), strata?.itemAt),
         r: options.validation.rating,
       }
       : null;
-    const blocks = c.order === "user-blocks"
-      ? _userBlocks(d.u, { nUsers: nU, blockUsers: c.blockUsers, rng })
-      : null;
-    const order = blocks ? blocks.rows : Int32Array.from({ length: n }, (_, e) => e);
+    const order = strata ? null : Int32Array.from({ length: n }, (_, e) => e);
+    // cells of the epoch in stratum order (one cell for the shuffled order)
+    const S = strata ? c.strata : 1;
+    const cellStart = strata ? strata.cellStart : Int32Array.of(0, n);
+    const cellSse = new Float64Array(S * S);
+    const layout = {
+      n,
+      offU,
+      offI,
+      offR,
+      offP,
+      offQ,
+      offBu,
+      offBi,
+      kp,
+      mu,
+      reg: c.regularization,
+      regBias: c.biasRegularization,
+    };
+    const threads = wasm && S > 1 && n * kp * c.epochs >= _sgdParallel.minWork
+      ? Math.min(kernelThreads(), S)
+      : 1;
     const log = new _EpochLog(this.name, { ...c, onProgress: options.onProgress });
     let snapshot: Float32Array | null = null;
     const state = new Float32Array(buffer, 0, offU / 4); // P | Q | bu | bi
     let lr = c.learningRate;
     let updateSeconds = 0;
-    for (let epoch = 0; epoch < c.epochs; epoch++) {
-      const te = performance.now();
-      if (blocks) _gatherBlocks(blocks, { d, U, I, R, rng });
-      else {
-        rng.shuffle(order);
-        for (let j = 0; j < n; j++) {
-          const e = order[j]!;
-          U[j] = d.u[e]!;
-          I[j] = d.i[e]!;
-          R[j] = d.r[e]!;
+    const pool = threads > 1
+      ? _SgdPool.open(wasm!, {
+        module: _sgdModule()!,
+        layout,
+        order: strata!,
+      }, threads)
+      : undefined;
+    try {
+      for (let epoch = 0; epoch < c.epochs; epoch++) {
+        const te = performance.now();
+        // one stratum: the order of the epoch from the fit's stream, as before;
+        // more: each cell's own stream, gathered with the cell (below)
+        if (strata && S === 1) _gatherStrata(strata, { U, I, R, rng });
+        else if (order) {
+          rng.shuffle(order);
+          for (let j = 0; j < n; j++) {
+            const e = order[j]!;
+            U[j] = d.u[e]!;
+            I[j] = d.i[e]!;
+            R[j] = d.r[e]!;
+          }
         }
+        const tk = performance.now();
+        for (let t = 0; t < S; t++) {
+          if (pool) {
+            pool.stratum(t, { epoch, lr });
+            cellSse.set(pool.sse.subarray(t * S, t * S + S), t * S);
+            continue;
+          }
+          for (let g = 0; g < S; g++) {
+            const p = t * S + g;
+            const from = cellStart[p]!, to = cellStart[p + 1]!;
+            if (strata && S > 1) _gatherCell(strata, { U, I, R, p, epoch });
+            cellSse[p] = wasm
+              ? wasm.epoch(
+                to - from,
+                offU + 4 * from,
+                offI + 4 * from,
+                offR + 4 * from,
+                offP,
+                offQ,
+                offBu,
+                offBi,
+                kp,
+                mu,
+                lr,
+                c.regularization,
+                c.biasRegularization,
+              )
+              : _sgdEpochJs({
+                U: U.subarray(from, to),
+                I: I.subarray(from, to),
+                R: R.subarray(from, to),
+                P,
+                Q,
+                bu,
+                bi,
+                kp,
+                mu,
+                lr,
+                reg: c.regularization,
+                regBias: c.biasRegularization,
+              });
+          }
+        }
+        // the SGD pass (with several strata, the cells' gathers too, as they run on the threads)
+        updateSeconds += (performance.now() - tk) / 1000;
+        // summed in cell order, whichever thread ran each cell
+        let sse = 0;
+        for (let p = 0; p < cellSse.length; p++) sse += cellSse[p]!;
+        lr *= c.learningRateDecay;
+        const trainLoss = Math.sqrt(sse / n);
+        let validationLoss: number | undefined;
+        if (val) {
+          validationLoss = _biasedFactorRmse(val, {
+            P,
+            Q,
+            bu,
+            bi,
+            kp,
+            k,
+            mu,
+            scale: d.ratingScale,
+          });
+        }
+        const seconds = (performance.now() - te) / 1000;
+        const verdict = log.record(epoch, trainLoss, validationLoss, seconds);
+        if (verdict === "best") {
+          snapshot = snapshot ?? new Float32Array(state.length);
+          snapshot.set(state);
+        } else if (verdict === "stop") break;
       }
-      const tk = performance.now();
-      const sse = wasm
-        ? wasm.epoch(
-          n,
-          offU,
-          offI,
-          offR,
-          offP,
-          offQ,
-          offBu,
-          offBi,
-          kp,
-          mu,
-          lr,
-          c.regularization,
-          c.biasRegularization,
-        )
-        : _sgdEpochJs({
-          U,
-          I,
-          R,
-          P,
-          Q,
-          bu,
-          bi,
-          kp,
-          mu,
-          lr,
-          reg: c.regularization,
-          regBias: c.biasRegularization,
-        });
-      updateSeconds += (performance.now() - tk) / 1000;
-      lr *= c.learningRateDecay;
-      const trainLoss = Math.sqrt(sse / n);
-      let validationLoss: number | undefined;
-      if (val) {
-        validationLoss = _biasedFactorRmse(val, { P, Q, bu, bi, kp, k, mu, scale: d.ratingScale });
-      }
-      const verdict = log.record(epoch, trainLoss, validationLoss, (performance.now() - te) / 1000);
-      if (verdict === "best") {
-        snapshot = snapshot ?? new Float32Array(state.length);
-        snapshot.set(state);
-      } else if (verdict === "stop") break;
+    } finally {
+      pool?.close();
     }
     if (snapshot) state.set(snapshot);
     // compact the padded rows to k floats
-    const userFactors = _compact(P, nU, kp, k);
-    const itemFactors = _compact(Q, nI, kp, k);
+    const userFactors = _compact(P, { n: nU, kp, k, at: strata?.userAt });
+    const itemFactors = _compact(Q, { n: nI, kp, k, at: strata?.itemAt });
     const seen = _FactorScorer.seenFrom(train, d.users, d.items);
     this._scorer = new _FactorScorer({
       users: d.users,
@@ -205,8 +301,8 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
       k,
       userFactors,
       itemFactors,
-      userBias: bu.slice(),
-      itemBias: bi.slice(),
+      userBias: _compact(bu, { n: nU, kp: 1, k: 1, at: strata?.userAt }),
+      itemBias: _compact(bi, { n: nI, kp: 1, k: 1, at: strata?.itemAt }),
       ...seen,
       globalMean: mu,
       ratingScale: d.ratingScale,
@@ -218,6 +314,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     const updates = n * history.length;
     this._extra = {
       kernel: wasm ? "wasm" : "js",
+      threads: pool?.threads ?? 1,
       epochsRun: history.length,
       ...log.bestExtra(),
       updatesPerSecond: updates / updateSeconds,
@@ -283,66 +380,35 @@ export function _sgdEpochJs(s: {
   return sse;
 }
 
-/** Rating rows grouped by block of users: block `b` holds `rows[start[b]..start[b+1])`. */
-interface _Blocks {
-  readonly rows: Int32Array;
-  readonly start: Int32Array;
-}
-
-/** Deals the users into blocks of `blockUsers` in a seeded random order; groups the ratings by block. */
-function _userBlocks(
-  u: Int32Array,
-  options: { nUsers: number; blockUsers: number; rng: Prng },
-): _Blocks {
-  const { nUsers, blockUsers, rng } = options;
-  const perm = rng.shuffle(Int32Array.from({ length: nUsers }, (_, j) => j));
-  const blockOf = new Int32Array(nUsers);
-  for (let j = 0; j < nUsers; j++) blockOf[perm[j]!] = Math.floor(j / blockUsers);
-  const nBlocks = Math.ceil(nUsers / blockUsers);
-  const start = new Int32Array(nBlocks + 1);
-  for (let e = 0; e < u.length; e++) start[blockOf[u[e]!]! + 1]!++;
-  for (let b = 0; b < nBlocks; b++) start[b + 1]! += start[b]!;
-  const fill = start.slice(0, nBlocks);
-  const rows = new Int32Array(u.length);
-  for (let e = 0; e < u.length; e++) rows[fill[blockOf[u[e]!]!]!++] = e;
-  return { rows, start };
-}
-
-/**
- * One epoch's order: the blocks in a random order, each block's ratings
- * shuffled, gathered into the kernel's `U`, `I`, `R`.
- */
-function _gatherBlocks(
-  blocks: _Blocks,
-  s: {
-    d: { u: Int32Array; i: Int32Array; r: Float32Array };
-    U: Int32Array;
-    I: Int32Array;
-    R: Float32Array;
-    rng: Prng;
-  },
-): void {
-  const { rows, start } = blocks;
-  const { d, U, I, R, rng } = s;
-  const nBlocks = start.length - 1;
-  const visit = rng.shuffle(Int32Array.from({ length: nBlocks }, (_, b) => b));
-  let j = 0;
-  for (let v = 0; v < nBlocks; v++) {
-    const b = visit[v]!;
-    const seg = rows.subarray(start[b]!, start[b + 1]!);
-    rng.shuffle(seg);
-    for (let t = 0; t < seg.length; t++, j++) {
-      const e = seg[t]!;
-      U[j] = d.u[e]!;
-      I[j] = d.i[e]!;
-      R[j] = d.r[e]!;
-    }
+/** Moves row `x` (of `stride` floats) of `A` to row `at[x]`, in place. */
+function _permuteRows(A: Float32Array, options: { at: Int32Array; stride: number }): void {
+  const { at, stride } = options;
+  const copy = A.slice();
+  for (let x = 0; x < at.length; x++) {
+    A.set(copy.subarray(x * stride, (x + 1) * stride), at[x]! * stride);
   }
 }
 
-/** Copies rows of stride `kp` into a dense `n x k` array. */
-function _compact(A: Float32Array, n: number, kp: number, k: number): Float32Array {
+/** Indices mapped through `at` (-1, unknown, stays -1); the same array without `at`. */
+function _renumber(index: Int32Array, at: Int32Array | undefined): Int32Array {
+  if (!at) return index;
+  for (let e = 0; e < index.length; e++) {
+    const x = index[e]!;
+    if (x >= 0) index[e] = at[x]!;
+  }
+  return index;
+}
+
+/** Copies `n` rows of stride `kp` into a dense `n x k` array, row `x` from row `at[x]` when given. */
+function _compact(
+  A: Float32Array,
+  options: { n: number; kp: number; k: number; at: Int32Array | undefined },
+): Float32Array {
+  const { n, kp, k, at } = options;
   const out = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) out.set(A.subarray(r * kp, r * kp + k), r * k);
+  for (let x = 0; x < n; x++) {
+    const row = at ? at[x]! : x;
+    out.set(A.subarray(row * kp, row * kp + k), x * k);
+  }
   return out;
 }

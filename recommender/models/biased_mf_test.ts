@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { BiasedMF } from "./biased_mf.ts";
+import { _sgdParallel, BiasedMF, type biasedMfConfigSchema } from "./biased_mf.ts";
 import { _loadMovieLensSmall, _randomSplit, _score } from "../core/_test_data.ts";
 import { _sgdModuleBytes } from "../kernels/_wasm_sgd.ts";
 import type { FitProgress } from "../core/model.ts";
+import type { Ratings } from "../core/ratings.ts";
+import { kernelThreads } from "../kernels/kernel_threads.ts";
+import type { z } from "zod";
 
 Deno.test("the hand-assembled SGD module is valid WebAssembly", () => {
   assert.ok(WebAssembly.validate(_sgdModuleBytes()));
@@ -56,4 +59,69 @@ Deno.test("biased-mf exposes its factors for fold-in", () => {
   assert.equal(sim.length, 5);
   assert.ok(sim.every((s) => s.movieId !== movie && s.score <= 1 + 1e-6));
   assert.deepEqual(sim.map((s) => s.score), sim.map((s) => s.score).toSorted((x, y) => y - x));
+});
+
+/** Fits on `threads` kernel threads (workers forced on), returning the model and its saved bytes. */
+async function fitOn(
+  threads: number,
+  train: Ratings,
+  config: z.input<typeof biasedMfConfigSchema>,
+  validation?: Ratings,
+): Promise<{ model: BiasedMF; bytes: Uint8Array }> {
+  const before = kernelThreads(), minWork = _sgdParallel.minWork;
+  kernelThreads(threads);
+  _sgdParallel.minWork = 0;
+  const model = new BiasedMF(config);
+  try {
+    model.fit(train, validation ? { validation } : {});
+  } finally {
+    kernelThreads(before);
+    _sgdParallel.minWork = minWork;
+  }
+  return { model, bytes: (await model.save()).data };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, j) => x === b[j]);
+}
+
+Deno.test("biased-mf: DSGD strata give the same bytes and losses on 1, 2 and 3 threads", async (t) => {
+  const { train, test } = _randomSplit(_loadMovieLensSmall(), 0.2, 42);
+  const { train: fitPart, test: validation } = _randomSplit(train, 0.1, 7);
+  for (const strata of [2, 4]) {
+    await t.step(`strata ${strata}`, async () => {
+      const config = { factors: 16, epochs: 6, strata };
+      const one = await fitOn(1, fitPart, config, validation);
+      const two = await fitOn(2, fitPart, config, validation);
+      assert.equal(one.model.extra.threads, 1);
+      assert.equal(two.model.extra.threads, 2);
+      assert.ok(sameBytes(one.bytes, two.bytes), "factors differ between 1 and 2 threads");
+      assert.deepEqual(
+        two.model.history.map((h) => [h.trainLoss, h.validationLoss]),
+        one.model.history.map((h) => [h.trainLoss, h.validationLoss]),
+      );
+      if (strata === 4) {
+        const three = await fitOn(3, fitPart, config, validation);
+        assert.equal(three.model.extra.threads, 3);
+        assert.ok(sameBytes(one.bytes, three.bytes), "factors differ between 1 and 3 threads");
+      }
+      // a real model, not a no-op: better than the global mean on the test split
+      assert.ok(_score(two.model, test).rmse < 0.95);
+    });
+  }
+});
+
+Deno.test("biased-mf: the strata change the order, strata 1 is the unstratified one", async () => {
+  const { train } = _randomSplit(_loadMovieLensSmall(), 0.2, 42);
+  const config = { factors: 8, epochs: 3 };
+  const s1 = await fitOn(1, train, { ...config, strata: 1 });
+  const s1on2 = await fitOn(2, train, { ...config, strata: 1 });
+  const s4 = await fitOn(2, train, { ...config, strata: 4 });
+  // one stratum has nothing to run beside it: no workers, the same fit
+  assert.equal(s1on2.model.extra.threads, 1);
+  assert.ok(sameBytes(s1.bytes, s1on2.bytes));
+  assert.ok(!sameBytes(s1.bytes, s4.bytes), "strata 4 should visit the ratings in another order");
+  // ... and the same model up to SGD noise
+  const a = s1.model.history.at(-1)!.trainLoss, b = s4.model.history.at(-1)!.trainLoss;
+  assert.ok(Math.abs(a - b) < 0.01, `train RMSE ${a} (1 stratum) vs ${b} (4)`);
 });

@@ -26,8 +26,11 @@ export function readKernelSources(dir: URL = kernelsDir): Record<string, string>
   );
 }
 
+/** The WebAssembly features the kernels may use: SIMD, and shared memories (threads). */
+const FEATURES = { simd: true, threads: true };
+
 /**
- * Compiles WAT sources (name to text) to WebAssembly binaries, SIMD enabled,
+ * Compiles WAT sources (name to text) to WebAssembly binaries, SIMD and threads enabled,
  * without a name section; throws naming the file on a syntax or validation
  * error.
  */
@@ -39,8 +42,9 @@ export async function compileKernels(
   for (const [name, text] of Object.entries(sources)) {
     let module;
     try {
-      module = wabt.parseWat(`${name}.wat`, text, { simd: true });
-      module.validate();
+      module = wabt.parseWat(`${name}.wat`, text, FEATURES);
+      // wabt's typings omit validate()'s features, which its JS takes as parseWat() does
+      (module as unknown as { validate(features: typeof FEATURES): void }).validate(FEATURES);
       out[name] = module.toBinary({ write_debug_names: false }).buffer.slice();
     } catch (e) {
       throw new Error(

@@ -8,10 +8,11 @@
 ;; byte offsets into the imported memory: uPtr, iPtr (i32 user and item
 ;; indices), rPtr (f32 ratings), pPtr, qPtr (row-major factors with a padded
 ;; stride of kp floats, kp a multiple of 4, padding zero), buPtr, biPtr (f32
-;; biases). Four factors per instruction, one accumulator. Used by
-;; ../_wasm_sgd.ts.
+;; biases). Four factors per instruction, one accumulator. The memory is
+;; shared so that worker threads can run disjoint blocks of ratings over the
+;; same factors (DSGD strata, ../_sgd_pool.ts). Used by ../_wasm_sgd.ts.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "epoch")
     (param $n i32) (param $uPtr i32) (param $iPtr i32) (param $rPtr i32) (param $pPtr i32)
     (param $qPtr i32) (param $buPtr i32) (param $biPtr i32) (param $kp i32)
