@@ -500,18 +500,38 @@ export function trainLanes(models: number, ratings: number): number {
 }
 
 /**
+ * Rough fit cost of the models at scale relative to each other (seconds of
+ * fit and holdout measurement at 25M ratings, `reports/bench/pipeline_scale_25M.md`),
+ * to order a first run's lanes; any model not listed counts as 60.
+ */
+const COST_PRIOR: Partial<Record<ModelName, number>> = {
+  "global-mean": 4,
+  popularity: 5,
+  "popular-count": 6,
+  baseline: 6,
+  svd: 96,
+  "biased-mf": 119,
+  als: 139,
+  ease: 169,
+  "item-knn": 47,
+  ials: 167,
+};
+
+/**
  * Seconds each model took on this fold in the last run (its fit and holdout
- * measurement, from `timings.json` in `modelsDir`); Infinity when unknown,
- * so a model never timed is started first.
+ * measurement, from `timings.json` in `modelsDir`); without one, its
+ * {@linkcode COST_PRIOR}, scaled to this fold's size, so that the longest
+ * models start first on a first run too.
  */
 async function previousCosts(
   modelsDir: string,
   names: readonly ModelName[],
   fold: number,
+  ratings: number,
 ): Promise<Map<ModelName, number>> {
   const cost = new Map<ModelName, number>();
   for (const name of names) {
-    let seconds = Infinity;
+    let seconds = (COST_PRIOR[name] ?? 60) * (ratings / 20e6);
     try {
       const t = JSON.parse(
         await Deno.readTextFile(join(modelFoldDir(join(modelsDir, name), fold), TIMINGS_FILE)),
@@ -593,8 +613,13 @@ export const trainStage = defineStage({
       const pooled = params.models.filter((name) => !isSparkModel(name));
       const lanes = trainLanes(pooled.length, train.rating.length);
       if (lanes > 1) {
-        // Longest first (from the last run's timings), so no lane is left with a long model at the end.
-        const cost = await previousCosts(join(ctx.root, modelsFolder.path), pooled, fold);
+        // Longest first (the last run's timings, else a prior), so no lane ends on a long model alone.
+        const cost = await previousCosts(
+          join(ctx.root, modelsFolder.path),
+          pooled,
+          fold,
+          train.rating.length,
+        );
         pooled.sort((a, b) => cost.get(b)! - cost.get(a)!);
       }
       if (lanes <= 1) {
