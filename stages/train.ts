@@ -9,6 +9,10 @@
  * the per-epoch train/validation loss of
  * the early-stopping pass.
  *
+ * From {@linkcode LANES_MIN_RATINGS} training ratings, a fold's models are
+ * fitted side by side on one worker thread per core (`_train_pool.ts`),
+ * longest first; each model file is the same bytes either way.
+ *
  * Models that stop early (biased-mf: its config has `patience`) first train on the training ratings minus
  * a seeded validation holdout, stopping early when the validation RMSE stops
  * improving; with `refit` (default) they are then trained again on all the
@@ -539,7 +543,7 @@ async function previousCosts(
       const validation = Number(t.other?.validationSeconds ?? 0);
       if (typeof t.fitSeconds === "number") seconds = t.fitSeconds + (validation || 0);
     } catch {
-      // no earlier run (or an unreadable file): unknown
+      // no earlier run (or an unreadable file): the prior
     }
     cost.set(name, seconds);
   }
