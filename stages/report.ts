@@ -72,17 +72,27 @@ export async function attachRunPages(
 export const BUILD_STATE_FILE = ".build-state";
 
 /**
- * What the report is built from: the generator's code version and every run
- * of the store's experiment as the store lists it (metrics, tags, artifacts),
- * hashed. Equal to the last build's: every page is up to date.
+ * What the report is built from: the generator's code version, every run of
+ * the store's experiment as the store lists it (metrics, tags, artifacts)
+ * and the notebooks the index links, hashed. Equal to the last build's:
+ * every page is up to date.
  */
-async function buildState(store: RunStore): Promise<string> {
+async function buildState(store: RunStore, notebooksDir: string): Promise<string> {
   const runs = await store.listRuns({ experiment: store.experiment });
+  const notebooks: string[] = [];
+  try {
+    for await (const e of Deno.readDir(notebooksDir)) {
+      if (e.isFile && /\.(ipynb|html)$/i.test(e.name)) notebooks.push(e.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
   return sha256Hex(JSON.stringify({
     generator: await generatorVersion(),
     location: store.location,
     experiment: store.experiment,
     runs,
+    notebooks: notebooks.sort(),
   }));
 }
 
@@ -109,7 +119,8 @@ export const reportStage = defineStage({
     const outDir = ctx.outputs["reports"]!;
     // Nothing to render when no run changed since the last build by this generator (a no-op).
     const stamp = join(outDir, BUILD_STATE_FILE);
-    const before = await buildState(store);
+    const notebooksDir = join(outDir, "notebooks");
+    const before = await buildState(store, notebooksDir);
     if (
       await pathExists(join(outDir, "index.html")) &&
       (await Deno.readTextFile(stamp).catch(() => "")) === before
@@ -123,7 +134,7 @@ export const reportStage = defineStage({
     const { reportFromStore } = await import("./report/cli.ts");
     const report = await reportFromStore(store, {
       outDir,
-      notebooksDir: join(outDir, "notebooks"),
+      notebooksDir,
     });
     for (const w of report.warnings) ctx.progress.warn(w);
     const attached = await attachRunPages(store, {
@@ -132,7 +143,7 @@ export const reportStage = defineStage({
       invocationId: ctx.runId,
       warn: (m) => ctx.progress.warn(m),
     });
-    await writeTextAtomic(stamp, attached > 0 ? await buildState(store) : before);
+    await writeTextAtomic(stamp, attached > 0 ? await buildState(store, notebooksDir) : before);
     return {
       summary: `${relative(ctx.root, report.index)} (${report.summary}); ${attached} page(s) ` +
         `attached to their runs as ${REPORT_PAGE_ARTIFACT}`,
