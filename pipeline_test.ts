@@ -206,16 +206,35 @@ Deno.test("pipeline --sweep runs one pipeline per combination, sharing cached st
   assert.match(secondCombo!, /^train\s+restored/m);
   assert.match(secondCombo!, /^evaluate\s+restored/m);
   // Each combination is tracked once: 2 models x 2 combinations. The second sweep restored the
-  // same results (same stage keys), which the first one recorded: it records no copies.
+  // same results (same stage keys), which the first one recorded: it records no copies (the
+  // `--from track` below adds 2).
   assert.match(
     again.stdout,
     /^track\s+ran.*up to date: invocation [0-9a-f]{32} recorded these results \(2 run\(s\)\)/m,
   );
   // No run changed: the report is not rendered again.
   assert.match(again.stdout, /^report\s+ran.*up to date \(no run changed\)/m);
+  // `--from track` runs no upstream stage, so it cannot tell these results are recorded: it records.
+  const fromTrack = await pipeline(
+    cwd,
+    "--dataset",
+    "synthetic",
+    "--set",
+    "etl.synthetic.users=80",
+    "--set",
+    "etl.synthetic.movies=120",
+    "--set",
+    "train.models=[baseline,svd]",
+    "--set",
+    "train.factors=4",
+    "--from",
+    "track",
+  );
+  assert.equal(fromTrack.code, 0, fromTrack.stderr);
+  assert.match(fromTrack.stdout, /^track\s+ran\s.*2 run\(s\) recorded in runs\//m);
   const runs: string[] = [];
   for await (const e of Deno.readDir(join(cwd, "runs/movie-recommender"))) runs.push(e.name);
-  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 4);
+  assert.equal(runs.filter((r) => /^[0-9a-f]{32}$/.test(r)).length, 6);
 });
 
 Deno.test({

@@ -509,13 +509,16 @@ export async function recordedResults(
   };
 }
 
+/** What a run is made from (the track stage's inputs), with the stage that writes each. */
+const TRACKED_INPUTS = [processedFolder, modelsFolder, selectionFolder, metricsFolder];
+
 /** The `track` stage. */
 export const trackStage = defineStage({
   name: "track",
   section: "tracking",
   description:
     "Record one run per evaluated model (params, metrics, tags, artifacts) in runs/ and MLflow",
-  deps: [processedFolder.path, modelsFolder.path, selectionFolder.path, metricsFolder.path],
+  deps: TRACKED_INPUTS.map((d) => d.path),
   outs: ["runs"],
   params: trackingParams,
   code: import.meta.url,
@@ -531,13 +534,18 @@ export const trackStage = defineStage({
     const outcomes = ctx.history;
     const ok = !outcomes.some((o) => o.status === "failed" || o.status === "skipped");
     // Same stage keys as an invocation already recorded here: the same results (a cached
-    // no-op, like `dvc repro` with nothing to do), so no copies of those runs.
-    const key = resultsKey(outcomes, {
-      location: store.location,
-      experiment: store.experiment,
-      registeredModel: ctx.params.registeredModel,
-    });
-    const earlier = ok ? await recordedResults(store, key, store.experiment) : undefined;
+    // no-op, like `dvc repro` with nothing to do), so no copies of those runs. Only when
+    // this invocation covered every stage whose output a run is made from: `--from track`
+    // knows no keys, so it always records.
+    const covered = TRACKED_INPUTS.every((d) => outcomes.some((o) => o.stage === d.stage));
+    const key = covered
+      ? resultsKey(outcomes, {
+        location: store.location,
+        experiment: store.experiment,
+        registeredModel: ctx.params.registeredModel,
+      })
+      : undefined;
+    const earlier = ok && key ? await recordedResults(store, key, store.experiment) : undefined;
     if (earlier) {
       return {
         summary: `up to date: invocation ${earlier.invocation} recorded these results ` +
@@ -552,7 +560,7 @@ export const trackStage = defineStage({
       ok,
       startTime: ctx.startTime,
       endTime: Date.now(),
-      resultsKey: key,
+      ...(key ? { resultsKey: key } : {}),
     });
     const unsynced = records.filter((r) => r.synced === false).length;
     const where = !Deno.env.get("MLFLOW_TRACKING_URI")
