@@ -103,8 +103,20 @@ Deno.test({
         assert.match(second.stdout, new RegExp(`^${stage}\\s+cached\\s`, "m"));
       }
       assert.equal(downloads, 1, "the zip in data/raw was reused");
+      // The same results as the first invocation, which recorded them: no copies.
+      assert.match(second.stdout, /^track\s+ran\s.*up to date: invocation [0-9a-f]{32} recorded/m);
+      assert.match(second.stdout, /^report\s+ran\s.*up to date \(no run changed\)/m);
+      // Another evaluate param: everything up to select is cached, evaluate runs, runs are recorded.
+      const third = await runPipelineCli(project, [
+        ...args,
+        "--set",
+        "evaluate.relevanceThreshold=3.5",
+      ], env);
+      assert.equal(third.code, 0, third.stderr);
+      assert.match(third.stdout, /^evaluate\s+ran\s/m);
+      assert.match(third.stdout, /^train\s+cached\s/m);
 
-      // Local run store: 10 runs per invocation (the default models), the second run's record says what was cached.
+      // Local run store: 10 runs per recording invocation (the default models), the third's record says what was cached.
       const list = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -148,7 +160,7 @@ Deno.test({
         "the snapshot is the run's page as the report wrote it",
       );
       const cachedRun = runs.find((r) =>
-        r.tags["pipeline.cached_stages"] === "etl,features,split,train,select,evaluate"
+        r.tags["pipeline.cached_stages"] === "etl,features,split,train,select"
       );
       assert.ok(cachedRun, "a run records its cached stages");
       assert.ok(cachedRun.tags["stage.train.from_run"], "and which run produced them");
@@ -164,7 +176,7 @@ Deno.test({
           filter: "metrics.rmse < 1",
           max_results: 100,
         });
-        // global-mean (1.04) is filtered out: 9 models x 2 invocations.
+        // global-mean (1.04) is filtered out: 9 models x 2 recording invocations.
         assert.equal(search.runs.length, 18);
         const mf = search.runs.find((r: { data: { tags: { key: string; value: string }[] } }) =>
           r.data.tags.some((t) => t.key === "model" && t.value === "biased-mf")

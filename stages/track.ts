@@ -126,6 +126,26 @@ export function taskAliases(
   return out;
 }
 
+/**
+ * The git commit of the project and whether tracked files have uncommitted
+ * changes, leaving out pipeline.lock (the pipeline itself rewrites it when a
+ * stage's key changes, as `dvc repro` does dvc.lock); nothing outside git.
+ */
+async function gitProvenance(root: string): Promise<{ commit?: string; dirty?: boolean }> {
+  const commit = await git(root, "rev-parse", "HEAD");
+  if (!commit) return {};
+  const status = await git(
+    root,
+    "status",
+    "--porcelain",
+    "--untracked-files=no",
+    "--",
+    ".",
+    ":(exclude)pipeline.lock",
+  );
+  return { commit, dirty: status?.length !== 0 };
+}
+
 /** Tags every run of one invocation shares. */
 async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>> {
   const tags: Record<string, string> = {
@@ -137,25 +157,13 @@ async function commonTags(info: PipelineRunInfo): Promise<Record<string, string>
     ).map((o) => o.stage)
       .join(","),
   };
-  const commit = await git(info.root, "rev-parse", "HEAD");
+  const { commit, dirty } = await gitProvenance(info.root);
   if (commit) {
     tags[TAG_KEYS.gitCommit] = commit;
     tags["mlflow.source.git.commit"] = commit; // shown by the MLflow UI
     tags["mlflow.source.name"] = "deno task pipeline";
     tags["mlflow.source.type"] = "LOCAL";
-    // Uncommitted changes to tracked files, leaving out pipeline.lock: the pipeline itself
-    // rewrites it when a stage's key changes (as `dvc repro` does dvc.lock).
-    tags["git.dirty"] = String(
-      (await git(
-        info.root,
-        "status",
-        "--porcelain",
-        "--untracked-files=no",
-        "--",
-        ".",
-        ":(exclude)pipeline.lock",
-      ))?.length !== 0,
-    );
+    tags["git.dirty"] = String(dirty);
   }
   // Who ran it (MLflow's "User" column; MLflow's clients take it from the OS user).
   const user = Deno.env.get("MLFLOW_TRACKING_USERNAME") ?? Deno.env.get("USER") ??
@@ -479,12 +487,18 @@ export async function trackPipelineRun(
 
 /**
  * What an invocation's results follow from: every stage's key (its data,
- * params and code, as in `pipeline.lock`) and where they are recorded. Two
- * invocations with the same results key have the same models and metrics.
+ * params and code, as in `pipeline.lock`), where they are recorded and the
+ * git commit and dirty flag they are recorded with. Two invocations with the
+ * same results key have the same models, metrics and provenance.
  */
 export function resultsKey(
   outcomes: readonly StageOutcome[],
-  where: { location: string; experiment: string; registeredModel: string },
+  where: {
+    location: string;
+    experiment: string;
+    registeredModel: string;
+    provenance: { commit?: string; dirty?: boolean };
+  },
 ): string {
   const keys = outcomes.map((o) => [o.stage, o.key]);
   return createHash("sha256").update(JSON.stringify({ keys, ...where })).digest("hex");
@@ -543,6 +557,7 @@ export const trackStage = defineStage({
         location: store.location,
         experiment: store.experiment,
         registeredModel: ctx.params.registeredModel,
+        provenance: await gitProvenance(ctx.root),
       })
       : undefined;
     const earlier = ok && key ? await recordedResults(store, key, store.experiment) : undefined;
