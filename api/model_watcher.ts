@@ -54,22 +54,33 @@ export async function sourceFingerprint(
 ): Promise<string> {
   switch (source.kind) {
     case "pipeline": {
-      // What the loader reads: the champions file(s) and both champions' model files.
-      const texts = await Promise.all(
-        [
-          inDataDir(championsFile, source.dataDir),
-          legacyChampionPath(source.dataDir),
-        ].map((p) => Deno.readTextFile(p).then((t) => t.trim(), () => "missing")),
-      );
-      let dirs: string[] = [];
-      try {
-        const c = await championDirs(source.dataDir);
-        dirs = c.ranking ? [c.rating, c.ranking] : [c.rating];
-      } catch { /* no champion yet, or a broken file: the load reports it */ }
-      const files = await Promise.all(
-        dirs.flatMap((dir) => ["manifest.json", "model.bin"].map((f) => _stat(join(dir, f)))),
-      );
-      return [...texts, ...files].join("|");
+      // What the loader reads: the champions file(s) and both champions' model files. The
+      // champion files are read again after the model files: a fingerprint taken while they
+      // were replaced (the old text with the new champions' stats) would differ from the next
+      // one and reload the same model twice, so it is taken again until both reads agree.
+      const read = () =>
+        Promise.all(
+          [
+            inDataDir(championsFile, source.dataDir),
+            legacyChampionPath(source.dataDir),
+          ].map((p) => Deno.readTextFile(p).then((t) => t.trim(), () => "missing")),
+        );
+      let texts = await read();
+      for (let attempt = 0;; attempt++) {
+        let dirs: string[] = [];
+        try {
+          const c = await championDirs(source.dataDir);
+          dirs = c.ranking ? [c.rating, c.ranking] : [c.rating];
+        } catch { /* no champion yet, or a broken file: the load reports it */ }
+        const files = await Promise.all(
+          dirs.flatMap((dir) => ["manifest.json", "model.bin"].map((f) => _stat(join(dir, f)))),
+        );
+        const after = await read();
+        if (after.join("|") === texts.join("|") || attempt >= 4) {
+          return [...after, ...files].join("|");
+        }
+        texts = after;
+      }
     }
     case "dir":
       return (await Promise.all(
