@@ -6,7 +6,8 @@
  * and CPU time, its peak resident memory (VmHWM of `/proc/<pid>/status`,
  * read every 200 ms: worker threads are in the same process), every stage's
  * time, and each model's share: its fit and holdout measurement (from its
- * `timings.json`) and its evaluation (the evaluate stage's lines).
+ * `timings.json`) and its evaluation (the evaluate stage's lines); then the
+ * cached no-op: the same command again, three times.
  *
  * Run: `deno task bench:pipeline-scale [--size 25M] [--models a,b] [--keep]`.
  * Writes `reports/bench/pipeline_scale_<size>.md` and `.json`.
@@ -123,6 +124,26 @@ if (!status.success) {
   throw new Error(`The pipeline failed (exit ${status.code}); its folder is kept: ${dir}`);
 }
 
+// The cached no-op: the same command again in the same folder (every stage cached), 3 times.
+const noop: { wallSeconds: number; dagSeconds: number }[] = [];
+for (let r = 0; r < 3; r++) {
+  const t0 = performance.now();
+  const again = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", CONFIG, PIPELINE, ...sets.flatMap((s) => ["--set", s])],
+    cwd: dir,
+    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const out = new TextDecoder().decode(again.stdout);
+  if (!again.success || /^(etl|features|split|train|select|evaluate)\s+ran\s/m.test(out)) {
+    throw new Error(`The no-op run was not a no-op (exit ${again.code}); folder kept: ${dir}`);
+  }
+  const dag = /pipeline finished in (\S+)/.exec(out)?.[1];
+  noop.push({ wallSeconds, dagSeconds: dag ? parseDuration(dag) : NaN });
+}
+
 const stages: Record<string, number> = {};
 for (const m of text.matchAll(/^(\w+)\s+(ran|cached)\s+(\S+)/gm)) {
   stages[m[1]!] = parseDuration(m[3]!);
@@ -170,6 +191,7 @@ const result = {
   peakRssMiB: peakKiB / 1024,
   stages,
   models,
+  noop,
 };
 const fmt = (s: number) => (Number.isFinite(s) ? s.toFixed(1) : "-");
 const rows = Object.entries(models).sort((a, b) =>
@@ -192,6 +214,10 @@ Default params (random 80/20 split, holdout 10%, ${
 } | ${(peakKiB / 2 ** 20).toFixed(2)} GiB |
 
 Stages: ${Object.entries(stages).map(([s, t]) => `${s} ${fmt(t)} s`).join(", ")}.
+
+Cached no-op (the same command again, every stage cached), 3 runs: ${
+  noop.map((n) => `${n.wallSeconds.toFixed(2)} s`).join(", ")
+} for the whole process (${noop.map((n) => `${n.dagSeconds.toFixed(2)} s`).join(", ")} in the DAG).
 
 Each model's share (fit: both passes; holdout: measuring the holdout fit; evaluate: predict and
 rank the test set). The train stage fits models on worker threads side by side, so the fit
