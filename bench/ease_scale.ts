@@ -6,7 +6,8 @@
  * same harness; `--save` writes the fitted model's blob and manifest (without
  * its time stamp) to compare fits byte for byte.
  *
- * Run: `deno run -A bench/ease_scale.ts --size 1M --model ease [--root ../main] [--save out.bin]`.
+ * Run: `deno run -A bench/ease_scale.ts --size 1M --model ease [--root ../main] [--save out.bin]
+ * [--threads 1]` (`--threads`: the kernel threads, default every core).
  * The measurements are in `reports/bench/ease_scale.md`.
  *
  * @module
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     root: { type: "string" },
     config: { type: "string", default: "{}" },
     save: { type: "string" },
+    threads: { type: "string" },
   },
 });
 const root = flags.root
@@ -41,6 +43,10 @@ const root = flags.root
   : new URL("../", import.meta.url)
     .href;
 const { createModel } = await import(`${root}recommender/models/model_registry.ts`);
+if (flags.threads) {
+  const { kernelThreads } = await import(`${root}recommender/kernels/kernel_threads.ts`);
+  kernelThreads(Number(flags.threads));
+}
 
 const size = flags.size!;
 const ratings = size === "small" ? _loadMovieLensSmall() : syntheticRatings(SIZES[size]!).ratings;

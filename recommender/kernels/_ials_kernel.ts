@@ -142,6 +142,11 @@ export class _IalsRows {
  * Rows `[from, to)` of the upper triangle of `G = M^T M` for an `n x k`
  * row-major `M`. Each entry is summed over the rows of `M` in order, so
  * any split of the rows of `G` across threads gives the same bits.
+ *
+ * Four rows of `M` at a time: each entry of G is loaded and stored once per
+ * four rows and adds their products one at a time in row order, as a row at a
+ * time does (a zero factor of one of the four rows, whose products are
+ * skipped, falls back to a row at a time for that entry row).
  */
 export function _gramRows(
   M: Float32Array,
@@ -151,7 +156,27 @@ export function _gramRows(
   const { k, from, to } = s;
   const n = M.length / k;
   G.fill(0, from * k, to * k);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o0 = i * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+    for (let a = from; a < to; a++) {
+      const m0 = M[o0 + a]!, m1 = M[o1 + a]!, m2 = M[o2 + a]!, m3 = M[o3 + a]!;
+      const ra = a * k;
+      if (m0 === 0 || m1 === 0 || m2 === 0 || m3 === 0) {
+        for (let o = o0; o <= o3; o += k) {
+          const ma = M[o + a]!;
+          if (ma === 0) continue;
+          for (let b = a; b < k; b++) G[ra + b]! += ma * M[o + b]!;
+        }
+        continue;
+      }
+      for (let b = a; b < k; b++) {
+        G[ra + b] = G[ra + b]! + m0 * M[o0 + b]! + m1 * M[o1 + b]! + m2 * M[o2 + b]! +
+          m3 * M[o3 + b]!;
+      }
+    }
+  }
+  for (; i < n; i++) {
     const o = i * k;
     for (let a = from; a < to; a++) {
       const ma = M[o + a]!;
@@ -199,10 +224,34 @@ function _rowLosses(fit: _IalsFit, from: number, to: number): void {
   const [Y, X] = fit.factors;
   const { indptr, indices } = fit.rows[1];
   const extra = fit.extra[1], lambdas = fit.lambdas[1];
+  // Every sum below runs in the order of the plain loops (a, b, f and p
+  // ascending, one add at a time); four of them at a time are independent
+  // chains, which the CPU overlaps: the same bits, faster.
   for (let u = from; u < to; u++) {
     const o = u * k;
     let q = 0, n2 = 0;
-    for (let a = 0; a < k; a++) {
+    let a = 0;
+    for (; a + 4 <= k; a += 4) {
+      const r0 = a * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let b = 0; b < k; b++) {
+        const xb = X[o + b]!;
+        t0 += G[r0 + b]! * xb;
+        t1 += G[r1 + b]! * xb;
+        t2 += G[r2 + b]! * xb;
+        t3 += G[r3 + b]! * xb;
+      }
+      const x0 = X[o + a]!, x1 = X[o + a + 1]!, x2 = X[o + a + 2]!, x3 = X[o + a + 3]!;
+      n2 += x0 * x0;
+      q += x0 * t0;
+      n2 += x1 * x1;
+      q += x1 * t1;
+      n2 += x2 * x2;
+      q += x2 * t2;
+      n2 += x3 * x3;
+      q += x3 * t3;
+    }
+    for (; a < k; a++) {
       const xa = X[o + a]!;
       n2 += xa * xa;
       let t = 0;
@@ -211,7 +260,27 @@ function _rowLosses(fit: _IalsFit, from: number, to: number): void {
       q += xa * t;
     }
     let loss = q + lambdas[u]! * n2;
-    for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+    const end = indptr[u + 1]!;
+    let p = indptr[u]!;
+    for (; p + 4 <= end; p += 4) {
+      const y0 = indices[p]! * k, y1 = indices[p + 1]! * k;
+      const y2 = indices[p + 2]! * k, y3 = indices[p + 3]! * k;
+      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      for (let f = 0; f < k; f++) {
+        const xf = X[o + f]!;
+        d0 += xf * Y[y0 + f]!;
+        d1 += xf * Y[y1 + f]!;
+        d2 += xf * Y[y2 + f]!;
+        d3 += xf * Y[y3 + f]!;
+      }
+      const c0 = 1 + extra[p]!, c1 = 1 + extra[p + 1]!;
+      const c2 = 1 + extra[p + 2]!, c3 = 1 + extra[p + 3]!;
+      loss += c0 * (1 - d0) * (1 - d0) - d0 * d0;
+      loss += c1 * (1 - d1) * (1 - d1) - d1 * d1;
+      loss += c2 * (1 - d2) * (1 - d2) - d2 * d2;
+      loss += c3 * (1 - d3) * (1 - d3) - d3 * d3;
+    }
+    for (; p < end; p++) {
       const yo = indices[p]! * k;
       let d = 0;
       for (let f = 0; f < k; f++) d += X[o + f]! * Y[yo + f]!;
