@@ -245,17 +245,16 @@ export class EASE extends _RankingModel<EaseConfig> {
         for (let q = a; q <= p; q++) g[r + xi[q]!]! += 1; // lower triangle (columns ascend)
       }
     }
-    for (let j = 0; j < nC; j++) {
-      g[j * nC + j]! += lambda;
-      for (let i = j + 1; i < nC; i++) g[j * nC + i] = g[i * nC + j]!;
-    }
+    for (let j = 0; j < nC; j++) g[j * nC + j]! += lambda;
+    _mirrorLower(g, nC);
     ws.invert();
+    const diag = new Float64Array(nC);
+    for (let j = 0; j < nC; j++) diag[j] = g[j * nC + j]!;
     const B = new Float32Array(nC * nC);
     for (let i = 0; i < nC; i++) {
       const ri = i * nC;
-      for (let j = 0; j < nC; j++) {
-        B[ri + j] = i === j ? 0 : -g[ri + j]! / g[j * nC + j]!;
-      }
+      for (let j = 0; j < nC; j++) B[ri + j] = -g[ri + j]! / diag[j]!;
+      B[ri + i] = 0;
     }
     this.#dense = B;
     this.#rowsKernel = undefined;
@@ -274,10 +273,8 @@ export class EASE extends _RankingModel<EaseConfig> {
         for (let q = a; q <= p; q++) g[r + ti[q]!]! += 1; // lower triangle (users ascend)
       }
     }
-    for (let v = 0; v < nU; v++) {
-      g[v * nU + v]! += lambda;
-      for (let w = v + 1; w < nU; w++) g[v * nU + w] = g[w * nU + v]!;
-    }
+    for (let v = 0; v < nU; v++) g[v * nU + v]! += lambda;
+    _mirrorLower(g, nU);
     ws.invert();
     // scale_j = lambda / (1 - x_j^T K x_j) = 1 / diag(P)_j
     const scale = new Float32Array(nC);
@@ -554,5 +551,26 @@ export class EASE extends _RankingModel<EaseConfig> {
   static load(artifact: ModelArtifact): EASE {
     const r = new _ArtifactReader(artifact, "ease");
     return new EASE(r.manifest.config as z.input<typeof easeConfigSchema>)._restore(r);
+  }
+}
+
+/** Tiles of {@linkcode _mirrorLower}: 64 x 64 float64, two of them fit L1. */
+const _TILE = 64;
+
+/**
+ * Copies the lower triangle of a row-major `n x n` matrix into its upper
+ * triangle, tile by tile (a column-by-column copy misses the cache once per
+ * entry at n in the thousands).
+ */
+export function _mirrorLower(g: Float64Array, n: number): void {
+  for (let i0 = 0; i0 < n; i0 += _TILE) {
+    const i1 = Math.min(i0 + _TILE, n);
+    for (let j0 = 0; j0 <= i0; j0 += _TILE) {
+      const j1 = Math.min(j0 + _TILE, n);
+      for (let i = i0; i < i1; i++) {
+        const ri = i * n;
+        for (let j = j0; j < j1 && j < i; j++) g[j * n + i] = g[ri + j]!;
+      }
+    }
   }
 }

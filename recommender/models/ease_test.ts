@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { inverse, Matrix } from "ml-matrix";
-import { EASE } from "./ease.ts";
+import { _mirrorLower, EASE } from "./ease.ts";
 import { _randomRatings, _ratingsOf, _twoGroups } from "../core/_ranking_fixture.ts";
 import { Vocabulary } from "../core/vocabulary.ts";
 import type { Ratings } from "../core/ratings.ts";
@@ -205,4 +205,16 @@ Deno.test("ease: within budget nothing is restricted", () => {
   m.fit(_randomRatings(60, 40, { density: 0.3, seed: 8 }));
   assert.equal(m.extra.keptItems, 40);
   assert.equal(m.extra.restrictedFrom, undefined);
+});
+
+Deno.test("_mirrorLower() copies the lower triangle over the upper one, tile by tile", async (t) => {
+  for (const n of [1, 5, 64, 65, 130]) {
+    await t.step(`n ${n}`, () => {
+      const g = Float64Array.from({ length: n * n }, (_, x) => x + 0.5);
+      const want = g.slice();
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) want[j * n + i] = want[i * n + j]!;
+      _mirrorLower(g, n);
+      assert.deepEqual(g, want);
+    });
+  }
 });
