@@ -28,12 +28,11 @@ import type {
   UserRatings,
 } from "../core/ranking_recommender.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { buildCsr, type CsrMatrix } from "../core/csr.ts";
+import type { CsrMatrix } from "../core/csr.ts";
 import { Vocabulary } from "../core/vocabulary.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
-import { fitBiases } from "./baseline_only.ts";
-import { _encodeTrain } from "./_factor_model.ts";
+import { _sharedBiases, _sharedEncoding, _sharedSeen } from "./_fit_setup.ts";
 import {
   _ArtifactReader,
   _checkIndices,
@@ -109,13 +108,10 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
 
   fit(train: Ratings, options: FitOptions = {}): void {
     const t0 = performance.now();
-    const d = _encodeTrain(train, this.name);
-    const nU = d.users.size, nI = d.items.size;
-    const seen = buildCsr(d.u, d.i, d.r, { nRows: nU, nCols: nI });
-    const { userBias, itemBias } = fitBiases(
-      { u: d.u, i: d.i, r: d.r, nUsers: nU, nItems: nI, mu: d.globalMean },
-      { epochs: 10, regUser: 15, regItem: 10 },
-    );
+    // made once per training table for all the models fitted on it (see _fit_setup.ts)
+    const d = _sharedEncoding(train, this.name);
+    const seen = _sharedSeen(train, this.name);
+    const { userBias, itemBias } = _sharedBiases(train, this.name);
     this.#users = d.users;
     this.#items = d.items;
     this.#seen = seen;

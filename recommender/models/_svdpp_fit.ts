@@ -26,7 +26,7 @@
  */
 import type { EpochRecord, FitOptions } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { _encodeTrain } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeenArrays } from "./_fit_setup.ts";
 import { _EpochLog } from "./_epoch_log.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { Prng } from "../core/prng.ts";
@@ -81,7 +81,7 @@ export function _fitSvdpp(
   const c = settings.svdpp;
   const ts = settings.time;
   const model = settings.model;
-  const d = _encodeTrain(train, model);
+  const d = _sharedEncoding(train, model);
   const nU = d.users.size, nI = d.items.size, n = d.r.length;
   const k = c.factors;
   const kp = (k + 3) & ~3;
@@ -354,7 +354,7 @@ export function _fitSvdpp(
     itemFactors,
     userBias: eff.bu.slice(),
     itemBias: eff.bi.slice(),
-    ..._FactorScorer.seenFrom(train, d.users, d.items),
+    ..._sharedSeenArrays(train, model),
     globalMean: mu,
     ratingScale: d.ratingScale,
     regularization: c.regularization,

@@ -16,8 +16,9 @@
 import { z } from "zod";
 import type { EpochRecord, FitOptions, ModelArtifact } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { buildCsr, transposeCsr } from "../core/csr.ts";
-import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
+import { transposeCsr } from "../core/csr.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeen } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -78,12 +79,12 @@ export class ALS extends _FactorModel<AlsConfig> {
   fit(train: Ratings, options: FitOptions = {}): void {
     const t0 = performance.now();
     const c = this.config;
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     const nU = d.users.size, nI = d.items.size, k = c.factors;
     const threads = d.u.length * k * k >= PARALLEL_MIN_WORK ? kernelThreads() : 1;
     const shared = threads > 1;
     const f32 = (n: number) => (shared ? _sharedF32(n) : new Float32Array(n));
-    const csr = buildCsr(d.u, d.i, d.r, { nRows: nU, nCols: nI });
+    const csr = _sharedSeen(train, this.name);
     const byUser = shared ? _shareCsr(csr) : csr;
     const byItem = shared ? _shareCsr(transposeCsr(csr)) : transposeCsr(csr);
     const P = f32(nU * k), Q = f32(nI * k);

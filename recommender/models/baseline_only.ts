@@ -8,7 +8,8 @@
 import { z } from "zod";
 import type { FitOptions, ModelArtifact } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeenArrays } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -85,7 +86,7 @@ export class BaselineOnly extends _FactorModel<BaselineConfig> {
   }
 
   fit(train: Ratings, _options: FitOptions = {}): void {
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     const { userBias, itemBias } = fitBiases(
       { u: d.u, i: d.i, r: d.r, nUsers: d.users.size, nItems: d.items.size, mu: d.globalMean },
       this.config,
@@ -98,7 +99,7 @@ export class BaselineOnly extends _FactorModel<BaselineConfig> {
       itemFactors: new Float32Array(0),
       userBias,
       itemBias,
-      ..._FactorScorer.seenFrom(train, d.users, d.items),
+      ..._sharedSeenArrays(train, this.name),
       globalMean: d.globalMean,
       ratingScale: d.ratingScale,
       regularization: 0,

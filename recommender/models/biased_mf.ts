@@ -29,7 +29,8 @@
 import { z } from "zod";
 import type { FitOptions, ModelArtifact } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeenArrays } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -118,7 +119,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
   fit(train: Ratings, options: FitOptions = {}): void {
     const t0 = performance.now();
     const c = this.config;
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     const nU = d.users.size, nI = d.items.size, n = d.r.length;
     const k = c.factors;
     const kp = (k + 3) & ~3; // padded stride for 4-wide SIMD
@@ -294,7 +295,7 @@ export class BiasedMF extends _FactorModel<BiasedMfConfig> {
     // compact the padded rows to k floats
     const userFactors = _compact(P, { n: nU, kp, k, at: strata?.userAt });
     const itemFactors = _compact(Q, { n: nI, kp, k, at: strata?.itemAt });
-    const seen = _FactorScorer.seenFrom(train, d.users, d.items);
+    const seen = _sharedSeenArrays(train, this.name);
     this._scorer = new _FactorScorer({
       users: d.users,
       items: d.items,

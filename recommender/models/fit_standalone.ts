@@ -13,6 +13,7 @@ import type { EpochRecord, FitProgress, Recommender } from "../core/model.ts";
 import { hashRatings, type Ratings, selectRows } from "../core/ratings.ts";
 import { randomSplit } from "../splits/random_split.ts";
 import { acceptsContent, type MovieContent } from "../core/movie_content.ts";
+import { _holdoutSplit } from "./_fit_setup.ts";
 
 /** Options of {@linkcode fitStandalone}. */
 export interface FitStandaloneOptions<M extends Recommender> {
@@ -100,12 +101,11 @@ export function fitStandalone<M extends Recommender>(
   let model = make(config);
   const early = stopsEarly(model.config);
   if ((early || options.holdoutPass) && options.validationFraction > 0) {
-    const fold = randomSplit(train, {
-      testFraction: options.validationFraction,
+    // the same holdout tables for every model fitted on `train` (see _fit_setup.ts)
+    const { train: sub, test } = _holdoutSplit(train, {
+      fraction: options.validationFraction,
       seed: options.seed,
-    }).folds[0]!;
-    const sub = selectRows(train, fold.train);
-    const test = selectRows(train, fold.test);
+    });
     model.fit(sub, early ? { validation: test, ...progress } : progress);
     const holdout = { model, train: sub, test };
     let history = [...model.history];

@@ -13,7 +13,8 @@ import type {
   RecommendOptions,
 } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeenArrays } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -46,14 +47,14 @@ export class GlobalMean extends _FactorModel<Record<string, never>> {
   }
 
   fit(train: Ratings, _options: FitOptions = {}): void {
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     this._scorer = new _FactorScorer({
       users: d.users,
       items: d.items,
       k: 0,
       userFactors: new Float32Array(0),
       itemFactors: new Float32Array(0),
-      ..._FactorScorer.seenFrom(train, d.users, d.items),
+      ..._sharedSeenArrays(train, this.name),
       globalMean: d.globalMean,
       ratingScale: d.ratingScale,
       regularization: 0,

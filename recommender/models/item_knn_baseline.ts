@@ -28,7 +28,7 @@ import type {
   ScoredMovie,
 } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
-import { _encodeTrain } from "./_factor_model.ts";
+import { _sharedEncoding } from "./_fit_setup.ts";
 import { fitBiases } from "./baseline_only.ts";
 import { buildCsr } from "../core/csr.ts";
 import { TopK } from "../scoring/top_k.ts";
@@ -145,7 +145,7 @@ export class ItemKnnBaseline implements Recommender, _RawScoring {
   fit(train: Ratings, _options: FitOptions = {}): void {
     const t0 = performance.now();
     const c = this.config;
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     const nU = d.users.size, nI = d.items.size, n = d.r.length;
     const { userBias, itemBias } = fitBiases(
       { u: d.u, i: d.i, r: d.r, nUsers: nU, nItems: nI, mu: d.globalMean },

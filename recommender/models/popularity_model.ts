@@ -18,7 +18,7 @@ import type {
 } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
 import { popularConfigSchema, PopularList } from "../scoring/popular_list.ts";
-import { _encodeTrain } from "./_factor_model.ts";
+import { _sharedEncoding, _sharedSeenArrays } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader, _checkIndices, _packArtifact } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -73,11 +73,11 @@ export class Popularity implements Recommender, _RawScoring {
   }
 
   fit(train: Ratings, _options: FitOptions = {}): void {
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     this.#list = PopularList.fromRatings(train, this.config);
     this.#users = d.users;
     this.#items = d.items;
-    const seen = _FactorScorer.seenFrom(train, d.users, d.items);
+    const seen = _sharedSeenArrays(train, this.name);
     this.#seenIndptr = seen.seenIndptr;
     this.#seenIndices = seen.seenIndices;
     this.#scale = d.ratingScale;

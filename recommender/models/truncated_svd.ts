@@ -13,7 +13,8 @@ import { z } from "zod";
 import type { FitOptions, ModelArtifact } from "../core/model.ts";
 import type { Ratings } from "../core/ratings.ts";
 import { buildCsr, type CsrMatrix } from "../core/csr.ts";
-import { _encodeTrain, _FactorModel } from "./_factor_model.ts";
+import { _FactorModel } from "./_factor_model.ts";
+import { _sharedEncoding } from "./_fit_setup.ts";
 import { _FactorScorer } from "../scoring/_factor_scorer.ts";
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { _parseConfig } from "../core/_config.ts";
@@ -70,7 +71,7 @@ export class TruncatedSVD extends _FactorModel<TruncatedSvdConfig> {
 
   fit(train: Ratings, options: FitOptions = {}): void {
     const t0 = performance.now();
-    const d = _encodeTrain(train, this.name);
+    const d = _sharedEncoding(train, this.name);
     const nU = d.users.size;
     const nI = d.items.size;
     const n = d.r.length;
