@@ -13,6 +13,7 @@ import type { Ratings } from "../recommender/core/ratings.ts";
 import type { MovieContent } from "../recommender/core/movie_content.ts";
 import type { ModelName } from "../recommender/models/model_registry.ts";
 import type { TrainedSummary, TrainParams } from "./train.ts";
+import { holdoutSplit } from "../recommender/models/fit_standalone.ts";
 import type { TrainWorkerJob, TrainWorkerMessage, TrainWorkerSetup } from "./_train_worker.ts";
 
 /** Options of {@linkcode trainInLanes}. */
@@ -54,13 +55,26 @@ export function shareRatings(r: Ratings): Ratings {
   };
 }
 
+/** `holdoutSplit(train)` over shared memory (one copy for every lane). */
+function shareHoldout(
+  train: Ratings,
+  params: TrainParams,
+): { readonly train: Ratings; readonly test: Ratings } {
+  const split = holdoutSplit(train, params);
+  return { train: shareRatings(split.train), test: shareRatings(split.test) };
+}
+
 /** Fits and writes `jobs` on `lanes` worker threads; rejects with the first model's error. */
 export function trainInLanes(o: TrainLanesOptions): Promise<void> {
   o.signal?.throwIfAborted();
   const lanes = Math.max(1, Math.min(o.lanes, o.jobs.length));
+  // The seeded holdout every model's first pass fits on, made once here over shared memory
+  // instead of once per model in each lane (fit_standalone.ts takes it as its own).
+  const holdout = o.params.validationFraction > 0 ? shareHoldout(o.train, o.params) : undefined;
   const setup: TrainWorkerSetup = {
     type: "setup",
     train: shareRatings(o.train),
+    ...(holdout ? { holdout } : {}),
     params: o.params,
     ...(o.content ? { content: o.content } : {}),
     trainPath: o.trainPath,

@@ -10,12 +10,15 @@ import type { FitProgress } from "../recommender/core/model.ts";
 import type { Ratings } from "../recommender/core/ratings.ts";
 import type { MovieContent } from "../recommender/core/movie_content.ts";
 import type { ModelName } from "../recommender/models/model_registry.ts";
+import { useHoldoutSplit } from "../recommender/models/fit_standalone.ts";
 import { type TrainedSummary, trainModel, type TrainParams, writeModel } from "./train.ts";
 
 /** The fold a worker trains on (sent once). */
 export interface TrainWorkerSetup {
   readonly type: "setup";
   readonly train: Ratings;
+  /** `train`'s validation holdout, made once for every lane (see `_train_pool.ts`). */
+  readonly holdout?: { readonly train: Ratings; readonly test: Ratings };
   readonly params: TrainParams;
   readonly content?: MovieContent;
   readonly trainPath: string;
@@ -50,6 +53,7 @@ scope.onmessage = async (event) => {
   const m = event.data;
   if (m.type === "setup") {
     setup = m;
+    if (m.holdout) useHoldoutSplit(m.train, m.params, m.holdout);
     return;
   }
   const name = m.name;

@@ -87,10 +87,33 @@ export function _holdoutSplit(
   const { fraction, seed } = options;
   const s = setupOf(train);
   if (s.holdout?.fraction === fraction && s.holdout.seed === seed) return s.holdout.split;
-  const fold = randomSplit(train, { testFraction: fraction, seed }).folds[0]!;
-  const split = { train: selectRows(train, fold.train), test: selectRows(train, fold.test) };
+  const split = _makeHoldoutSplit(train, options);
   s.holdout = { fraction, seed, split };
   return split;
+}
+
+/** The split of {@linkcode _holdoutSplit}, made anew (nothing kept). */
+export function _makeHoldoutSplit(
+  train: Ratings,
+  options: { readonly fraction: number; readonly seed: number },
+): _Holdout {
+  const fold = randomSplit(train, { testFraction: options.fraction, seed: options.seed }).folds[0]!;
+  return { train: selectRows(train, fold.train), test: selectRows(train, fold.test) };
+}
+
+/**
+ * Records `split` as {@linkcode _holdoutSplit}'s answer for `train` with
+ * these options: the train pool makes the split once, over shared memory,
+ * for both lanes. `split` must be what `_holdoutSplit` would make (the same
+ * rows in the same order), or the models fitted on it are not the ones
+ * fitted alone.
+ */
+export function _useHoldoutSplit(
+  train: Ratings,
+  options: { readonly fraction: number; readonly seed: number },
+  split: _Holdout,
+): void {
+  setupOf(train).holdout = { fraction: options.fraction, seed: options.seed, split };
 }
 
 /** `_encodeTrain(train, model)`, made once per table (`model` names it in errors). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { _holdoutSplit, _releaseFitSetup, _sharedEncoding, _sharedSeen } from "./_fit_setup.ts";
-import { fitStandalone } from "./fit_standalone.ts";
+import { fitStandalone, holdoutSplit, useHoldoutSplit } from "./fit_standalone.ts";
 import { createModel } from "./model_registry.ts";
 import type { ModelArtifact } from "../core/model.ts";
 import { type Ratings, selectRows } from "../core/ratings.ts";
@@ -119,4 +119,16 @@ Deno.test("_sharedEncoding() names the model fitted on an empty table, and keeps
   const empty = copyOf(selectRows(TRAIN, []));
   assert.throws(() => _sharedEncoding(empty, "ease"), /Cannot fit model "ease": the training/);
   assert.throws(() => _sharedEncoding(empty, "svd"), /Cannot fit model "svd"/);
+});
+
+Deno.test("useHoldoutSplit(): fitStandalone fits on the split it is given, the same bits", async () => {
+  const r = copyOf(TRAIN);
+  const given = holdoutSplit(r, { validationFraction: 0.1, seed: 42 });
+  const copy = { train: copyOf(given.train), test: copyOf(given.test) };
+  useHoldoutSplit(r, { validationFraction: 0.1, seed: 42 }, copy);
+  const got = fit("baseline", r);
+  assert.equal(got.holdout!.train, copy.train);
+  assert.equal(got.holdout!.test, copy.test);
+  const alone = fit("baseline", copyOf(TRAIN));
+  assert.deepEqual(file(await got.holdout!.model.save()), file(await alone.holdout!.model.save()));
 });

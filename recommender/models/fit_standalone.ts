@@ -13,7 +13,7 @@ import type { EpochRecord, FitProgress, Recommender } from "../core/model.ts";
 import { hashRatings, type Ratings, selectRows } from "../core/ratings.ts";
 import { randomSplit } from "../splits/random_split.ts";
 import { acceptsContent, type MovieContent } from "../core/movie_content.ts";
-import { _holdoutSplit } from "./_fit_setup.ts";
+import { _holdoutSplit, _makeHoldoutSplit, _useHoldoutSplit } from "./_fit_setup.ts";
 
 /** Options of {@linkcode fitStandalone}. */
 export interface FitStandaloneOptions<M extends Recommender> {
@@ -144,4 +144,30 @@ export function fittedRatings(
     seed: procedure.seed,
   }).folds[0]!;
   return { on: "train-minus-holdout", hash: hashRatings(selectRows(train, fold.train)) };
+}
+
+/**
+ * The seeded validation holdout {@linkcode fitStandalone} carves from
+ * `train`: the ratings fitted on, and the holdout. Made anew on each call
+ * (`fitStandalone` itself makes it once per table and reuses it).
+ */
+export function holdoutSplit(
+  train: Ratings,
+  options: { readonly validationFraction: number; readonly seed: number },
+): { readonly train: Ratings; readonly test: Ratings } {
+  return _makeHoldoutSplit(train, { fraction: options.validationFraction, seed: options.seed });
+}
+
+/**
+ * Makes `split` the holdout {@linkcode fitStandalone} uses for `train` with
+ * these options, instead of carving it again: for a copy of the same table
+ * and a copy of {@linkcode holdoutSplit}'s answer (the train pool sends both
+ * lanes one over shared memory).
+ */
+export function useHoldoutSplit(
+  train: Ratings,
+  options: { readonly validationFraction: number; readonly seed: number },
+  split: { readonly train: Ratings; readonly test: Ratings },
+): void {
+  _useHoldoutSplit(train, { fraction: options.validationFraction, seed: options.seed }, split);
 }
