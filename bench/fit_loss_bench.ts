@@ -16,6 +16,7 @@ import { Vocabulary } from "../recommender/core/vocabulary.ts";
 import { Prng } from "../recommender/core/prng.ts";
 import {
   _biasedFactorRmse,
+  _biasedFactorRmseJs,
   _biasedFactorRmseScalar,
   type _BiasedFactors,
   type _EncodedRatings,
@@ -45,13 +46,19 @@ function time(run: () => number): { min: number; median: number; max: number; va
   return { min: Math.min(...ts), median: median(ts), max: Math.max(...ts), value };
 }
 
+/** CPU seconds of this process so far (all threads), from /proc/self/stat. */
+function cpuSeconds(): number {
+  const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime (fields 14, 15) in ticks
+}
+
 const fmt = (s: number) => s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`;
 
 console.log(`load: ${(await Deno.readTextFile("/proc/loadavg")).trim()}\n`);
 console.log(
-  "| ratings | loss call | rated | k | reference (min / median / max) | fast | speed-up |",
+  "| ratings | loss call | rated | k | reference loop (min / median / max) | JS, 4 interleaved | WebAssembly (the default) | speed-up (median) |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|");
 const fitRows: string[] = [];
 for (const n of sizes) {
   const { ratings } = syntheticRatings(n);
@@ -84,40 +91,44 @@ for (const n of sizes) {
       scale: [0.5, 5],
     };
     const ref = time(() => _biasedFactorRmseScalar(data, m));
+    const js = time(() => _biasedFactorRmseJs(data, m));
     const fast = time(() => _biasedFactorRmse(data, m));
-    if (!Object.is(ref.value, fast.value)) {
-      throw new Error(`${label}: ${ref.value} != ${fast.value}`);
+    for (const t of [js, fast]) {
+      if (!Object.is(ref.value, t.value)) throw new Error(`${label}: ${ref.value} != ${t.value}`);
     }
     const range = (t: typeof ref) => `${fmt(t.min)} / ${fmt(t.median)} / ${fmt(t.max)}`;
+    const speedUp = (t: typeof ref) => `${(ref.median / t.median).toFixed(2)}x`;
     console.log(
       `| ${n.toExponential(0)} | ${label} | ${data.r.length} | ${k} | ${range(ref)} | ${
-        range(fast)
-      } | ${(ref.median / fast.median).toFixed(2)}x |`,
+        range(js)
+      } | ${range(fast)} | ${speedUp(js)}, ${speedUp(fast)} |`,
     );
   }
   if (fits) {
     for (const name of ["als", "biased-mf"] as const) {
-      const t = performance.now();
+      const t = performance.now(), c = cpuSeconds();
       const { model, history } = fitStandalone(ratings, {
-        create: (c) => createModel(name, c),
+        create: (config) => createModel(name, config),
         config: {},
         validationFraction: 0.1,
         refit: true,
         seed: 42,
         holdoutPass: true,
       });
-      const s = (performance.now() - t) / 1000;
+      const s = (performance.now() - t) / 1000, cpu = cpuSeconds() - c;
       fitRows.push(
-        `| ${n.toExponential(0)} | ${name} | ${
-          fmt(s)
-        } | ${history.length} + ${model.history.length} |`,
+        `| ${n.toExponential(0)} | ${name} | ${fmt(s)} | ${
+          cpu.toFixed(2)
+        } s | ${history.length} + ${model.history.length} |`,
       );
     }
   }
 }
 if (fitRows.length) {
-  console.log("\n| ratings | model | fit, both passes | epochs (holdout pass + refit) |");
-  console.log("|---|---|---|---|");
+  console.log(
+    "\n| ratings | model | fit, both passes (wall) | CPU (all threads) | epochs (holdout pass + refit) |",
+  );
+  console.log("|---|---|---|---|---|");
   for (const r of fitRows) console.log(r);
 }
 console.log(`\nload: ${(await Deno.readTextFile("/proc/loadavg")).trim()}`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { _wasmSse } from "../kernels/_wasm_rmse.ts";
 
 /** Encoded ratings: dense indices (-1 = unknown) and values. */
 export interface _EncodedRatings {
@@ -31,12 +32,35 @@ export interface _BiasedFactors {
  * The same bits as {@linkcode _biasedFactorRmseScalar}: each prediction is
  * the same f64 chain (`mu`, `+ bu`, `+ bi`, then `+ P[f] * Q[f]` for f in
  * order; a product of two f32 is exact in f64), clipped, and the squared
- * errors are added in rating order. What differs is that four ratings'
- * chains run interleaved, so the CPU overlaps their additions instead of
- * waiting on one chain's latency; a group of four with an unknown id takes
- * the one-rating path.
+ * errors are added in rating order. It runs in the WebAssembly SIMD kernel
+ * `kernels/wasm/rmse.wat` (two ratings per f64x2 lane pair, four at once),
+ * or where the runtime has none in {@linkcode _biasedFactorRmseJs}.
  */
 export function _biasedFactorRmse(data: _EncodedRatings, m: _BiasedFactors): number {
+  const n = data.r.length;
+  if (n === 0) return NaN;
+  const se = _wasmSse({
+    ...data,
+    P: m.P,
+    Q: m.Q,
+    bu: m.bu,
+    bi: m.bi,
+    k: m.k,
+    kp: m.kp ?? m.k,
+    mu: m.mu,
+    lo: m.scale[0],
+    hi: m.scale[1],
+  });
+  return se === null ? _biasedFactorRmseJs(data, m) : Math.sqrt(se / n);
+}
+
+/**
+ * {@linkcode _biasedFactorRmse} in JS, the same bits: four ratings' chains
+ * run interleaved, so the CPU overlaps their additions instead of waiting on
+ * one chain's latency; a group of four with an unknown id takes the
+ * one-rating path.
+ */
+export function _biasedFactorRmseJs(data: _EncodedRatings, m: _BiasedFactors): number {
   const [lo, hi] = m.scale;
   const k = m.k, kp = m.kp ?? k, mu = m.mu;
   const { P, Q, bu, bi } = m;

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { Prng } from "../core/prng.ts";
+import { _wasmSse } from "../kernels/_wasm_rmse.ts";
 import {
   _biasedFactorRmse,
+  _biasedFactorRmseJs,
   _biasedFactorRmseScalar,
   type _BiasedFactors,
   type _EncodedRatings,
@@ -33,6 +35,21 @@ function randomCase(
   return { data, m };
 }
 
+/** The loss by each path: the WebAssembly kernel (required here), the JS loop, the reference. */
+function byPath(
+  data: _EncodedRatings,
+  m: _BiasedFactors,
+): { wasm: number; js: number; ref: number } {
+  const n = data.r.length;
+  const se = _wasmSse({ ...data, ...m, kp: m.kp ?? m.k, lo: m.scale[0], hi: m.scale[1] });
+  assert(se !== null, "this runtime has WebAssembly SIMD");
+  return {
+    wasm: n > 0 ? Math.sqrt(se / n) : NaN,
+    js: _biasedFactorRmseJs(data, m),
+    ref: _biasedFactorRmseScalar(data, m),
+  };
+}
+
 Deno.test("_biasedFactorRmse() equals the one-rating loop bit for bit", async (t) => {
   const cases = [
     { name: "k = 30, stride k, no unknown ids", n: 4003, k: 30, kp: 30, unknown: 0, std: 0.3 },
@@ -41,14 +58,18 @@ Deno.test("_biasedFactorRmse() equals the one-rating loop bit for bit", async (t
     { name: "k = 1, padded to 4", n: 999, k: 1, kp: 4, unknown: 0.1, std: 1 },
     // large factors: most predictions clip at one end of the scale or the other
     { name: "k = 7 padded to 8, clipping", n: 3000, k: 7, kp: 8, unknown: 0.02, std: 1.5 },
+    // more ratings than the kernel's buffer holds: the running sum crosses chunks
+    { name: "k = 30, several chunks", n: 40003, k: 30, kp: 32, unknown: 0.01, std: 0.3 },
     { name: "fewer ratings than a group", n: 3, k: 5, kp: 8, unknown: 0.3, std: 0.5 },
   ];
   for (const [seed, c] of cases.entries()) {
     await t.step(c.name, () => {
       const { data, m } = randomCase(seed + 1, { ...c, nU: 50, nI: 70 });
-      const fast = _biasedFactorRmse(data, m), ref = _biasedFactorRmseScalar(data, m);
+      const { wasm, js, ref } = byPath(data, m);
       assert(Number.isFinite(ref));
-      assert.equal(fast, ref);
+      assert.equal(wasm, ref);
+      assert.equal(js, ref);
+      assert.equal(_biasedFactorRmse(data, m), ref);
       // the same on every prefix length, so each tail (0-3 ratings after the groups) is covered
       for (let len = 0; len <= Math.min(9, c.n); len++) {
         const part = {
@@ -56,7 +77,9 @@ Deno.test("_biasedFactorRmse() equals the one-rating loop bit for bit", async (t
           i: data.i.subarray(0, len),
           r: data.r.subarray(0, len),
         };
-        assert.equal(_biasedFactorRmse(part, m), _biasedFactorRmseScalar(part, m));
+        const { wasm, js, ref } = byPath(part, m);
+        if (len === 0) assert(Number.isNaN(wasm) && Number.isNaN(js) && Number.isNaN(ref));
+        else assert.deepEqual([wasm, js], [ref, ref]);
       }
     });
   }
