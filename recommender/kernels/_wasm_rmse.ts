@@ -55,7 +55,8 @@ export interface _SseInput {
 /**
  * The sum, in rating order, of the squared errors of the clipped
  * predictions; null when the runtime has no WebAssembly SIMD or the factors
- * do not fit in a kernel memory (the caller then runs its JS loop).
+ * do not fit in a kernel memory, or one cannot be allocated (the caller then
+ * runs its JS loop, which gives the same bits).
  */
 export function _wasmSse(s: _SseInput): number | null {
   const mod = _compiled();
@@ -69,7 +70,12 @@ export function _wasmSse(s: _SseInput): number | null {
   const offR = offI + 4 * CHUNK;
   const bytes = offR + 4 * CHUNK;
   if (bytes > MAX_BYTES) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  } catch {
+    return null; // no room for a memory now: the JS loop gives the same bits
+  }
   const sse = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.sse as _SseFn;
   const buf = memory.buffer;
   new Float32Array(buf, offP, s.P.length).set(s.P);
