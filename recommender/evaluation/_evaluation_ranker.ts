@@ -9,8 +9,9 @@
  * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
  * user and ranked once per floor from the same buffer (what its `recommend`
  * does, without scoring twice); any other model, or a user its raw path does
- * not know, is ranked through `recommend`. Factor models are scored sixteen
- * users per pass (`_batch_scorer.ts`); the floored list is ranked over the
+ * not know, is ranked through `recommend`. Models whose raw scores are
+ * factor dot products (`rawFactors`: the factor models, ials, bpr) are
+ * scored sixteen users per pass (`_batch_scorer.ts`); the floored list is ranked over the
  * packed positions passing the floor, and the unfloored one from the floored
  * top k plus the positions below the floor. A model that scores every user
  * the same (a popularity list, `sharedRawScores`) is sorted once, and each
@@ -23,12 +24,12 @@
 import type { Recommender, ScoredMovie } from "../core/model.ts";
 import {
   _hasRawScoring,
+  type _RawFactors,
   type _RawScoring,
   type _SharedRawScores,
 } from "../scoring/_raw_scoring.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 import { TopK } from "../scoring/top_k.ts";
-import { _FactorModel } from "../models/_factor_model.ts";
 import { _BATCH, _BatchScorer } from "../kernels/_batch_scorer.ts";
 import { precisionAtK } from "../metrics/precision_at_k.ts";
 import { recallAtK } from "../metrics/recall_at_k.ts";
@@ -81,6 +82,8 @@ export class _UserRanker {
   readonly #below: Int32Array | null;
   readonly #relevant = new Set<number>();
   readonly #batch: _BatchScorer | null;
+  /** The factors behind the raw scores of the users the batch scorer serves. */
+  readonly #factors: _RawFactors | null;
   readonly #bufs: Float32Array[];
   /** A model's shared scores and their positions in ranking order (null: per-user scores). */
   readonly #shared: {
@@ -105,9 +108,10 @@ export class _UserRanker {
     this.#seenMark = new Uint8Array(this.#shared ? this.#ids.length : 0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
-    // a factor model's raw scores are its view's SIMD scores: the batch scorer gives the same bits
-    const view = model instanceof _FactorModel ? model.factors() : null;
-    this.#batch = view && this.#raw && !this.#shared ? _BatchScorer.create(view) : null;
+    // raw scores that are a view's SIMD scores (factor models, ials, bpr): the batch scorer gives
+    // the same bits
+    this.#factors = this.#raw && !this.#shared ? this.#raw.rawFactors?.() ?? null : null;
+    this.#batch = this.#factors ? _BatchScorer.create(this.#factors.view) : null;
     if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
     this.#bufs = this.#batch
       ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
@@ -145,8 +149,9 @@ export class _UserRanker {
     }
     const rows: number[] = [], at: number[] = [];
     for (let g = from; g < to; g++) {
-      const r = batch.row(users.userIds[g]!);
-      if (r < 0) this.rank(g, users, out); // not a user of the factors: recommend() answers
+      const u = users.userIds[g]!;
+      const r = this.#factors!.scoresUser(u) ? batch.row(u) : -1;
+      if (r < 0) this.rank(g, users, out); // not scored by the factors: rawScores or recommend()
       else {
         rows.push(r);
         at.push(g);
