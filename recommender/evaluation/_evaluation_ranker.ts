@@ -84,7 +84,6 @@ export class _UserRanker {
   readonly #batch: _BatchScorer | null;
   /** The factors behind the raw scores of the users the batch scorer serves. */
   readonly #factors: _RawFactors | null;
-  readonly #bufs: Float32Array[];
   /** A model's shared scores and their positions in ranking order (null: per-user scores). */
   readonly #shared: {
     readonly of: _SharedRawScores;
@@ -113,9 +112,6 @@ export class _UserRanker {
     this.#factors = this.#raw && !this.#shared ? this.#raw.rawFactors?.() ?? null : null;
     this.#batch = this.#factors ? _BatchScorer.create(this.#factors.view) : null;
     if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
-    this.#bufs = this.#batch
-      ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
-      : [];
     this.#candidates = floors.map((floor) => {
       if (floor <= 0 || this.#raw === null) return null;
       const counts = this.#counts, keep: number[] = [];
@@ -157,8 +153,8 @@ export class _UserRanker {
         at.push(g);
       }
       if (rows.length === _BATCH || (g === to - 1 && rows.length > 0)) {
-        batch.scores(rows, this.#bufs);
-        for (let b = 0; b < rows.length; b++) this.#rankScored(at[b]!, users, out, this.#bufs[b]!);
+        batch.score(rows);
+        for (let b = 0; b < rows.length; b++) this.#rankBatched(at[b]!, b, users, out);
         rows.length = 0;
         at.length = 0;
       }
@@ -236,6 +232,43 @@ export class _UserRanker {
     return picked.map((j) => ({ movieId: ids[at[j]!]!, score: got[j]! }));
   }
 
+  /**
+   * Ranks position `g` for every floor from the `b`-th user of the batch
+   * scorer's last pass, in WebAssembly memory: the same lists as
+   * {@linkcode #rankScored} (see {@linkcode _rankAbove}).
+   */
+  #rankBatched(g: number, b: number, users: _RankUsers, out: _RankOutput): void {
+    const u = users.userIds[g]!;
+    const k = this.#k, floors = this.#floors;
+    const skip = this.#raw!.seenItems(u);
+    const lists: ScoredMovie[][] = [];
+    for (let f = 0; f < floors.length; f++) {
+      const floor = floors[f]!;
+      if (floor > 0) {
+        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip,
+          counts: this.#counts,
+          minCount: floor,
+        }));
+      } else if (f === 1 && this.#below !== null) {
+        // the top k of the floored top k and the positions below the floor
+        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip,
+          counts: this.#counts,
+          belowCount: floors[0]!,
+          seed: this.#seed(lists[0]!),
+        }));
+      } else {
+        lists.push(_rankAbove(this.#batch!, b, this.#top, { k, itemIds: this.#ids, skip }));
+      }
+    }
+    this.#record(g, lists, users, out);
+  }
+
   /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
   #rankScored(
     g: number,
@@ -245,17 +278,11 @@ export class _UserRanker {
     shared = false,
   ): void {
     const u = users.userIds[g]!;
-    const n = users.userIds.length;
     const k = this.#k, floors = this.#floors;
-    const relevant = this.#relevant;
-    relevant.clear();
-    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
-      relevant.add(users.relMovies[x]!);
-    }
+    const lists: Array<ScoredMovie[] | null> = [];
     let kept: ScoredMovie[] | null = null; // the floored list, seeding the unfloored one
     for (let f = 0; f < floors.length; f++) {
-      const slot = f * n + g;
-      let items: ScoredMovie[];
+      let items: ScoredMovie[] | null;
       const candidates = this.#candidates[f]!;
       if (shared) {
         items = this.#walkShared(u, this.#raw!.seenItems(u), floors[f]!);
@@ -283,11 +310,37 @@ export class _UserRanker {
         });
       } else {
         const recs = this.#model.recommend(u, k, { excludeSeen: true, minRatings: floors[f]! });
-        if (!recs.ok) {
-          out.listLength[slot] = -1;
-          continue;
-        }
-        items = recs.items;
+        items = recs.ok ? recs.items : null;
+      }
+      lists.push(items);
+    }
+    this.#record(g, lists, users, out);
+  }
+
+  /**
+   * Writes position `g`'s list per floor (null: the model has none for the
+   * user) and, when the user has relevant movies, their metric values.
+   */
+  #record(
+    g: number,
+    lists: ReadonlyArray<readonly ScoredMovie[] | null>,
+    users: _RankUsers,
+    out: _RankOutput,
+  ): void {
+    const u = users.userIds[g]!;
+    const n = users.userIds.length;
+    const k = this.#k;
+    const relevant = this.#relevant;
+    relevant.clear();
+    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
+      relevant.add(users.relMovies[x]!);
+    }
+    for (let f = 0; f < lists.length; f++) {
+      const slot = f * n + g;
+      const items = lists[f]!;
+      if (items === null) {
+        out.listLength[slot] = -1;
+        continue;
       }
       const list = out.lists.subarray(slot * k, slot * k + k);
       const len = _checkedList(this.#model.name, u, items, list);
@@ -375,6 +428,77 @@ function _rankCandidates(
     if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
     top.push(i, s);
     bar = top.threshold;
+  }
+  const { indices, scores: kept } = top.drain();
+  const out: ScoredMovie[] = new Array(indices.length);
+  for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
+  return out;
+}
+
+/**
+ * The list `rankScores` (or {@linkcode _rankCandidates}) returns for the
+ * `b`-th user of the batch scorer's last pass, reading in JS only the scores
+ * the kernel finds at or above the bar: the positions with at least
+ * `minCount` training ratings (or, with `belowCount`, fewer than that), past
+ * `skip`, after the `seed` pairs. The kernel tests against the bar of the
+ * moment it is called; the bar only rises, so what it leaves out would fail
+ * the test here too, and the positions that pass it reach the heap in the
+ * same (ascending) order as in a scan of every position: the same list.
+ */
+function _rankAbove(
+  batch: _BatchScorer,
+  b: number,
+  top: TopK,
+  options: {
+    readonly k: number;
+    readonly itemIds: Int32Array;
+    readonly skip: Int32Array;
+    readonly counts?: Int32Array;
+    /** Only positions with at least this many `counts` (default 0: every position). */
+    readonly minCount?: number;
+    /** Only positions with fewer than this many `counts` (default: every position). */
+    readonly belowCount?: number;
+    /** Pairs already known to be in the running (a floored top k), offered first. */
+    readonly seed?: { readonly positions: readonly number[]; readonly scores: readonly number[] };
+  },
+): ScoredMovie[] {
+  const { itemIds: ids, skip, seed } = options;
+  const n = ids.length;
+  const counts = options.counts ?? null;
+  const minCount = options.minCount ?? 0, belowCount = options.belowCount ?? Infinity;
+  const filtered = counts !== null && (minCount > 0 || belowCount !== Infinity);
+  const k = Math.max(0, Math.min(options.k, n));
+  top.reset(k);
+  if (seed) {
+    for (let j = 0; j < seed.positions.length; j++) top.push(seed.positions[j]!, seed.scores[j]!);
+  }
+  // As in _rankCandidates: after a seed, ties at the bar go to push().
+  const ties = seed !== undefined;
+  const scores = batch.userScores(b), hits = batch.hits;
+  const spEnd = skip.length;
+  let sp = 0;
+  let next = spEnd > 0 ? skip[0]! : n; // next seen position
+  let bar = top.threshold; // changes only on a push
+  for (let from = 0; k > 0 && from < n;) {
+    // the kernel's bar: a float32 at or below this one (the scores are float32)
+    let bar32 = Math.fround(bar);
+    if (bar32 > bar) bar32 = -Infinity;
+    const found = batch.above(b, from, bar32);
+    for (let h = 1; h <= found; h++) {
+      const i = hits[h]!;
+      if (i >= next) {
+        let hit = false;
+        for (; sp < spEnd && skip[sp]! <= i; sp++) if (skip[sp] === i) hit = true;
+        next = sp < spEnd ? skip[sp]! : n;
+        if (hit) continue;
+      }
+      if (filtered && (counts[i]! < minCount || counts[i]! >= belowCount)) continue;
+      const s = scores[i]!;
+      if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
+      top.push(i, s);
+      bar = top.threshold;
+    }
+    from = hits[0]!;
   }
   const { indices, scores: kept } = top.drain();
   const out: ScoredMovie[] = new Array(indices.length);

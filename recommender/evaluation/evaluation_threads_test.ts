@@ -6,6 +6,7 @@ import { _loadMovieLensSmall, _randomSplit } from "../core/_test_data.ts";
 import { _UserRanker } from "./_evaluation_ranker.ts";
 import { _FactorModel } from "../models/_factor_model.ts";
 import type { _RawScoring } from "../scoring/_raw_scoring.ts";
+import { ItemScorer } from "../scoring/item_scorer.ts";
 import { _BatchScorer } from "../kernels/_batch_scorer.ts";
 import { _rankInParallel, _rankOutput, _shareUsers } from "./_evaluation_pool.ts";
 
@@ -252,6 +253,66 @@ Deno.test("the unfloored list seeded from the floored one breaks ties by positio
   const out = _rankOutput(1, 2, 3, false);
   new _UserRanker(model, 3, [5, 0]).rankRange(0, 1, users, out);
   assert.deepEqual([...out.lists], [100, 102, 106, 100, 101, 102]);
+});
+
+Deno.test("batched ranking in WebAssembly memory keeps the tie rule: the lists of the JS scan", async (t) => {
+  // 700 movies whose scores tie in large groups (small integer factors), half below the floor
+  const nI = 700, kf = 2;
+  const ids = Int32Array.from({ length: nI }, (_, i) => 100 + i);
+  const counts = Int32Array.from(ids, (_, i) => ((i * 7) % 11 < 5 ? 10 : 1));
+  const view = {
+    k: kf,
+    userIds: Int32Array.of(1, 2, 3, 4, 5),
+    itemIds: ids,
+    userFactors: Float32Array.of(1, 0, 0, 1, 1, 1, 0, 0, -1, 2),
+    itemFactors: Float32Array.from({ length: nI * kf }, (_, j) => (j * 31) % 5),
+    itemNorms: new Float32Array(nI),
+    globalMean: 0.75,
+    ratingScale: [0, 1] as const,
+    regularization: 0,
+  };
+  const seen = (u: number) =>
+    Int32Array.from({ length: 3 * u }, (_, j) => (j * 37 + u) % nI).sort();
+  const fixture = (batched: boolean) => ({
+    name: "ties",
+    rawItemIds: () => ids,
+    itemCounts: () => counts,
+    seenItems: (u: number) => seen(u),
+    rawScores(u: number, out: Float32Array) {
+      ItemScorer.of(view).scores(
+        { vector: view.userFactors, offset: (u - 1) * kf, base: 0.75 },
+        out,
+      );
+      return true;
+    },
+    ...(batched ? { rawFactors: () => ({ view, scoresUser: () => true }) } : {}),
+    recommend: () => {
+      throw new Error("every user is known");
+    },
+  });
+  const users = {
+    userIds: Int32Array.of(1, 2, 3, 4, 5),
+    relIndptr: new Int32Array(6),
+    relMovies: new Int32Array(0),
+  };
+  for (const floors of [[5, 0], [5], [0], [0, 5]]) {
+    for (const k of [1, 3, 10, 40, 400]) {
+      await t.step(`floors ${floors}, k = ${k}`, () => {
+        // deno-lint-ignore no-explicit-any
+        const wasm = new _UserRanker(fixture(true) as any, k, floors);
+        assert.ok(wasm.batched);
+        // deno-lint-ignore no-explicit-any
+        const js = new _UserRanker(fixture(false) as any, k, floors);
+        assert.ok(!js.batched);
+        const a = _rankOutput(5, floors.length, k, false),
+          b = _rankOutput(5, floors.length, k, false);
+        wasm.rankRange(0, 5, users, a);
+        js.rankRange(0, 5, users, b);
+        assert.deepEqual(a.listLength, b.listLength);
+        assert.deepEqual(a.lists, b.lists);
+      });
+    }
+  }
 });
 
 Deno.test("models that score every user the same are ranked from one sorted order, and say so truly", async (t) => {
