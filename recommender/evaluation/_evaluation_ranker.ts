@@ -11,9 +11,12 @@
  * does, without scoring twice); any other model, or a user its raw path does
  * not know, is ranked through `recommend`. Models whose raw scores are
  * factor dot products (`rawFactors`: the factor models, ials, bpr) are
- * scored sixteen users per pass (`_batch_scorer.ts`); the floored list is ranked over the
- * packed positions passing the floor, and the unfloored one from the floored
- * top k plus the positions below the floor. A model that scores every user
+ * scored sixteen users per pass (`_batch_scorer.ts`) and ranked over their
+ * scores in WebAssembly memory, JS reading only the scores the kernel finds
+ * at or above the current k-th (`_rankAbove`); for the other models the
+ * floored list is ranked over the packed positions passing the floor. In
+ * both, the unfloored list is ranked from the floored top k plus the
+ * positions below the floor. A model that scores every user
  * the same (a popularity list, `sharedRawScores`) is sorted once, and each
  * user's list is the first k positions of that order past its seen items
  * and the floor: the same list as selecting over every score, since the
