@@ -9,10 +9,14 @@
  * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
  * user and ranked once per floor from the same buffer (what its `recommend`
  * does, without scoring twice); any other model, or a user its raw path does
- * not know, is ranked through `recommend`. Factor models are scored sixteen
- * users per pass (`_batch_scorer.ts`); the floored list is ranked over the
- * packed positions passing the floor, and the unfloored one from the floored
- * top k plus the positions below the floor. A model that scores every user
+ * not know, is ranked through `recommend`. Models whose raw scores are
+ * factor dot products (`rawFactors`: the factor models, ials, bpr) are
+ * scored sixteen users per pass (`_batch_scorer.ts`) and ranked over their
+ * scores in WebAssembly memory, JS reading only the scores the kernel finds
+ * at or above the current k-th (`_rankAbove`); for the other models the
+ * floored list is ranked over the packed positions passing the floor. In
+ * both, the unfloored list is ranked from the floored top k plus the
+ * positions below the floor. A model that scores every user
  * the same (a popularity list, `sharedRawScores`) is sorted once, and each
  * user's list is the first k positions of that order past its seen items
  * and the floor: the same list as selecting over every score, since the
@@ -23,12 +27,12 @@
 import type { Recommender, ScoredMovie } from "../core/model.ts";
 import {
   _hasRawScoring,
+  type _RawFactors,
   type _RawScoring,
   type _SharedRawScores,
 } from "../scoring/_raw_scoring.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 import { TopK } from "../scoring/top_k.ts";
-import { _FactorModel } from "../models/_factor_model.ts";
 import { _BATCH, _BatchScorer } from "../kernels/_batch_scorer.ts";
 import { precisionAtK } from "../metrics/precision_at_k.ts";
 import { recallAtK } from "../metrics/recall_at_k.ts";
@@ -81,7 +85,8 @@ export class _UserRanker {
   readonly #below: Int32Array | null;
   readonly #relevant = new Set<number>();
   readonly #batch: _BatchScorer | null;
-  readonly #bufs: Float32Array[];
+  /** The factors behind the raw scores of the users the batch scorer serves. */
+  readonly #factors: _RawFactors | null;
   /** A model's shared scores and their positions in ranking order (null: per-user scores). */
   readonly #shared: {
     readonly of: _SharedRawScores;
@@ -105,13 +110,11 @@ export class _UserRanker {
     this.#seenMark = new Uint8Array(this.#shared ? this.#ids.length : 0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
-    // a factor model's raw scores are its view's SIMD scores: the batch scorer gives the same bits
-    const view = model instanceof _FactorModel ? model.factors() : null;
-    this.#batch = view && this.#raw && !this.#shared ? _BatchScorer.create(view) : null;
+    // raw scores that are a view's SIMD scores (factor models, ials, bpr): the batch scorer gives
+    // the same bits
+    this.#factors = this.#raw && !this.#shared ? this.#raw.rawFactors?.() ?? null : null;
+    this.#batch = this.#factors ? _BatchScorer.create(this.#factors.view) : null;
     if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
-    this.#bufs = this.#batch
-      ? Array.from({ length: _BATCH }, () => new Float32Array(this.#ids.length))
-      : [];
     this.#candidates = floors.map((floor) => {
       if (floor <= 0 || this.#raw === null) return null;
       const counts = this.#counts, keep: number[] = [];
@@ -145,15 +148,16 @@ export class _UserRanker {
     }
     const rows: number[] = [], at: number[] = [];
     for (let g = from; g < to; g++) {
-      const r = batch.row(users.userIds[g]!);
-      if (r < 0) this.rank(g, users, out); // not a user of the factors: recommend() answers
+      const u = users.userIds[g]!;
+      const r = this.#factors!.scoresUser(u) ? batch.row(u) : -1;
+      if (r < 0) this.rank(g, users, out); // not scored by the factors: rawScores or recommend()
       else {
         rows.push(r);
         at.push(g);
       }
       if (rows.length === _BATCH || (g === to - 1 && rows.length > 0)) {
-        batch.scores(rows, this.#bufs);
-        for (let b = 0; b < rows.length; b++) this.#rankScored(at[b]!, users, out, this.#bufs[b]!);
+        batch.score(rows);
+        for (let b = 0; b < rows.length; b++) this.#rankBatched(at[b]!, b, users, out);
         rows.length = 0;
         at.length = 0;
       }
@@ -231,6 +235,43 @@ export class _UserRanker {
     return picked.map((j) => ({ movieId: ids[at[j]!]!, score: got[j]! }));
   }
 
+  /**
+   * Ranks position `g` for every floor from the `b`-th user of the batch
+   * scorer's last pass, in WebAssembly memory: the same lists as
+   * {@linkcode #rankScored} (see {@linkcode _rankAbove}).
+   */
+  #rankBatched(g: number, b: number, users: _RankUsers, out: _RankOutput): void {
+    const u = users.userIds[g]!;
+    const k = this.#k, floors = this.#floors;
+    const skip = this.#raw!.seenItems(u);
+    const lists: ScoredMovie[][] = [];
+    for (let f = 0; f < floors.length; f++) {
+      const floor = floors[f]!;
+      if (floor > 0) {
+        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip,
+          counts: this.#counts,
+          minCount: floor,
+        }));
+      } else if (f === 1 && this.#below !== null) {
+        // the top k of the floored top k and the positions below the floor
+        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+          k,
+          itemIds: this.#ids,
+          skip,
+          counts: this.#counts,
+          belowCount: floors[0]!,
+          seed: this.#seed(lists[0]!),
+        }));
+      } else {
+        lists.push(_rankAbove(this.#batch!, b, this.#top, { k, itemIds: this.#ids, skip }));
+      }
+    }
+    this.#record(g, lists, users, out);
+  }
+
   /** Ranks position `g` from its raw scores, or through `recommend()` when `scores` is null. */
   #rankScored(
     g: number,
@@ -240,17 +281,11 @@ export class _UserRanker {
     shared = false,
   ): void {
     const u = users.userIds[g]!;
-    const n = users.userIds.length;
     const k = this.#k, floors = this.#floors;
-    const relevant = this.#relevant;
-    relevant.clear();
-    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
-      relevant.add(users.relMovies[x]!);
-    }
+    const lists: Array<ScoredMovie[] | null> = [];
     let kept: ScoredMovie[] | null = null; // the floored list, seeding the unfloored one
     for (let f = 0; f < floors.length; f++) {
-      const slot = f * n + g;
-      let items: ScoredMovie[];
+      let items: ScoredMovie[] | null;
       const candidates = this.#candidates[f]!;
       if (shared) {
         items = this.#walkShared(u, this.#raw!.seenItems(u), floors[f]!);
@@ -278,11 +313,37 @@ export class _UserRanker {
         });
       } else {
         const recs = this.#model.recommend(u, k, { excludeSeen: true, minRatings: floors[f]! });
-        if (!recs.ok) {
-          out.listLength[slot] = -1;
-          continue;
-        }
-        items = recs.items;
+        items = recs.ok ? recs.items : null;
+      }
+      lists.push(items);
+    }
+    this.#record(g, lists, users, out);
+  }
+
+  /**
+   * Writes position `g`'s list per floor (null: the model has none for the
+   * user) and, when the user has relevant movies, their metric values.
+   */
+  #record(
+    g: number,
+    lists: ReadonlyArray<readonly ScoredMovie[] | null>,
+    users: _RankUsers,
+    out: _RankOutput,
+  ): void {
+    const u = users.userIds[g]!;
+    const n = users.userIds.length;
+    const k = this.#k;
+    const relevant = this.#relevant;
+    relevant.clear();
+    for (let x = users.relIndptr[g]!; x < users.relIndptr[g + 1]!; x++) {
+      relevant.add(users.relMovies[x]!);
+    }
+    for (let f = 0; f < lists.length; f++) {
+      const slot = f * n + g;
+      const items = lists[f]!;
+      if (items === null) {
+        out.listLength[slot] = -1;
+        continue;
       }
       const list = out.lists.subarray(slot * k, slot * k + k);
       const len = _checkedList(this.#model.name, u, items, list);
@@ -370,6 +431,77 @@ function _rankCandidates(
     if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
     top.push(i, s);
     bar = top.threshold;
+  }
+  const { indices, scores: kept } = top.drain();
+  const out: ScoredMovie[] = new Array(indices.length);
+  for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
+  return out;
+}
+
+/**
+ * The list `rankScores` (or {@linkcode _rankCandidates}) returns for the
+ * `b`-th user of the batch scorer's last pass, reading in JS only the scores
+ * the kernel finds at or above the bar: the positions with at least
+ * `minCount` training ratings (or, with `belowCount`, fewer than that), past
+ * `skip`, after the `seed` pairs. The kernel tests against the bar of the
+ * moment it is called; the bar only rises, so what it leaves out would fail
+ * the test here too, and the positions that pass it reach the heap in the
+ * same (ascending) order as in a scan of every position: the same list.
+ */
+function _rankAbove(
+  batch: _BatchScorer,
+  b: number,
+  top: TopK,
+  options: {
+    readonly k: number;
+    readonly itemIds: Int32Array;
+    readonly skip: Int32Array;
+    readonly counts?: Int32Array;
+    /** Only positions with at least this many `counts` (default 0: every position). */
+    readonly minCount?: number;
+    /** Only positions with fewer than this many `counts` (default: every position). */
+    readonly belowCount?: number;
+    /** Pairs already known to be in the running (a floored top k), offered first. */
+    readonly seed?: { readonly positions: readonly number[]; readonly scores: readonly number[] };
+  },
+): ScoredMovie[] {
+  const { itemIds: ids, skip, seed } = options;
+  const n = ids.length;
+  const counts = options.counts ?? null;
+  const minCount = options.minCount ?? 0, belowCount = options.belowCount ?? Infinity;
+  const filtered = counts !== null && (minCount > 0 || belowCount !== Infinity);
+  const k = Math.max(0, Math.min(options.k, n));
+  top.reset(k);
+  if (seed) {
+    for (let j = 0; j < seed.positions.length; j++) top.push(seed.positions[j]!, seed.scores[j]!);
+  }
+  // As in _rankCandidates: after a seed, ties at the bar go to push().
+  const ties = seed !== undefined;
+  const scores = batch.userScores(b), hits = batch.hits;
+  const spEnd = skip.length;
+  let sp = 0;
+  let next = spEnd > 0 ? skip[0]! : n; // next seen position
+  let bar = top.threshold; // changes only on a push
+  for (let from = 0; k > 0 && from < n;) {
+    // the kernel's bar: a float32 at or below this one (the scores are float32)
+    let bar32 = Math.fround(bar);
+    if (bar32 > bar) bar32 = -Infinity;
+    const found = batch.above(b, from, bar32);
+    for (let h = 1; h <= found; h++) {
+      const i = hits[h]!;
+      if (i >= next) {
+        let hit = false;
+        for (; sp < spEnd && skip[sp]! <= i; sp++) if (skip[sp] === i) hit = true;
+        next = sp < spEnd ? skip[sp]! : n;
+        if (hit) continue;
+      }
+      if (filtered && (counts[i]! < minCount || counts[i]! >= belowCount)) continue;
+      const s = scores[i]!;
+      if (!(s > bar) && !(ties && s === bar && bar !== -Infinity)) continue;
+      top.push(i, s);
+      bar = top.threshold;
+    }
+    from = hits[0]!;
   }
   const { indices, scores: kept } = top.drain();
   const out: ScoredMovie[] = new Array(indices.length);

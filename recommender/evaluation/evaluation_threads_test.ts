@@ -5,6 +5,8 @@ import { type Ratings, selectRows } from "../core/ratings.ts";
 import { _loadMovieLensSmall, _randomSplit } from "../core/_test_data.ts";
 import { _UserRanker } from "./_evaluation_ranker.ts";
 import { _FactorModel } from "../models/_factor_model.ts";
+import type { _RawScoring } from "../scoring/_raw_scoring.ts";
+import { ItemScorer } from "../scoring/item_scorer.ts";
 import { _BatchScorer } from "../kernels/_batch_scorer.ts";
 import { _rankInParallel, _rankOutput, _shareUsers } from "./_evaluation_pool.ts";
 
@@ -63,7 +65,7 @@ Deno.test("the evaluation ranks exactly the lists recommend() returns, for every
       if (["svd", "biased-mf", "ials", "ease", "item-knn-baseline"].includes(name)) {
         assert.ok(ranker.scoresOnce, `${name} should be scored once for both floors`);
       }
-      if (["svd", "biased-mf", "als", "svdpp", "spark-als"].includes(name)) {
+      if (["svd", "biased-mf", "als", "svdpp", "spark-als", "ials", "bpr"].includes(name)) {
         assert.ok(ranker.batched, `${name} should be scored four users at a time`);
       }
       // odd ranges, so batches of 1 to 4 users occur
@@ -86,34 +88,69 @@ Deno.test("the evaluation ranks exactly the lists recommend() returns, for every
   }
 });
 
+Deno.test("ials users without positives are ranked from their rating counts, the others batched", () => {
+  // positives at 5 stars only: some training users have none, and rawScores gives them the counts
+  const model = createModel("ials", { factors: 16, iterations: 3, positiveThreshold: 5 });
+  model.fit(split.train);
+  const users = _trainUsers();
+  const n = users.userIds.length;
+  const factors = (model as RegisteredModel & Partial<_RawScoring>).rawFactors!()!;
+  const without = [...users.userIds].filter((u) => !factors.scoresUser(u)).length;
+  assert.ok(without > 0 && without < n, `${without} of ${n} users without positives`);
+  const ranker = new _UserRanker(model, K, [FLOOR, 0]);
+  assert.ok(ranker.batched);
+  const out = _rankOutput(n, 2, K, false);
+  for (let g = 0; g < n; g += 9) ranker.rankRange(g, Math.min(n, g + 9), users, out);
+  for (const [f, floor] of [FLOOR, 0].entries()) {
+    for (let g = 0; g < n; g++) {
+      const recs = model.recommend(users.userIds[g]!, K, { excludeSeen: true, minRatings: floor });
+      assert.ok(recs.ok);
+      const slot = f * n + g;
+      assert.deepEqual(
+        [...out.lists.subarray(slot * K, slot * K + out.listLength[slot]!)],
+        recs.items.map((x) => x.movieId),
+        `user ${users.userIds[g]}, floor ${floor}`,
+      );
+    }
+  }
+});
+
 Deno.test("_BatchScorer gives the bits of rawScores() for every factor model of the registry", async (t) => {
+  const batched: string[] = [];
   for (const name of modelNames) {
-    const model = _fit(name);
-    if (!(model instanceof _FactorModel)) continue;
-    const view = model.factors();
-    const batch = view ? _BatchScorer.create(view) : null;
+    const model = _fit(name) as RegisteredModel & Partial<_RawScoring>;
+    const factors = model.rawFactors?.() ?? null;
+    const batch = factors ? _BatchScorer.create(factors.view) : null;
     if (!batch) continue;
+    batched.push(name);
     await t.step(name, () => {
       const n = batch.size;
       const outs = Array.from({ length: 16 }, () => new Float32Array(n));
       const one = new Float32Array(n);
-      const ids = view!.userIds;
+      const ids = factors!.view.userIds;
+      let checked = 0;
       for (let r = 0; r < ids.length; r += 1 + (r % 16)) {
         const rows = Array.from({ length: 1 + (r % 16) }, (_, j) => r + j).filter((x) =>
-          x < ids.length
+          x < ids.length && factors!.scoresUser(ids[x]!)
         );
+        if (rows.length === 0) continue;
         batch.scores(rows, outs);
         for (const [b, row] of rows.entries()) {
           assert.equal(batch.row(ids[row]!), row);
-          model.rawScores(ids[row]!, one);
+          assert.equal(model.rawScores!(ids[row]!, one), true);
           assert.deepEqual(
             new Uint8Array(outs[b]!.buffer, 0, 4 * n),
             new Uint8Array(one.buffer),
             `user ${ids[row]}`,
           );
+          checked++;
         }
       }
+      assert.ok(checked > 0, `${name}: some user is scored by the factors`);
     });
+  }
+  for (const name of ["svd", "biased-mf", "als", "ials", "bpr"]) {
+    assert.ok(batched.includes(name), `${name} offers its factors to the batch scorer`);
   }
 });
 
@@ -216,6 +253,66 @@ Deno.test("the unfloored list seeded from the floored one breaks ties by positio
   const out = _rankOutput(1, 2, 3, false);
   new _UserRanker(model, 3, [5, 0]).rankRange(0, 1, users, out);
   assert.deepEqual([...out.lists], [100, 102, 106, 100, 101, 102]);
+});
+
+Deno.test("batched ranking in WebAssembly memory keeps the tie rule: the lists of the JS scan", async (t) => {
+  // 700 movies whose scores tie in large groups (small integer factors), half below the floor
+  const nI = 700, kf = 2;
+  const ids = Int32Array.from({ length: nI }, (_, i) => 100 + i);
+  const counts = Int32Array.from(ids, (_, i) => ((i * 7) % 11 < 5 ? 10 : 1));
+  const view = {
+    k: kf,
+    userIds: Int32Array.of(1, 2, 3, 4, 5),
+    itemIds: ids,
+    userFactors: Float32Array.of(1, 0, 0, 1, 1, 1, 0, 0, -1, 2),
+    itemFactors: Float32Array.from({ length: nI * kf }, (_, j) => (j * 31) % 5),
+    itemNorms: new Float32Array(nI),
+    globalMean: 0.75,
+    ratingScale: [0, 1] as const,
+    regularization: 0,
+  };
+  const seen = (u: number) =>
+    Int32Array.from({ length: 3 * u }, (_, j) => (j * 37 + u) % nI).sort();
+  const fixture = (batched: boolean) => ({
+    name: "ties",
+    rawItemIds: () => ids,
+    itemCounts: () => counts,
+    seenItems: (u: number) => seen(u),
+    rawScores(u: number, out: Float32Array) {
+      ItemScorer.of(view).scores(
+        { vector: view.userFactors, offset: (u - 1) * kf, base: 0.75 },
+        out,
+      );
+      return true;
+    },
+    ...(batched ? { rawFactors: () => ({ view, scoresUser: () => true }) } : {}),
+    recommend: () => {
+      throw new Error("every user is known");
+    },
+  });
+  const users = {
+    userIds: Int32Array.of(1, 2, 3, 4, 5),
+    relIndptr: new Int32Array(6),
+    relMovies: new Int32Array(0),
+  };
+  for (const floors of [[5, 0], [5], [0], [0, 5]]) {
+    for (const k of [1, 3, 10, 40, 400]) {
+      await t.step(`floors ${floors}, k = ${k}`, () => {
+        // deno-lint-ignore no-explicit-any
+        const wasm = new _UserRanker(fixture(true) as any, k, floors);
+        assert.ok(wasm.batched);
+        // deno-lint-ignore no-explicit-any
+        const js = new _UserRanker(fixture(false) as any, k, floors);
+        assert.ok(!js.batched);
+        const a = _rankOutput(5, floors.length, k, false),
+          b = _rankOutput(5, floors.length, k, false);
+        wasm.rankRange(0, 5, users, a);
+        js.rankRange(0, 5, users, b);
+        assert.deepEqual(a.listLength, b.listLength);
+        assert.deepEqual(a.lists, b.lists);
+      });
+    }
+  }
 });
 
 Deno.test("models that score every user the same are ranked from one sorted order, and say so truly", async (t) => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { _SharedRawScores } from "../scoring/_raw_scoring.ts";
+import type { _RawFactors, _SharedRawScores } from "../scoring/_raw_scoring.ts";
 import type {
   EpochRecord,
   FitOptions,
@@ -125,6 +125,14 @@ export abstract class _FactorModel<C extends Record<string, unknown>>
   /** Without factors (global-mean, baseline) every user's scores are the item biases shifted. */
   sharedRawScores(): _SharedRawScores | null {
     return this._fitted.sharedRawScores();
+  }
+
+  /** Every known user's raw scores are its row's scores of {@linkcode factors} (none without factors). */
+  rawFactors(): _RawFactors | null {
+    const view = this.factors();
+    if (view === null || view.k === 0) return null;
+    const users = this._fitted.p.users;
+    return { view, scoresUser: (userId) => users.indexOf(userId) >= 0 };
   }
 
   /** Read-only factors for fold-in and explanations; null before fit. */

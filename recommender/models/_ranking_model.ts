@@ -29,6 +29,8 @@ import type {
 } from "../core/ranking_recommender.ts";
 import type { Ratings } from "../core/ratings.ts";
 import type { CsrMatrix } from "../core/csr.ts";
+import type { FactorView } from "../core/factor_view.ts";
+import type { _RawFactors } from "../scoring/_raw_scoring.ts";
 import { Vocabulary } from "../core/vocabulary.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
@@ -385,6 +387,33 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
     if (u >= 0 && this.#hasPositives(u)) this._scoreUser(u, out);
     else this._fallbackScores(out);
     return u >= 0;
+  }
+
+  /**
+   * The factors `_scoreUser` scores with, when it writes
+   * `ItemScorer.of(view).scores` of the user's row (ials, bpr); null (the
+   * default): the model scores otherwise.
+   */
+  protected _scoreView(): FactorView | null {
+    return null;
+  }
+
+  /**
+   * The factors behind {@linkcode rawScores} for the users with positives
+   * (the others get the rating counts), when the model scores with a
+   * {@linkcode FactorView}; else null.
+   */
+  rawFactors(): _RawFactors | null {
+    const view = this._scoreView();
+    if (view === null) return null;
+    const users = this._users;
+    return {
+      view,
+      scoresUser: (userId) => {
+        const u = users.indexOf(userId);
+        return u >= 0 && this.#hasPositives(u);
+      },
+    };
   }
 
   /** True when `userId` is a user of the training ratings. */

@@ -25,6 +25,7 @@ import {
 import { _ArtifactReader } from "../core/_artifact.ts";
 import { Prng } from "../core/prng.ts";
 import { _RankingFactors } from "./_ranking_factors.ts";
+import type { FactorView } from "../core/factor_view.ts";
 
 /**
  * Config of {@linkcode BPR}; defaults chosen on a validation split of the
@@ -146,6 +147,11 @@ export class BPR extends _RankingModel<BprConfig> {
       itemBias: this.#itemBias,
       regularization: this.config.regularization,
     });
+  }
+
+  /** `_scoreUser` writes the view's scores of the user's row: the evaluation batches them. */
+  protected override _scoreView(): FactorView {
+    return this.#scorer.view;
   }
 
   protected _scoreUser(u: number, out: Float32Array): void {

@@ -46,6 +46,7 @@ import { _ArtifactReader } from "../core/_artifact.ts";
 import { type CsrMatrix, transposeCsr } from "../core/csr.ts";
 import { Prng } from "../core/prng.ts";
 import { _RankingFactors } from "./_ranking_factors.ts";
+import type { FactorView } from "../core/factor_view.ts";
 import { _choleskyInPlace, _choleskySolveInPlace } from "../kernels/_cholesky.ts";
 import { _gramRows, type _IalsFit, _IalsRows, _mirrorUpper } from "../kernels/_ials_kernel.ts";
 import { _IalsPool, _sharedCopy } from "../kernels/_ials_pool.ts";
@@ -242,6 +243,11 @@ export class IALS extends _RankingModel<IalsConfig> {
       itemFactors: this.#itemFactors,
       regularization: this.config.regularization,
     });
+  }
+
+  /** `_scoreUser` writes the view's scores of the user's row: the evaluation batches them. */
+  protected override _scoreView(): FactorView {
+    return this.#scorer.view;
   }
 
   protected _scoreUser(u: number, out: Float32Array): void {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { FactorView } from "../core/factor_view.ts";
 
 /** A model that can score every item for one user without clipping. */
 export interface _RawScoring {
@@ -32,6 +33,22 @@ export interface _RawScoring {
    * of scoring and selecting over every item per user. Null: no such scores.
    */
   sharedRawScores?(): _SharedRawScores | null;
+  /**
+   * Optional: when `rawScores` writes, for the users {@linkcode _RawFactors.scoresUser}
+   * accepts, what `ItemScorer.of(view).scores` gives for the user's row of
+   * the view (with the base of the factor models' scorer), that view: the
+   * evaluation then scores those users sixteen at a time
+   * (`kernels/_batch_scorer.ts`). Null: no such view.
+   */
+  rawFactors?(): _RawFactors | null;
+}
+
+/** The factors behind a model's raw scores ({@linkcode _RawScoring.rawFactors}). */
+export interface _RawFactors {
+  /** The factors; `view.itemIds` are `rawItemIds()`. */
+  readonly view: FactorView;
+  /** True when `rawScores(userId)` writes the view's scores of the user's row (and returns true). */
+  scoresUser(userId: number): boolean;
 }
 
 /** Scores a model gives every user it knows ({@linkcode _RawScoring.sharedRawScores}). */

@@ -9,6 +9,7 @@ Deno.test("_kernels.ts is what `deno task wasm` makes from the .wat sources", as
     "ease_rows",
     "ials_apply",
     "ials_rowsum",
+    "rmse",
     "scores",
     "sgd",
     "spd_update",
