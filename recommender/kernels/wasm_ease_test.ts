@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { _EaseRows, _easeRowsBytes } from "./_wasm_ease.ts";
+import { _EASE_BATCH, _EASE_BLOCK, _EaseRows, _easeRowsBytes } from "./_wasm_ease.ts";
 import { Prng } from "../core/prng.ts";
 
 Deno.test("the ease rows kernel is a valid module", () => {
@@ -21,4 +21,49 @@ Deno.test("the ease rows kernel sums weight rows to the bits of the JS loop", ()
     assert.throws(() => k.rows(new Int32Array(nC + 1)), /at most/);
   }
   assert.throws(() => _EaseRows.create(new Float32Array(3), 2), /3 weights for a 2 x 2/);
+});
+
+Deno.test("the ease batch scorer gives each user the rows kernel's sums as float32, NaN where not kept", () => {
+  const rng = new Prng(5);
+  // nC past one block of columns and not a multiple of 16 or 4: every path of the kernel
+  for (const nC of [1, 3, 4, 21, 37, _EASE_BLOCK + 45]) {
+    const nItems = nC + 9;
+    // kept: nC of the nItems positions, ascending
+    const kept = Int32Array.from({ length: nItems }, (_, i) => i)
+      .filter((i) => i % 7 !== 3 || i >= 7 * 9).subarray(0, nC).slice();
+    assert.equal(kept.length, nC);
+    const B = Float32Array.from({ length: nC * nC }, () => rng.gaussian() * 0.01);
+    const rows = _EaseRows.create(B, nC)!;
+    // 40 users with 0 to nC rows each (ascending, as ease's CSR)
+    const indptr = new Int32Array(41), idx: number[] = [];
+    for (let u = 0; u < 40; u++) {
+      const n = u === 3 ? 0 : u === 4 ? nC : rng.below(Math.min(nC, 60) + 1);
+      const set = new Set<number>();
+      while (set.size < n) set.add(rng.below(nC));
+      idx.push(...[...set].sort((a, b) => a - b));
+      indptr[u + 1] = idx.length;
+    }
+    const indices = Int32Array.from(idx);
+    const batch = rows.batch({ kept, nItems, indptr, indices });
+    assert.ok(batch, "this runtime has WebAssembly SIMD");
+    assert.equal(rows.batch({ kept, nItems, indptr, indices }), batch, "made once");
+    assert.equal(batch.size, nItems);
+    for (let u0 = 0; u0 < 40; u0 += 1 + (u0 % _EASE_BATCH)) {
+      const users = Array.from({ length: 1 + (u0 % _EASE_BATCH) }, (_, j) => u0 + j)
+        .filter((u) => u < 40);
+      batch.score(users);
+      for (const [b, u] of users.entries()) {
+        // the one-user kernel still works on the grown memory
+        const sums = rows.rows(indices.subarray(indptr[u]!, indptr[u + 1]!));
+        const expected = new Float32Array(nItems).fill(NaN);
+        for (let j = 0; j < nC; j++) expected[kept[j]!] = sums[j]!;
+        assert.deepEqual(
+          new Uint8Array(batch.userScores(b).slice().buffer),
+          new Uint8Array(expected.buffer),
+          `nC ${nC}, user ${u}`,
+        );
+      }
+    }
+    assert.throws(() => batch.score([]), /1 to/);
+  }
 });
