@@ -53,17 +53,19 @@ type _AboveFn = (
 ) => number;
 
 /**
- * Users {@linkcode _EaseBatch} scores per pass: at most 32 (a row's users are
- * the bits of an int32); measured in `reports/bench/evaluate.md`, "ease batched".
+ * Users {@linkcode _EaseBatch} scores per pass by default. Measured at 5M
+ * ratings (32k users, 8,000 kept movies; `reports/bench/evaluate.md`, "ease
+ * batched"): one user per pass ranks faster than 16 with blocks of 2,048
+ * columns, since the users share too few rows for the blocks to save memory
+ * traffic and a user's scores are still in the cache when the ranking reads them.
  */
-export const _EASE_BATCH = 16;
+export const _EASE_BATCH = 1;
 
 /**
- * Columns per block of {@linkcode _EaseBatch}: the batch's sums of one block
- * (32 users x 1,024 float64, 256 KiB) stay in L2 while the rows' chunks
- * (4 KiB) stream past them.
+ * Columns per block of {@linkcode _EaseBatch} by default: 8,192, so that the
+ * default budget (`maxDenseSide` 8,000) is one block (see {@linkcode _EASE_BATCH}).
  */
-export const _EASE_BLOCK = 2048;
+export const _EASE_BLOCK = 8192;
 
 const _align = (x: number) => (x + 15) & ~15;
 
@@ -165,9 +167,20 @@ export class _EaseRows {
       readonly nItems: number;
       readonly indptr: Int32Array;
       readonly indices: Int32Array;
+      /** Users per pass, at most (default {@linkcode _EASE_BATCH}). */
+      readonly users?: number;
+      /** Columns per block (default {@linkcode _EASE_BLOCK}). */
+      readonly columnsPerBlock?: number;
     },
   ): _EaseBatch | null {
-    if (this.#batch !== null) return this.#batch;
+    const users = options.users ?? _EASE_BATCH, block = options.columnsPerBlock ?? _EASE_BLOCK;
+    if (!(Number.isInteger(users) && users >= 1) || !(Number.isInteger(block) && block >= 1)) {
+      throw new RangeError(
+        `Cannot score ease: ${users} users and ${block} columns per pass, expected positive integers`,
+      );
+    }
+    const made = this.#batch;
+    if (made !== null && made.maxUsers === users && made.columnsPerBlock === block) return made;
     const { kept, nItems } = options;
     const nC = this.#nC;
     if (kept.length !== nC) {
@@ -177,10 +190,10 @@ export class _EaseRows {
     if (above === null || !_ascending(options.indptr, options.indices, nC)) return null;
     const np = (nItems + 3) & ~3;
     const accPtr = _align(this.#memory.buffer.byteLength);
-    const keptPtr = _align(accPtr + _EASE_BLOCK * 8);
+    const keptPtr = _align(accPtr + Math.min(block, nC) * 8);
     const colsPtr = _align(keptPtr + nC * 4);
-    const outPtr = _align(colsPtr + _EASE_BATCH * nC * 4);
-    const hitsPtr = _align(outPtr + _EASE_BATCH * np * 4);
+    const outPtr = _align(colsPtr + users * nC * 4);
+    const hitsPtr = _align(outPtr + users * np * 4);
     const bytes = _align(hitsPtr + (_HITS + 16 + 1) * 4);
     if (bytes > _MAX_BYTES) return null;
     try {
@@ -197,6 +210,8 @@ export class _EaseRows {
       nC,
       nItems,
       np,
+      users,
+      columnsPerBlock: block,
       bPtr: this.#bPtr,
       accPtr,
       keptPtr,
@@ -212,7 +227,7 @@ export class _EaseRows {
 }
 
 /**
- * Up to {@linkcode _EASE_BATCH} users' primal EASE scores per pass, blocked
+ * Up to {@linkcode maxUsers} users' primal EASE scores per pass, blocked
  * by columns (see the module doc): the same bits as `_EaseRows.rows` rounded
  * to float32 at each kept position, NaN at the others (what `EASE.rawScores`
  * writes for a user with positives). Made by {@linkcode _EaseRows.batch}.
@@ -230,7 +245,7 @@ export class _EaseBatch implements _BatchScores {
   readonly #hitsPtr: number;
   /** The batch's users' rows of B, one user after the other. */
   readonly #cols: Int32Array;
-  readonly #starts = new Int32Array(_EASE_BATCH + 1);
+  readonly #starts: Int32Array;
   readonly #users: Float32Array[];
   readonly #hits: Int32Array;
   readonly #indptr: Int32Array;
@@ -238,7 +253,9 @@ export class _EaseBatch implements _BatchScores {
   /** Number of positions scored (`nItems`). */
   readonly size: number;
   /** Users per {@linkcode score} call, at most. */
-  readonly maxUsers = _EASE_BATCH;
+  readonly maxUsers: number;
+  /** Columns per block. */
+  readonly columnsPerBlock: number;
 
   /** Use {@linkcode _EaseRows.batch}. */
   constructor(
@@ -249,6 +266,8 @@ export class _EaseBatch implements _BatchScores {
       nC: number;
       nItems: number;
       np: number;
+      users: number;
+      columnsPerBlock: number;
       bPtr: number;
       accPtr: number;
       keptPtr: number;
@@ -271,6 +290,9 @@ export class _EaseBatch implements _BatchScores {
     this.#outPtr = o.outPtr;
     this.#hitsPtr = o.hitsPtr;
     this.size = o.nItems;
+    this.maxUsers = o.users;
+    this.columnsPerBlock = o.columnsPerBlock;
+    this.#starts = new Int32Array(o.users + 1);
     this.#indptr = o.indptr;
     this.#indices = o.indices;
     const buf = o.memory.buffer;
@@ -280,11 +302,11 @@ export class _EaseBatch implements _BatchScores {
       }
     }
     new Int32Array(buf, o.keptPtr, o.nC).set(o.kept);
-    this.#cols = new Int32Array(buf, o.colsPtr, _EASE_BATCH * o.nC);
-    const out = new Float32Array(buf, o.outPtr, _EASE_BATCH * o.np);
+    this.#cols = new Int32Array(buf, o.colsPtr, o.users * o.nC);
+    const out = new Float32Array(buf, o.outPtr, o.users * o.np);
     out.fill(NaN); // the positions not kept (and the padding) are never written
     this.#users = Array.from(
-      { length: _EASE_BATCH },
+      { length: o.users },
       (_, b) => out.subarray(b * o.np, b * o.np + o.nItems),
     );
     this.#hits = new Int32Array(buf, o.hitsPtr, _HITS + 16 + 1);
@@ -295,8 +317,10 @@ export class _EaseBatch implements _BatchScores {
    * {@linkcode userScores}`(b)` is then user `rows[b]`'s, until the next call.
    */
   score(rows: readonly number[]): void {
-    if (rows.length < 1 || rows.length > _EASE_BATCH) {
-      throw new RangeError(`Cannot score ease: ${rows.length} users, expected 1 to ${_EASE_BATCH}`);
+    if (rows.length < 1 || rows.length > this.maxUsers) {
+      throw new RangeError(
+        `Cannot score ease: ${rows.length} users, expected 1 to ${this.maxUsers}`,
+      );
     }
     const nC = this.#nC, cols = this.#cols, starts = this.#starts;
     const indptr = this.#indptr, indices = this.#indices;
@@ -305,8 +329,9 @@ export class _EaseBatch implements _BatchScores {
       cols.set(indices.subarray(indptr[r]!, indptr[r + 1]!), starts[b]!);
       starts[b + 1] = starts[b]! + indptr[r + 1]! - indptr[r]!;
     }
-    for (let j0 = 0; j0 < nC; j0 += _EASE_BLOCK) {
-      const len = Math.min(_EASE_BLOCK, nC - j0);
+    const block = this.columnsPerBlock;
+    for (let j0 = 0; j0 < nC; j0 += block) {
+      const len = Math.min(block, nC - j0);
       for (let b = 0; b < rows.length; b++) {
         this.#block(
           this.#accPtr,

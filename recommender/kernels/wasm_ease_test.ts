@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { _EASE_BATCH, _EASE_BLOCK, _EaseRows, _easeRowsBytes } from "./_wasm_ease.ts";
+import { _EaseRows, _easeRowsBytes } from "./_wasm_ease.ts";
 import { Prng } from "../core/prng.ts";
 
 Deno.test("the ease rows kernel is a valid module", () => {
@@ -25,14 +25,25 @@ Deno.test("the ease rows kernel sums weight rows to the bits of the JS loop", ()
 
 Deno.test("the ease batch scorer gives each user the rows kernel's sums as float32, NaN where not kept", () => {
   const rng = new Prng(5);
-  // nC past one block of columns and not a multiple of 16 or 4: every path of the kernel
-  for (const nC of [1, 3, 4, 21, 37, _EASE_BLOCK + 45]) {
+  // nC over one block of columns or not, 0 to 40 rows per user (groups of 8, 4 and single
+  // rows), column counts not a multiple of 4: every path of the kernel
+  for (
+    const [nC, users, block] of [[1, 1, 8], [3, 4, 8], [4, 16, 3], [21, 5, 8], [37, 16, 16], [
+      300,
+      3,
+      64,
+    ], [301, 1, 8192]] as const
+  ) {
     const nItems = nC + 9;
     // kept: nC of the nItems positions, ascending
     const kept = Int32Array.from({ length: nItems }, (_, i) => i)
       .filter((i) => i % 7 !== 3 || i >= 7 * 9).subarray(0, nC).slice();
     assert.equal(kept.length, nC);
-    const B = Float32Array.from({ length: nC * nC }, () => rng.gaussian() * 0.01);
+    // exponents spread over 2^-40 .. 2^40, so that the float64 sums are inexact
+    const B = Float32Array.from(
+      { length: nC * nC },
+      () => rng.gaussian() * 2 ** (rng.below(81) - 40),
+    );
     const rows = _EaseRows.create(B, nC)!;
     // 40 users with 0 to nC rows each (ascending, as ease's CSR)
     const indptr = new Int32Array(41), idx: number[] = [];
@@ -44,15 +55,17 @@ Deno.test("the ease batch scorer gives each user the rows kernel's sums as float
       indptr[u + 1] = idx.length;
     }
     const indices = Int32Array.from(idx);
-    const batch = rows.batch({ kept, nItems, indptr, indices });
+    const options = { kept, nItems, indptr, indices, users, columnsPerBlock: block };
+    const batch = rows.batch(options);
     assert.ok(batch, "this runtime has WebAssembly SIMD");
-    assert.equal(rows.batch({ kept, nItems, indptr, indices }), batch, "made once");
+    assert.equal(rows.batch(options), batch, "made once");
+    assert.equal(batch.maxUsers, users);
     assert.equal(batch.size, nItems);
-    for (let u0 = 0; u0 < 40; u0 += 1 + (u0 % _EASE_BATCH)) {
-      const users = Array.from({ length: 1 + (u0 % _EASE_BATCH) }, (_, j) => u0 + j)
+    for (let u0 = 0; u0 < 40; u0 += 1 + (u0 % users)) {
+      const some = Array.from({ length: 1 + (u0 % users) }, (_, j) => u0 + j)
         .filter((u) => u < 40);
-      batch.score(users);
-      for (const [b, u] of users.entries()) {
+      batch.score(some);
+      for (const [b, u] of some.entries()) {
         // the one-user kernel still works on the grown memory
         const sums = rows.rows(indices.subarray(indptr[u]!, indptr[u + 1]!));
         const expected = new Float32Array(nItems).fill(NaN);
@@ -60,10 +73,11 @@ Deno.test("the ease batch scorer gives each user the rows kernel's sums as float
         assert.deepEqual(
           new Uint8Array(batch.userScores(b).slice().buffer),
           new Uint8Array(expected.buffer),
-          `nC ${nC}, user ${u}`,
+          `nC ${nC}, ${users} users, blocks of ${block}, user ${u}`,
         );
       }
     }
     assert.throws(() => batch.score([]), /1 to/);
+    assert.throws(() => batch.score(Array.from({ length: users + 1 }, () => 0)), /1 to/);
   }
 });
