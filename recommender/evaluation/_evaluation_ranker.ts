@@ -9,9 +9,10 @@
  * A model that offers raw scores ({@linkcode _RawScoring}) is scored once per
  * user and ranked once per floor from the same buffer (what its `recommend`
  * does, without scoring twice); any other model, or a user its raw path does
- * not know, is ranked through `recommend`. Models whose raw scores are
- * factor dot products (`rawFactors`: the factor models, ials, bpr) are
- * scored sixteen users per pass (`_batch_scorer.ts`) and ranked over their
+ * not know, is ranked through `recommend`. Models with a batch scorer
+ * (`_BatchScores`: the factor models, ials and bpr through their factors,
+ * `rawFactors` and `_batch_scorer.ts`; ease through its own, `rawBatch` and
+ * `_wasm_ease.ts`) are scored many users per pass and ranked over their
  * scores in WebAssembly memory, JS reading only the scores the kernel finds
  * at or above the current k-th (`_rankAbove`); for the other models the
  * floored list is ranked over the packed positions passing the floor. In
@@ -26,14 +27,15 @@
  */
 import type { Recommender, ScoredMovie } from "../core/model.ts";
 import {
+  type _BatchScores,
   _hasRawScoring,
-  type _RawFactors,
+  type _RawBatch,
   type _RawScoring,
   type _SharedRawScores,
 } from "../scoring/_raw_scoring.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
 import { TopK } from "../scoring/top_k.ts";
-import { _BATCH, _BatchScorer } from "../kernels/_batch_scorer.ts";
+import { _BatchScorer } from "../kernels/_batch_scorer.ts";
 import { precisionAtK } from "../metrics/precision_at_k.ts";
 import { recallAtK } from "../metrics/recall_at_k.ts";
 import { ndcgAtK } from "../metrics/ndcg_at_k.ts";
@@ -64,7 +66,7 @@ export interface _RankOutput {
   readonly values: Float64Array;
 }
 
-/** Ranks users for one model, k and set of floors (factor models {@linkcode _BATCH} users per scoring pass). */
+/** Ranks users for one model, k and set of floors (many users per scoring pass when the model has a batch scorer). */
 export class _UserRanker {
   readonly #model: Recommender;
   readonly #k: number;
@@ -84,9 +86,8 @@ export class _UserRanker {
    */
   readonly #below: Int32Array | null;
   readonly #relevant = new Set<number>();
-  readonly #batch: _BatchScorer | null;
-  /** The factors behind the raw scores of the users the batch scorer serves. */
-  readonly #factors: _RawFactors | null;
+  /** The model's batch scorer and the users it serves (factor models, ials, bpr, ease). */
+  readonly #batch: _RawBatch | null;
   /** A model's shared scores and their positions in ranking order (null: per-user scores). */
   readonly #shared: {
     readonly of: _SharedRawScores;
@@ -110,11 +111,8 @@ export class _UserRanker {
     this.#seenMark = new Uint8Array(this.#shared ? this.#ids.length : 0);
     this.#counts = this.#raw ? this.#raw.itemCounts() : new Int32Array(0);
     this.#buf = new Float32Array(this.#ids.length);
-    // raw scores that are a view's SIMD scores (factor models, ials, bpr): the batch scorer gives
-    // the same bits
-    this.#factors = this.#raw && !this.#shared ? this.#raw.rawFactors?.() ?? null : null;
-    this.#batch = this.#factors ? _BatchScorer.create(this.#factors.view) : null;
-    if (this.#batch && this.#batch.size !== this.#ids.length) this.#batch = null;
+    this.#batch = this.#raw && !this.#shared ? _rawBatch(this.#raw) : null;
+    if (this.#batch && this.#batch.scorer.size !== this.#ids.length) this.#batch = null;
     this.#candidates = floors.map((floor) => {
       if (floor <= 0 || this.#raw === null) return null;
       const counts = this.#counts, keep: number[] = [];
@@ -134,7 +132,7 @@ export class _UserRanker {
     return this.#raw !== null;
   }
 
-  /** True when up to {@linkcode _BATCH} users are scored per pass over the item factors. */
+  /** True when many users are scored per pass (a model's batch scorer, see `_rawBatch`). */
   get batched(): boolean {
     return this.#batch !== null;
   }
@@ -147,16 +145,16 @@ export class _UserRanker {
       return;
     }
     const rows: number[] = [], at: number[] = [];
+    const size = batch.scorer.maxUsers;
     for (let g = from; g < to; g++) {
-      const u = users.userIds[g]!;
-      const r = this.#factors!.scoresUser(u) ? batch.row(u) : -1;
-      if (r < 0) this.rank(g, users, out); // not scored by the factors: rawScores or recommend()
+      const r = batch.rowOf(users.userIds[g]!);
+      if (r < 0) this.rank(g, users, out); // not served by the batch: rawScores or recommend()
       else {
         rows.push(r);
         at.push(g);
       }
-      if (rows.length === _BATCH || (g === to - 1 && rows.length > 0)) {
-        batch.score(rows);
+      if (rows.length === size || (g === to - 1 && rows.length > 0)) {
+        batch.scorer.score(rows);
         for (let b = 0; b < rows.length; b++) this.#rankBatched(at[b]!, b, users, out);
         rows.length = 0;
         at.length = 0;
@@ -248,7 +246,7 @@ export class _UserRanker {
     for (let f = 0; f < floors.length; f++) {
       const floor = floors[f]!;
       if (floor > 0) {
-        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, {
           k,
           itemIds: this.#ids,
           skip,
@@ -257,7 +255,7 @@ export class _UserRanker {
         }));
       } else if (f === 1 && this.#below !== null) {
         // the top k of the floored top k and the positions below the floor
-        lists.push(_rankAbove(this.#batch!, b, this.#top, {
+        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, {
           k,
           itemIds: this.#ids,
           skip,
@@ -266,7 +264,7 @@ export class _UserRanker {
           seed: this.#seed(lists[0]!),
         }));
       } else {
-        lists.push(_rankAbove(this.#batch!, b, this.#top, { k, itemIds: this.#ids, skip }));
+        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, { k, itemIds: this.#ids, skip }));
       }
     }
     this.#record(g, lists, users, out);
@@ -449,7 +447,7 @@ function _rankCandidates(
  * same (ascending) order as in a scan of every position: the same list.
  */
 function _rankAbove(
-  batch: _BatchScorer,
+  batch: _BatchScores,
   b: number,
   top: TopK,
   options: {
@@ -507,6 +505,24 @@ function _rankAbove(
   const out: ScoredMovie[] = new Array(indices.length);
   for (let j = 0; j < indices.length; j++) out[j] = { movieId: ids[indices[j]!]!, score: kept[j]! };
   return out;
+}
+
+/**
+ * The model's batch scorer: over its factors when its raw scores are a view's
+ * SIMD scores (factor models, ials, bpr: `_BatchScorer` gives the same bits),
+ * else its own (`rawBatch`, ease); null when it has neither.
+ */
+function _rawBatch(raw: _RawScoring): _RawBatch | null {
+  const factors = raw.rawFactors?.() ?? null;
+  if (factors) {
+    const scorer = _BatchScorer.create(factors.view);
+    if (scorer === null) return null;
+    return {
+      scorer,
+      rowOf: (userId) => factors.scoresUser(userId) ? scorer.row(userId) : -1,
+    };
+  }
+  return raw.rawBatch?.() ?? null;
 }
 
 /** Position of `id` in the ascending `ids` (it is there). */

@@ -412,3 +412,60 @@ Deno.test("a user shift that rounds item scores into ties: the ties go to the lo
     assert.deepEqual(a.listLength, b.listLength, `k = ${k}`);
   }
 });
+
+Deno.test("primal ease is batched: the bits of rawScores() and the lists of recommend()", async (t) => {
+  // restricted to the 700 most-rated movies (kept positions are not every position); positives
+  // at 5 stars only, so some users have none (ranked from the counts) and some only unkept ones
+  const model = createModel("ease", {
+    solver: "primal",
+    maxDenseSide: 700,
+    positiveThreshold: 5,
+  }) as RegisteredModel & _RawScoring;
+  model.fit(split.train);
+  const users = _trainUsers();
+  const n = users.userIds.length;
+  const batch = model.rawBatch!()!;
+  assert.ok(batch, "primal ease offers a batch scorer");
+  await t.step("scores", () => {
+    const one = new Float32Array(batch.scorer.size);
+    let checked = 0, without = 0;
+    for (let g = 0; g < n; g += 1 + (g % batch.scorer.maxUsers)) {
+      const ids = [...users.userIds.subarray(g, g + 1 + (g % batch.scorer.maxUsers))];
+      const served = ids.filter((u) => batch.rowOf(u) >= 0);
+      without += ids.length - served.length;
+      if (served.length === 0) continue;
+      batch.scorer.score(served.map((u) => batch.rowOf(u)));
+      for (const [b, u] of served.entries()) {
+        assert.equal(model.rawScores(u, one), true);
+        assert.deepEqual(
+          new Uint8Array(batch.scorer.userScores(b).slice().buffer),
+          new Uint8Array(one.buffer),
+          `user ${u}`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked > 0 && without > 0, `${checked} users checked, ${without} without positives`);
+  });
+  await t.step("lists", () => {
+    const ranker = new _UserRanker(model, K, [FLOOR, 0]);
+    assert.ok(ranker.batched);
+    const out = _rankOutput(n, 2, K, false);
+    for (let g = 0; g < n; g += 11) ranker.rankRange(g, Math.min(n, g + 11), users, out);
+    for (const [f, floor] of [FLOOR, 0].entries()) {
+      for (let g = 0; g < n; g++) {
+        const recs = model.recommend(users.userIds[g]!, K, {
+          excludeSeen: true,
+          minRatings: floor,
+        });
+        assert.ok(recs.ok);
+        const slot = f * n + g;
+        assert.deepEqual(
+          [...out.lists.subarray(slot * K, slot * K + out.listLength[slot]!)],
+          recs.items.map((x) => x.movieId),
+          `user ${users.userIds[g]}, floor ${floor}`,
+        );
+      }
+    }
+  });
+});

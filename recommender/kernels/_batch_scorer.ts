@@ -25,6 +25,7 @@
 import type { FactorView } from "../core/factor_view.ts";
 import { ItemScorer } from "../scoring/item_scorer.ts";
 import { _kernelBytes, _lazyModule } from "./_wasm_module.ts";
+import type { _BatchScores } from "../scoring/_raw_scoring.ts";
 
 /** Users scored per pass over the item factors (the kernel takes four at a time). */
 export const _BATCH = 16;
@@ -81,7 +82,7 @@ type _Above = (
  * bits as `ItemScorer.of(view).scores(...)` for each. Holds its own copy of
  * the item factors in WebAssembly memory.
  */
-export class _BatchScorer {
+export class _BatchScorer implements _BatchScores {
   readonly #fn: _Scores4;
   readonly #above: _Above;
   readonly #view: FactorView;
@@ -171,6 +172,11 @@ export class _BatchScorer {
   /** Number of items scored. */
   get size(): number {
     return this.#n;
+  }
+
+  /** Users per {@linkcode score} call, at most ({@linkcode _BATCH}). */
+  get maxUsers(): number {
+    return _BATCH;
   }
 
   /**

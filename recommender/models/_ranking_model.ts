@@ -30,7 +30,7 @@ import type {
 import type { Ratings } from "../core/ratings.ts";
 import type { CsrMatrix } from "../core/csr.ts";
 import type { FactorView } from "../core/factor_view.ts";
-import type { _RawFactors } from "../scoring/_raw_scoring.ts";
+import type { _BatchScores, _RawBatch, _RawFactors } from "../scoring/_raw_scoring.ts";
 import { Vocabulary } from "../core/vocabulary.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
@@ -412,6 +412,33 @@ export abstract class _RankingModel<C extends { positiveThreshold: number }>
       scoresUser: (userId) => {
         const u = users.indexOf(userId);
         return u >= 0 && this.#hasPositives(u);
+      },
+    };
+  }
+
+  /**
+   * A scorer of many training users per pass whose scores are the bits
+   * `_scoreUser` writes, its rows the dense users (ease's primal kernel);
+   * null (the default): none.
+   */
+  protected _batchScores(): _BatchScores | null {
+    return null;
+  }
+
+  /**
+   * The batch scorer behind {@linkcode rawScores} for the users with
+   * positives (the others get the rating counts), when the model has one
+   * (see `_batchScores`); else null.
+   */
+  rawBatch(): _RawBatch | null {
+    const scorer = this._batchScores();
+    if (scorer === null) return null;
+    const users = this._users;
+    return {
+      scorer,
+      rowOf: (userId) => {
+        const u = users.indexOf(userId);
+        return u >= 0 && this.#hasPositives(u) ? u : -1;
       },
     };
   }

@@ -46,6 +46,7 @@ import { _spdWorkspace } from "../kernels/_spd_inverse.ts";
 import { TopK } from "../scoring/top_k.ts";
 import { _EaseRows } from "../kernels/_wasm_ease.ts";
 import { rankScores } from "../scoring/rank_scores.ts";
+import type { _BatchScores } from "../scoring/_raw_scoring.ts";
 
 /**
  * Config of {@linkcode EASE}. The defaults were chosen by NDCG@10 on a
@@ -383,6 +384,23 @@ export class EASE extends _RankingModel<EaseConfig> {
   protected _scoreUser(u: number, out: Float32Array): void {
     const cols = this.#xIndices.subarray(this.#xIndptr[u]!, this.#xIndptr[u + 1]!);
     this.#scoreCols(cols, this.#solver === "dual" ? u : -1, out);
+  }
+
+  /**
+   * The primal kernel's batch scorer (the same bits as `_scoreUser`, many
+   * users per pass over B); null for the dual solver or without the kernel.
+   */
+  protected override _batchScores(): _BatchScores | null {
+    if (this.#solver !== "primal") return null;
+    if (this.#rowsKernel === undefined) {
+      this.#rowsKernel = _EaseRows.create(this.#dense, this.#kept.length);
+    }
+    return this.#rowsKernel?.batch({
+      kept: this.#kept,
+      nItems: this._data.nItems,
+      indptr: this.#xIndptr,
+      indices: this.#xIndices,
+    }) ?? null;
   }
 
   protected _scorePositives(row: _RowPositives, out: Float32Array): void {

@@ -41,6 +41,52 @@ export interface _RawScoring {
    * (`kernels/_batch_scorer.ts`). Null: no such view.
    */
   rawFactors?(): _RawFactors | null;
+  /**
+   * Optional: a scorer of many users per pass whose scores are, for the
+   * users it serves, the bits `rawScores` writes (ease's column-blocked
+   * kernel). The evaluation then scores those users
+   * {@linkcode _BatchScores.maxUsers} at a time. Not asked when
+   * {@linkcode rawFactors} answers. Null: no such scorer.
+   */
+  rawBatch?(): _RawBatch | null;
+}
+
+/** A model's batch scorer ({@linkcode _RawScoring.rawBatch}). */
+export interface _RawBatch {
+  /** The scorer; its positions are `rawItemIds()`. */
+  readonly scorer: _BatchScores;
+  /**
+   * The scorer's row of `userId` when `rawScores(userId)` writes the
+   * scorer's scores of that row (and returns true); -1 otherwise.
+   */
+  rowOf(userId: number): number;
+}
+
+/**
+ * Raw scores of up to {@linkcode maxUsers} users per pass, kept in
+ * WebAssembly memory, with a kernel that finds the positions reaching a bar
+ * (the evaluation's top-k selection touches only those). Implemented by the
+ * factor models' `kernels/_batch_scorer.ts` and ease's `kernels/_wasm_ease.ts`.
+ */
+export interface _BatchScores {
+  /** Number of positions scored. */
+  readonly size: number;
+  /** Users per {@linkcode score} call, at most. */
+  readonly maxUsers: number;
+  /** Scores the scorer's rows `rows` (1 to {@linkcode maxUsers} of them). */
+  score(rows: readonly number[]): void;
+  /** The scores of the `b`-th row of the last {@linkcode score} call ({@linkcode size} long; the next call overwrites it). */
+  userScores(b: number): Float32Array;
+  /**
+   * The positions `i >= from` (ascending) where user `b`'s score is at
+   * least `bar` (a float32 value or -Infinity; NaN never): written to
+   * {@linkcode hits}`[1 .. count]`, the count returned, stopping after a few;
+   * `hits[0]` is then the position to go on from ({@linkcode size} or more
+   * when done). `from` is 0 or a previous `hits[0]`.
+   */
+  above(b: number, from: number, bar: number): number;
+  /** The positions {@linkcode above} found (from index 1) and where to go on (index 0). */
+  readonly hits: Int32Array;
 }
 
 /** The factors behind a model's raw scores ({@linkcode _RawScoring.rawFactors}). */
