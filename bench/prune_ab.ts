@@ -11,6 +11,8 @@
  * precomputed suffix maximum of `bias_i + ||q_i|| t` at the grid point `t`
  * at or above `||p_u||`, per floor side, plus a slack) reaches the running
  * k-th score of its side. The two must give the same score lists (checked).
+ * For scale, the evaluation's own `_UserRanker.rankRange` (both floors,
+ * positions and the `above` kernel, no metrics) is timed on the same users.
  * Prints one JSON line per model.
  *
  * @module
@@ -25,6 +27,8 @@ import { _hasRawScoring } from "../recommender/scoring/_raw_scoring.ts";
 import { _BatchScorer } from "../recommender/kernels/_batch_scorer.ts";
 import type { FactorView } from "../recommender/core/factor_view.ts";
 import { DEFAULT_MIN_RATINGS } from "../recommender/evaluation/min_ratings.ts";
+import { _UserRanker } from "../recommender/evaluation/_evaluation_ranker.ts";
+import { _rankOutput } from "../recommender/evaluation/_evaluation_pool.ts";
 
 const SIZES: Record<string, number> = { "1M": 1e6, "5M": 5e6, "10M": 1e7, "25M": 2.5e7 };
 const K = 10;
@@ -195,7 +199,17 @@ function main() {
       }
       return out;
     };
-    const seconds: Record<string, number[]> = { full: [], pruned: [] };
+    // the real ranker on the same users (positions, TopK, the `above` kernel; no metrics), for scale
+    const rankUsers = {
+      userIds: Int32Array.from(ids),
+      relIndptr: new Int32Array(ids.length + 1),
+      relMovies: new Int32Array(0),
+    };
+    const runRanker = () => {
+      const out = _rankOutput(ids.length, 2, K, false);
+      new _UserRanker(model, K, [DEFAULT_MIN_RATINGS, 0]).rankRange(0, ids.length, rankUsers, out);
+    };
+    const seconds: Record<string, number[]> = { full: [], pruned: [], ranker: [] };
     const loads: number[] = [];
     for (let round = 0; round < Number(values.rounds); round++) {
       loads.push(os.loadavg()[0]!);
@@ -205,6 +219,9 @@ function main() {
       t0 = performance.now();
       const c = runPruned();
       seconds.pruned!.push((performance.now() - t0) / 1000);
+      t0 = performance.now();
+      runRanker();
+      seconds.ranker!.push((performance.now() - t0) / 1000);
       for (let j = 0; j < a.length; j++) {
         if (!Object.is(a[j], c[j])) throw new Error(`Cannot compare: lists differ at ${j}`);
       }
@@ -216,7 +233,11 @@ function main() {
       users: ids.length,
       movies: n,
       scoredShare: r3(scoredItems / (ids.length * n)),
-      seconds: { full: seconds.full!.map(r3), pruned: seconds.pruned!.map(r3) },
+      seconds: {
+        full: seconds.full!.map(r3),
+        pruned: seconds.pruned!.map(r3),
+        ranker: seconds.ranker!.map(r3),
+      },
       loadAverage1m: [Math.min(...loads), Math.max(...loads)],
     }));
   }
