@@ -183,9 +183,11 @@ export class _BatchScorer implements _BatchScores {
    * Scores the dense users `rows` (1 to {@linkcode _BATCH} of them): user
    * `rows[b]`'s raw scores are then {@linkcode userScores}`(b)`, `base_u +
    * itemBias[i] + p_u . q_i` with `base_u` as the factor models' scorer
-   * computes it, until the next call.
+   * computes it, until the next call. With `from` and `to` (multiples of
+   * 256 but for `to` = {@linkcode size}), only the items in `[from, to)` are
+   * scored (the other scores keep what they held): the same bits per item.
    */
-  score(rows: readonly number[]): void {
+  score(rows: readonly number[], from = 0, to = this.#n): void {
     const view = this.#view, k = view.k, kp = this.#kp, n = this.#n;
     const P = view.userFactors, uv = this.#uView, bases = this.#bases;
     const quads = Math.ceil(rows.length / _QUAD);
@@ -198,8 +200,9 @@ export class _BatchScorer implements _BatchScores {
       );
     }
     const row = kp * 4, np = this.#np;
-    for (let i0 = 0; i0 < n; i0 += _BLOCK) {
-      const len = Math.min(_BLOCK, n - i0);
+    const end = Math.min(to, n);
+    for (let i0 = from; i0 < end; i0 += _BLOCK) {
+      const len = Math.min(_BLOCK, end - i0);
       for (let j = 0; j < quads; j++) {
         const b = j * _QUAD;
         this.#fn(

@@ -63,3 +63,31 @@ Deno.test("_BatchScorer.above() finds every position at or above the bar, in ord
     });
   }
 });
+
+Deno.test("_BatchScorer.score() over item ranges of 256 writes the same bits as over every item", () => {
+  for (const n of [1, 256, 300, 700]) {
+    const view = _view(n);
+    const batch = _BatchScorer.create(view)!;
+    const rows = [0, 1, 2, 3, 4];
+    batch.score(rows);
+    const whole = rows.map((_, b) => batch.userScores(b).slice());
+    // overwrite, then score range by range in a shuffled order
+    batch.score([4, 3, 2, 1, 0]);
+    const starts = Array.from({ length: Math.ceil(n / 256) }, (_, j) => j * 256).reverse();
+    for (const from of starts) batch.score(rows, from, Math.min(n, from + 256));
+    for (let b = 0; b < rows.length; b++) {
+      const got = batch.userScores(b).slice();
+      assert.deepEqual(
+        new Uint8Array(got.buffer),
+        new Uint8Array(whole[b]!.buffer),
+        `n ${n}, user ${b}`,
+      );
+    }
+    // a range leaves the scores outside it as they were
+    batch.score([4, 3, 2, 1, 0]);
+    const before = batch.userScores(0).slice();
+    batch.score(rows, 0, Math.min(n, 256));
+    const after = batch.userScores(0);
+    for (let i = 256; i < n; i++) assert.ok(Object.is(after[i], before[i]), `item ${i} untouched`);
+  }
+});
