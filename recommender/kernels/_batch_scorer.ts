@@ -231,15 +231,6 @@ export class _BatchScorer implements _BatchScores {
   }
 
   /**
-   * Writes the raw scores of the dense users `rows` (1 to {@linkcode _BATCH} of them) into
-   * `outs[b]` (each at least {@linkcode size} long), as {@linkcode score} computes them.
-   */
-  scores(rows: readonly number[], outs: readonly Float32Array[]): void {
-    this.score(rows);
-    for (let b = 0; b < rows.length; b++) outs[b]!.set(this.#users[b]!);
-  }
-
-  /**
    * The positions `i >= from` (ascending) where user `b`'s score of the last
    * {@linkcode score} call is at least `bar` (a float32 value, or
    * -Infinity; NaN scores never): writes them to {@linkcode hits}`[1 ..

@@ -10,8 +10,7 @@
  * @module
  */
 import type { EpochRecord, FitProgress, Recommender } from "../core/model.ts";
-import { hashRatings, type Ratings, selectRows } from "../core/ratings.ts";
-import { randomSplit } from "../splits/random_split.ts";
+import { hashRatings, type Ratings } from "../core/ratings.ts";
 import { acceptsContent, type MovieContent } from "../core/movie_content.ts";
 import { _holdoutSplit, _makeHoldoutSplit, _useHoldoutSplit } from "./_fit_setup.ts";
 
@@ -139,11 +138,7 @@ export function fittedRatings(
   if (procedure.refit || procedure.validationFraction <= 0) {
     return { on: "train", hash: hashRatings(train) };
   }
-  const fold = randomSplit(train, {
-    testFraction: procedure.validationFraction,
-    seed: procedure.seed,
-  }).folds[0]!;
-  return { on: "train-minus-holdout", hash: hashRatings(selectRows(train, fold.train)) };
+  return { on: "train-minus-holdout", hash: hashRatings(holdoutSplit(train, procedure).train) };
 }
 
 /**
