@@ -243,29 +243,16 @@ export class _UserRanker {
     const k = this.#k, floors = this.#floors;
     const skip = this.#raw!.seenItems(u);
     const lists: ScoredMovie[][] = [];
+    const every = { k, itemIds: this.#ids, skip, counts: this.#counts };
     for (let f = 0; f < floors.length; f++) {
       const floor = floors[f]!;
-      if (floor > 0) {
-        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, {
-          k,
-          itemIds: this.#ids,
-          skip,
-          counts: this.#counts,
-          minCount: floor,
-        }));
-      } else if (f === 1 && this.#below !== null) {
+      let options: Parameters<typeof _rankAbove>[3] = every;
+      if (floor > 0) options = { ...every, minCount: floor };
+      else if (f === 1 && this.#below !== null) {
         // the top k of the floored top k and the positions below the floor
-        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, {
-          k,
-          itemIds: this.#ids,
-          skip,
-          counts: this.#counts,
-          belowCount: floors[0]!,
-          seed: this.#seed(lists[0]!),
-        }));
-      } else {
-        lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, { k, itemIds: this.#ids, skip }));
+        options = { ...every, belowCount: floors[0]!, seed: this.#seed(lists[0]!) };
       }
+      lists.push(_rankAbove(this.#batch!.scorer, b, this.#top, options));
     }
     this.#record(g, lists, users, out);
   }
